@@ -1,0 +1,26 @@
+// Dense (fully connected) layer: y[n×m] = x[n×k] · W[k×m] + b[m], all row-major.
+// Forward and both gradients are one GEMM each; gradients overwrite their outputs
+// (the bias gradient is bias_grad in bias.ts).
+import { gemm, gemm_scratch } from "./gemm";
+import { bias_add } from "./bias";
+
+/** Scratch bytes any dense op on these sizes needs. */
+export function dense_scratch(n: i32, k: i32, m: i32): usize {
+  return gemm_scratch(max(n, max(k, m)));
+}
+
+/** y = x·W (+ b when b != 0). */
+export function dense_forward(y: usize, x: usize, w: usize, b: usize, n: i32, k: i32, m: i32, scratch: usize): void {
+  gemm(y, x, w, n, m, k, k, m, m, 0, 0, 0, scratch);
+  if (b) bias_add(y, b, n, m);
+}
+
+/** dx = dy·Wᵀ. */
+export function dense_backward_data(dx: usize, dy: usize, w: usize, n: i32, k: i32, m: i32, scratch: usize): void {
+  gemm(dx, dy, w, n, k, m, m, m, k, 0, 1, 0, scratch);
+}
+
+/** dW = xᵀ·dy. */
+export function dense_backward_weights(dw: usize, dy: usize, x: usize, n: i32, k: i32, m: i32, scratch: usize): void {
+  gemm(dw, x, dy, k, m, n, k, m, m, 1, 0, 0, scratch);
+}

@@ -1,0 +1,2 @@
+export * from "./backend/index";
+export * from "./fixtures";
