@@ -1,0 +1,4 @@
+import { defineOpSuite } from "../testing/op-suite";
+import { ReferenceBackend } from "./reference";
+
+defineOpSuite("reference (float32)", async () => new ReferenceBackend("f32"));

@@ -1,0 +1,19 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: the nearest ancestor holding turbo.json. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "turbo.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("cannot find the repository root (no turbo.json above this file)");
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The shared golden vectors, ../shared/fixtures/ops relative to the repository root. */
+export function sharedFixturesDir(): string {
+  return resolve(repoRoot(), "..", "shared", "fixtures", "ops");
+}
