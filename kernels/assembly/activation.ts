@@ -1,4 +1,5 @@
-// ReLU. The gradient overwrites dx and may run in place (dx == dy).
+// Elementwise activations: ReLU, and the clamp that guards the log-variance. Gradients
+// overwrite dx and may run in place (dx == dy).
 
 /** y = max(x, 0). */
 export function relu_forward(y: usize, x: usize, count: i32): void {
@@ -27,5 +28,39 @@ export function relu_backward(dx: usize, dy: usize, y: usize, count: i32): void 
   for (; i < count; i++) {
     const o = <usize>i << 2;
     store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}
+
+// Clamp to [lo, hi] (the log-variance guard). The gradient passes where lo < x < hi.
+
+/** y = min(max(x, lo), hi). */
+export function clamp_forward(y: usize, x: usize, count: i32, lo: f32, hi: f32): void {
+  const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+  const vecEnd = count & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.min(f32x4.max(v128.load(x + o), vlo), vhi));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, min(max(load<f32>(x + o), lo), hi));
+  }
+}
+
+/** dx = dy where lo < x < hi, else 0 (dx may be dy). */
+export function clamp_backward(dx: usize, dy: usize, x: usize, count: i32, lo: f32, hi: f32): void {
+  const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+  const vecEnd = count & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    v128.store(dx + o, v128.and(v128.load(dy + o), v128.and(f32x4.gt(v, vlo), f32x4.lt(v, vhi))));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(dx + o, v > lo && v < hi ? load<f32>(dy + o) : 0);
   }
 }

@@ -1,6 +1,6 @@
 // Loads the kernel module (relaxed-SIMD build where the runtime accepts it, plain SIMD
 // otherwise) into a memory the caller owns. Works in Node and in browsers.
-import loader from "@assemblyscript/loader";
+import { instantiate } from "@assemblyscript/loader";
 
 export type KernelVariant = "relaxed" | "simd";
 
@@ -28,6 +28,9 @@ export interface KernelExports {
   bias_grad(db: number, dy: number, rows: number, channels: number, scratch: number): void;
   relu_forward(y: number, x: number, count: number): void;
   relu_backward(dx: number, dy: number, y: number, count: number): void;
+  clamp_forward(y: number, x: number, count: number, lo: number, hi: number): void;
+  clamp_backward(dx: number, dy: number, x: number, count: number, lo: number, hi: number): void;
+  sum_squares(out: number, x: number, count: number): void;
   reparam_forward(z: number, mu: number, logvar: number, eps: number, count: number): void;
   reparam_backward(dmu: number, dlogvar: number, dz: number, logvar: number, eps: number, count: number): void;
   bernoulli_nll_forward(loss: number, logits: number, targets: number, batch: number, pixels: number): void;
@@ -51,10 +54,10 @@ export interface KernelModule {
   exports: KernelExports;
 }
 
-const bytesCache = new Map<KernelVariant, Promise<Uint8Array>>();
+const bytesCache = new Map<KernelVariant, Promise<Uint8Array<ArrayBuffer>>>();
 
 /** The compiled module's bytes: read from disk in Node, fetched in a browser. */
-export function kernelBytes(variant: KernelVariant): Promise<Uint8Array> {
+export function kernelBytes(variant: KernelVariant): Promise<Uint8Array<ArrayBuffer>> {
   let bytes = bytesCache.get(variant);
   if (!bytes) {
     bytes = fetchBytes(new URL(`../build/${variant}.wasm`, import.meta.url));
@@ -63,7 +66,7 @@ export function kernelBytes(variant: KernelVariant): Promise<Uint8Array> {
   return bytes;
 }
 
-async function fetchBytes(url: URL): Promise<Uint8Array> {
+async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (url.protocol === "file:") {
     const { readFile } = await import("node:fs/promises");
     try {
@@ -109,6 +112,6 @@ export async function loadKernels(memory: WebAssembly.Memory, variant?: KernelVa
     throw new Error("this runtime cannot compile relaxed-SIMD WebAssembly; use the 'simd' kernels");
   }
   const bytes = await kernelBytes(chosen);
-  const { exports } = await loader.instantiate<KernelExports>(bytes, { env: { memory } });
+  const { exports } = await instantiate<Record<string, unknown>>(bytes, { env: { memory } });
   return { variant: chosen, exports: exports as unknown as KernelExports };
 }

@@ -26,6 +26,17 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
   abstract write(buf: B, data: ArrayLike<number>, offset?: number): void;
   /** A copy of the buffer's contents, after every op issued so far has run. */
   abstract read(buf: B): Promise<Float32Array>;
+  /**
+   * A view of `length` floats of `buf` starting at element `offset`: ops on it read and write
+   * the parent's memory. This is how a model carves one arena into tensors.
+   */
+  subBuffer(buf: B, offset: number, length: number): B {
+    this.check("subBuffer", [[buf, 0, "buffer"]]);
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > buf.length) {
+      throw new ShapeError(`subBuffer: [${offset}, ${offset + length}) does not fit a buffer of ${buf.length}`);
+    }
+    return this.subBufferImpl(buf, offset, length);
+  }
   /** Releases everything the backend holds. */
   dispose(): void {}
 
@@ -134,6 +145,26 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
     this.check("reluBackward", [[dx, count, "dx"], [dy, count, "dy"], [y, count, "y"]]);
     this.reluBackwardImpl(dx, dy, y, count);
   }
+  /** y = min(max(x, lo), hi). */
+  clampForward(y: B, x: B, count: number, lo: number, hi: number): void {
+    this.checkCount("clampForward", count, "count");
+    if (!(lo < hi)) throw new ShapeError(`clampForward: lo ${lo} must be below hi ${hi}`);
+    this.check("clampForward", [[y, count, "y"], [x, count, "x"]]);
+    this.clampForwardImpl(y, x, count, lo, hi);
+  }
+  /** dx = dy where lo < x < hi, else 0 (dx may be dy). */
+  clampBackward(dx: B, dy: B, x: B, count: number, lo: number, hi: number): void {
+    this.checkCount("clampBackward", count, "count");
+    if (!(lo < hi)) throw new ShapeError(`clampBackward: lo ${lo} must be below hi ${hi}`);
+    this.check("clampBackward", [[dx, count, "dx"], [dy, count, "dy"], [x, count, "x"]]);
+    this.clampBackwardImpl(dx, dy, x, count, lo, hi);
+  }
+  /** out[0] = Σ x² (non-finite when any x is). */
+  sumSquares(out: B, x: B, count: number): void {
+    this.checkCount("sumSquares", count, "count");
+    this.check("sumSquares", [[out, 1, "out"], [x, count, "x"]]);
+    this.sumSquaresImpl(out, x, count);
+  }
   /** z = μ + exp(lv/2)·ε. */
   reparamForward(z: B, mu: B, logvar: B, eps: B, count: number): void {
     this.checkCount("reparamForward", count, "count");
@@ -222,6 +253,10 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
   protected abstract conv2dTransposeBackwardFilterImpl(df: B, dy: B, x: B, s: Conv2dShape): void;
   protected abstract reluForwardImpl(y: B, x: B, count: number): void;
   protected abstract reluBackwardImpl(dx: B, dy: B, y: B, count: number): void;
+  protected abstract subBufferImpl(buf: B, offset: number, length: number): B;
+  protected abstract clampForwardImpl(y: B, x: B, count: number, lo: number, hi: number): void;
+  protected abstract clampBackwardImpl(dx: B, dy: B, x: B, count: number, lo: number, hi: number): void;
+  protected abstract sumSquaresImpl(out: B, x: B, count: number): void;
   protected abstract reparamForwardImpl(z: B, mu: B, logvar: B, eps: B, count: number): void;
   protected abstract reparamBackwardImpl(dmu: B, dlogvar: B, dz: B, logvar: B, eps: B, count: number): void;
   protected abstract bernoulliNllForwardImpl(loss: B, logits: B, targets: B, batch: number, pixels: number): void;

@@ -107,6 +107,22 @@ describe("finite-difference gradients (float64 reference)", () => {
     expectClose(dx, numericGradient(x, y, r.data as Float64Array, () => be.reluForward(y, x, 20)), "dx");
   });
 
+  it("clamp: dx (away from the bounds)", () => {
+    const random = seededRandom(10);
+    const x = randomBuffer(random, 30, -3, 3);
+    for (let i = 0; i < 30; i++) if (Math.abs(x.data[i] + 1) < 0.05 || Math.abs(x.data[i] - 2) < 0.05) x.data[i] = 0;
+    const r = randomBuffer(random, 30), y = be.alloc(30), dx = be.alloc(30);
+    be.clampBackward(dx, r, x, 30, -1, 2);
+    expectClose(dx, numericGradient(x, y, r.data as Float64Array, () => be.clampForward(y, x, 30, -1, 2)), "dx");
+  });
+
+  it("sum of squares: its gradient 2x", () => {
+    const random = seededRandom(11);
+    const x = randomBuffer(random, 9), out = be.alloc(1), twice = be.alloc(9);
+    twice.data.set(x.data.map((v) => 2 * v));
+    expectClose(twice, numericGradient(x, out, null, () => be.sumSquares(out, x, 9)), "2x");
+  });
+
   it("reparameterisation: dmu, dlogvar", () => {
     const random = seededRandom(5);
     const mu = randomBuffer(random, 12), lv = randomBuffer(random, 12, -3, 2), eps = randomBuffer(random, 12);
@@ -153,6 +169,6 @@ describe("finite-difference gradients (float64 reference)", () => {
     const mu = randomBuffer(random, 30), lv = randomBuffer(random, 30, -3, 2);
     const total = be.alloc(1), per = be.alloc(10);
     be.klForward(total, per, mu, lv, 3, 10);
-    expect(per.data.reduce((a, b) => a + b, 0)).toBeCloseTo(total.data[0], 12);
+    expect(Array.from(per.data).reduce((a, b) => a + b, 0)).toBeCloseTo(total.data[0], 12);
   });
 });

@@ -174,6 +174,20 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
   protected reluBackwardImpl(dx: ReferenceBuffer, dy: ReferenceBuffer, y: ReferenceBuffer, count: number): void {
     for (let i = 0; i < count; i++) dx.data[i] = y.data[i] > 0 ? dy.data[i] : 0;
   }
+  protected subBufferImpl(buf: ReferenceBuffer, offset: number, length: number): ReferenceBuffer {
+    return new ReferenceBuffer(buf.data.subarray(offset, offset + length), this);
+  }
+  protected clampForwardImpl(y: ReferenceBuffer, x: ReferenceBuffer, count: number, lo: number, hi: number): void {
+    for (let i = 0; i < count; i++) y.data[i] = Math.min(Math.max(x.data[i], lo), hi);
+  }
+  protected clampBackwardImpl(dx: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, count: number, lo: number, hi: number): void {
+    for (let i = 0; i < count; i++) dx.data[i] = x.data[i] > lo && x.data[i] < hi ? dy.data[i] : 0;
+  }
+  protected sumSquaresImpl(out: ReferenceBuffer, x: ReferenceBuffer, count: number): void {
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum += x.data[i] * x.data[i];
+    out.data[0] = sum;
+  }
   protected reparamForwardImpl(z: ReferenceBuffer, mu: ReferenceBuffer, logvar: ReferenceBuffer, eps: ReferenceBuffer, count: number): void {
     for (let i = 0; i < count; i++) z.data[i] = mu.data[i] + Math.exp(0.5 * logvar.data[i]) * eps.data[i];
   }

@@ -143,6 +143,18 @@ export class WasmBackend extends Backend<WasmBuffer> {
   protected reluBackwardImpl(dx: WasmBuffer, dy: WasmBuffer, y: WasmBuffer, count: number): void {
     this.kernels.relu_backward(dx.ptr, dy.ptr, y.ptr, count);
   }
+  protected subBufferImpl(buf: WasmBuffer, offset: number, length: number): WasmBuffer {
+    return new WasmBuffer(buf.ptr + offset * 4, length, this);
+  }
+  protected clampForwardImpl(y: WasmBuffer, x: WasmBuffer, count: number, lo: number, hi: number): void {
+    this.kernels.clamp_forward(y.ptr, x.ptr, count, lo, hi);
+  }
+  protected clampBackwardImpl(dx: WasmBuffer, dy: WasmBuffer, x: WasmBuffer, count: number, lo: number, hi: number): void {
+    this.kernels.clamp_backward(dx.ptr, dy.ptr, x.ptr, count, lo, hi);
+  }
+  protected sumSquaresImpl(out: WasmBuffer, x: WasmBuffer, count: number): void {
+    this.kernels.sum_squares(out.ptr, x.ptr, count);
+  }
   protected reparamForwardImpl(z: WasmBuffer, mu: WasmBuffer, logvar: WasmBuffer, eps: WasmBuffer, count: number): void {
     this.kernels.reparam_forward(z.ptr, mu.ptr, logvar.ptr, eps.ptr, count);
   }

@@ -138,6 +138,25 @@ function elementwiseCases(): OpCase[] {
       },
     });
     cases.push({
+      name: `clamp ${count}`,
+      inputs: { x: [count, -3, 3], dy: count },
+      outputs: { y: [count, 1], dx: [count, 1], sumSq: [1, count] },
+      run(be, b) {
+        be.clampForward(b.y, b.x, count, -1.5, 2);
+        be.clampBackward(b.dx, b.dy, b.x, count, -1.5, 2);
+        be.sumSquares(b.sumSq, b.x, count);
+      },
+    });
+    cases.push({
+      name: `sub-buffers ${count}`,
+      inputs: { arena: [3 * count + 5, -1, 1] },
+      outputs: { arena: [3 * count + 5, 1] },
+      run(be, b) {
+        // relu of the middle third written over the last third; the rest untouched
+        be.reluForward(be.subBuffer(b.arena, 2 * count + 5, count), be.subBuffer(b.arena, count + 5, count), count);
+      },
+    });
+    cases.push({
       name: `reparameterisation ${count}`,
       inputs: { mu: count, logvar: [count, -4, 2], eps: count, dz: count },
       outputs: { z: [count, 1], dmu: [count, 1], dlogvar: [count, 1] },
@@ -245,6 +264,10 @@ export function defineOpSuite(label: string, create: () => Promise<Backend>): vo
       it("rejects a buffer of another backend", async () => {
         const b = await backend();
         expect(() => b.reluForward(oracle.alloc(4), b.alloc(4), 4)).toThrow(/not a buffer of the/);
+      });
+      it("rejects a sub-buffer that does not fit", async () => {
+        const b = await backend();
+        expect(() => b.subBuffer(b.alloc(10), 4, 7)).toThrow("subBuffer: [4, 11) does not fit a buffer of 10");
       });
       it("rejects non-integer and zero sizes", async () => {
         const b = await backend();
