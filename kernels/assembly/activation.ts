@@ -1,4 +1,5 @@
-// Elementwise activations: ReLU, and the clamp that guards the log-variance. Gradients
+// Elementwise ops: ReLU, the clamp that guards the log-variance, and the sum where two
+// gradient paths meet. Gradients
 // overwrite dx and may run in place (dx == dy).
 
 /** y = max(x, 0). */
@@ -62,5 +63,19 @@ export function clamp_backward(dx: usize, dy: usize, x: usize, count: i32, lo: f
     const o = <usize>i << 2;
     const v = load<f32>(x + o);
     store<f32>(dx + o, v > lo && v < hi ? load<f32>(dy + o) : 0);
+  }
+}
+
+/** out = a + b (where two gradient paths meet). */
+export function add(out: usize, a: usize, b: usize, count: i32): void {
+  const vecEnd = count & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
   }
 }

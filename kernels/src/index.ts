@@ -31,6 +31,7 @@ export interface KernelExports {
   clamp_forward(y: number, x: number, count: number, lo: number, hi: number): void;
   clamp_backward(dx: number, dy: number, x: number, count: number, lo: number, hi: number): void;
   sum_squares(out: number, x: number, count: number): void;
+  add(out: number, a: number, b: number, count: number): void;
   reparam_forward(z: number, mu: number, logvar: number, eps: number, count: number): void;
   reparam_backward(dmu: number, dlogvar: number, dz: number, logvar: number, eps: number, count: number): void;
   bernoulli_nll_forward(loss: number, logits: number, targets: number, batch: number, pixels: number): void;

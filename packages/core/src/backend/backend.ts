@@ -159,6 +159,12 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
     this.check("clampBackward", [[dx, count, "dx"], [dy, count, "dy"], [x, count, "x"]]);
     this.clampBackwardImpl(dx, dy, x, count, lo, hi);
   }
+  /** out = a + b (out may be a or b). */
+  add(out: B, a: B, b: B, count: number): void {
+    this.checkCount("add", count, "count");
+    this.check("add", [[out, count, "out"], [a, count, "a"], [b, count, "b"]]);
+    this.addImpl(out, a, b, count);
+  }
   /** out[0] = Σ x² (non-finite when any x is). */
   sumSquares(out: B, x: B, count: number): void {
     this.checkCount("sumSquares", count, "count");
@@ -256,6 +262,7 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
   protected abstract subBufferImpl(buf: B, offset: number, length: number): B;
   protected abstract clampForwardImpl(y: B, x: B, count: number, lo: number, hi: number): void;
   protected abstract clampBackwardImpl(dx: B, dy: B, x: B, count: number, lo: number, hi: number): void;
+  protected abstract addImpl(out: B, a: B, b: B, count: number): void;
   protected abstract sumSquaresImpl(out: B, x: B, count: number): void;
   protected abstract reparamForwardImpl(z: B, mu: B, logvar: B, eps: B, count: number): void;
   protected abstract reparamBackwardImpl(dmu: B, dlogvar: B, dz: B, logvar: B, eps: B, count: number): void;

@@ -183,6 +183,9 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
   protected clampBackwardImpl(dx: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, count: number, lo: number, hi: number): void {
     for (let i = 0; i < count; i++) dx.data[i] = x.data[i] > lo && x.data[i] < hi ? dy.data[i] : 0;
   }
+  protected addImpl(out: ReferenceBuffer, a: ReferenceBuffer, b: ReferenceBuffer, count: number): void {
+    for (let i = 0; i < count; i++) out.data[i] = a.data[i] + b.data[i];
+  }
   protected sumSquaresImpl(out: ReferenceBuffer, x: ReferenceBuffer, count: number): void {
     let sum = 0;
     for (let i = 0; i < count; i++) sum += x.data[i] * x.data[i];

@@ -152,6 +152,9 @@ export class WasmBackend extends Backend<WasmBuffer> {
   protected clampBackwardImpl(dx: WasmBuffer, dy: WasmBuffer, x: WasmBuffer, count: number, lo: number, hi: number): void {
     this.kernels.clamp_backward(dx.ptr, dy.ptr, x.ptr, count, lo, hi);
   }
+  protected addImpl(out: WasmBuffer, a: WasmBuffer, b: WasmBuffer, count: number): void {
+    this.kernels.add(out.ptr, a.ptr, b.ptr, count);
+  }
   protected sumSquaresImpl(out: WasmBuffer, x: WasmBuffer, count: number): void {
     this.kernels.sum_squares(out.ptr, x.ptr, count);
   }

@@ -140,8 +140,9 @@ function elementwiseCases(): OpCase[] {
     cases.push({
       name: `clamp ${count}`,
       inputs: { x: [count, -3, 3], dy: count },
-      outputs: { y: [count, 1], dx: [count, 1], sumSq: [1, count] },
+      outputs: { y: [count, 1], dx: [count, 1], sumSq: [1, count], sum: [count, 1] },
       run(be, b) {
+        be.add(b.sum, b.x, b.dy, count);
         be.clampForward(b.y, b.x, count, -1.5, 2);
         be.clampBackward(b.dx, b.dy, b.x, count, -1.5, 2);
         be.sumSquares(b.sumSq, b.x, count);

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { ReferenceBackend } from "../backend/reference";
+import { WasmBackend } from "../backend/wasm";
+import type { Backend } from "../backend/backend";
+import { compare } from "../compare";
+import { Rng } from "../rng";
+import { BURGESS_CONFIG, type ModelConfig } from "./config";
+import { BetaVAE } from "./vae";
+
+const TINY: ModelConfig = { height: 16, width: 16, channels: 1, latents: 2, convChannels: 2, hidden: 3, likelihood: "bernoulli", variance: 1 };
+
+function feed(model: BetaVAE, seed: number, binary = true): void {
+  const rng = new Rng(seed);
+  const images = new Float32Array(model.input.length);
+  for (let i = 0; i < images.length; i++) images[i] = binary ? (rng.next() < 0.3 ? 1 : 0) : rng.next();
+  const eps = new Float32Array(model.eps.length);
+  rng.fillNormal(eps);
+  model.backend.write(model.input, images);
+  model.backend.write(model.eps, eps);
+}
+
+async function scalar(be: Backend, buf: BetaVAE["recon"]): Promise<number> {
+  return (await be.read(buf))[0];
+}
+
+describe("BetaVAE", () => {
+  it("lays out the Burgess model: 4 convs, 3 dense, 2 heads, 3 dense, 4 transposed convs", () => {
+    const model = BetaVAE.build(new ReferenceBackend(), BURGESS_CONFIG, 2);
+    const shapes = Object.fromEntries(model.params.map((p) => [p.name, p.shape]));
+    expect(shapes["encoder.conv1.weight"]).toEqual([4, 4, 1, 32]);
+    expect(shapes["encoder.conv4.weight"]).toEqual([4, 4, 32, 32]);
+    expect(shapes["encoder.fc1.weight"]).toEqual([512, 256]);
+    expect(shapes["encoder.mu.weight"]).toEqual([256, 10]);
+    expect(shapes["encoder.logvar.weight"]).toEqual([256, 10]);
+    expect(shapes["decoder.fc3.weight"]).toEqual([256, 512]);
+    expect(shapes["decoder.deconv4.weight"]).toEqual([4, 4, 1, 32]);
+    expect(model.params.length).toBe(30);
+    // 4·(16·c_in·32 + 32) + 512·256+256 + 256·256+256 + 2·(256·10+10) + …: the paper's model
+    expect(model.parameterCount).toBe(544 + 3 * 16416 + 131328 + 65792 + 2 * 2570 + 2816 + 65792 + 131584 + 3 * 16416 + 513);
+    for (const slot of model.parameterLayout) expect(slot.offset % 64).toBe(0);
+  });
+
+  it("rejects a configuration it cannot build, saying what is wrong", () => {
+    expect(() => BetaVAE.build(new ReferenceBackend(), { ...TINY, height: 24 }, 1)).toThrow("image size must be a multiple of 16, got 24×16");
+    expect(() => BetaVAE.build(new ReferenceBackend(), { ...TINY, latents: 0 }, 1)).toThrow("latents must be an integer in [1, 512], got 0");
+    expect(() => BetaVAE.build(new ReferenceBackend(), TINY, 0)).toThrow("batch must be a positive integer, got 0");
+  });
+
+  it("initialises reproducibly within ±1/√fan-in", async () => {
+    const be = new ReferenceBackend();
+    const a = BetaVAE.build(be, BURGESS_CONFIG, 1), b = BetaVAE.build(be, BURGESS_CONFIG, 1);
+    a.initialise(new Rng(5));
+    b.initialise(new Rng(5));
+    const va = await be.read(a.paramValues);
+    const vb = await be.read(b.paramValues);
+    expect(vb.every((v, i) => v === va[i])).toBe(true);
+    for (const slot of a.parameterLayout) {
+      const largest = va.subarray(slot.offset, slot.offset + slot.size).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const bound = 1 / Math.sqrt(slot.fanIn);
+      expect(largest).toBeLessThanOrEqual(bound);
+      if (slot.size >= 32) expect(largest).toBeGreaterThan(0.8 * bound);
+    }
+  });
+
+  for (const likelihood of ["bernoulli", "gaussian"] as const) {
+    it(`whole-model gradients match finite differences (${likelihood}, float64 reference)`, async () => {
+      const be = new ReferenceBackend("f64");
+      const config = { ...TINY, likelihood, variance: 0.5 };
+      const model = BetaVAE.build(be, config, 3);
+      model.initialise(new Rng(11));
+      feed(model, 12, likelihood === "bernoulli");
+      const klWeight = 3.5;
+      const loss = () => {
+        model.forward();
+        return be.view(model.recon)[0] + klWeight * be.view(model.klTotal)[0];
+      };
+      loss();
+      model.backward(klWeight);
+      const analytic = Float64Array.from(be.view(model.paramGrads));
+      const values = be.view(model.paramValues);
+      const h = 1e-5;
+      let worst = 0, checked = 0;
+      for (const slot of model.parameterLayout) {
+        for (let i = slot.offset; i < slot.offset + slot.size; i++) {
+          const saved = values[i];
+          values[i] = saved + h;
+          const up = loss();
+          values[i] = saved - h;
+          const down = loss();
+          values[i] = saved;
+          const numeric = (up - down) / (2 * h);
+          worst = Math.max(worst, Math.abs(numeric - analytic[i]));
+          checked++;
+        }
+      }
+      expect(checked).toBe(model.parameterCount);
+      // relative to the largest gradient: the loss is a sum over every pixel, so FD round-off is ~1e-9
+      const largest = analytic.reduce((m, g) => Math.max(m, Math.abs(g)), 0);
+      expect(largest).toBeGreaterThan(0.01);
+      expect(worst / largest).toBeLessThan(1e-6);
+    });
+  }
+
+  it("forward and backward on WASM match the reference backend (Burgess model, batch 3)", async () => {
+    const run = async (be: Backend) => {
+      const model = BetaVAE.build(be, BURGESS_CONFIG, 3);
+      model.initialise(new Rng(21));
+      feed(model, 22);
+      model.forward();
+      model.backward(4);
+      return {
+        recon: await scalar(be, model.recon), kl: await be.read(model.klPerLatent),
+        output: await be.read(model.output), grads: await be.read(model.paramGrads), gradSquares: await scalar(be, model.gradSquares),
+      };
+    };
+    const ref = await run(new ReferenceBackend("f64"));
+    for (const variant of ["simd", "relaxed"] as const) {
+      const got = await run(await WasmBackend.create({ variant }));
+      expect(got.recon).toBeCloseTo(ref.recon, 1);
+      expect(Math.abs(got.recon / ref.recon - 1)).toBeLessThan(1e-5);
+      expect(compare(got.kl, ref.kl, 1, 1e-4).pass).toBe(true);
+      expect(compare(got.output, ref.output, 512, 1e-4).pass).toBe(true);
+      // gradients pass through ~15 layers of float32 sums: a looser, still tight, bound
+      const grads = compare(got.grads, ref.grads, 4096, 1e-4);
+      expect({ variant, ...grads }).toMatchObject({ variant, pass: true });
+      expect(Math.abs(got.gradSquares / ref.gradSquares - 1)).toBeLessThan(1e-3);
+    }
+  });
+
+  it("shares parameters with a model of another batch size", async () => {
+    const be = await WasmBackend.create();
+    const train = BetaVAE.build(be, BURGESS_CONFIG, 4);
+    train.initialise(new Rng(1));
+    feed(train, 2);
+    train.encode();
+    const single = BetaVAE.build(be, BURGESS_CONFIG, 1, train);
+    const images = await be.read(train.input);
+    be.write(single.input, images.subarray(0, single.input.length));
+    single.encode();
+    expect(Array.from(await be.read(single.mu))).toEqual(Array.from((await be.read(train.mu)).subarray(0, 10)));
+    expect(() => BetaVAE.build(be, { ...BURGESS_CONFIG, latents: 5 }, 1, train)).toThrow(/same configuration/);
+  });
+});

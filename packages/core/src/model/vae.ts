@@ -1,0 +1,282 @@
+// The β-VAE of DESIGN §1 laid out in one arena per model: parameters, their gradients and the
+// two Adam moments are each one backend buffer (so the optimiser is one fused kernel call),
+// and every activation is carved out once at build time. Nothing is allocated per step.
+import type { Backend, DeviceBuffer } from "../backend/backend";
+import type { Rng } from "../rng";
+import { type ModelConfig, validateModelConfig } from "./config";
+import { ConvLayer, DenseLayer, type Layer, type ParamView } from "./layers";
+
+/** The log-variance is clamped to this range: exp(±16) keeps σ² in [1e-7, 9e6], far outside
+ * what training reaches, so the clamp only stops a diverging step from making Inf or NaN. */
+export const LOGVAR_MIN = -16;
+export const LOGVAR_MAX = 16;
+
+/** Arena tensors start on 64-float (256-byte) boundaries, the WebGPU storage-offset alignment. */
+const ALIGN = 64;
+const aligned = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+interface ParamSlot {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+  fanIn: number;
+}
+
+export class BetaVAE {
+  readonly encoder: Layer[];
+  readonly muHead: DenseLayer;
+  readonly logvarHead: DenseLayer;
+  readonly decoder: Layer[];
+  readonly params: ParamView[];
+  /** Floats in each parameter-sized arena (including alignment gaps, which stay zero). */
+  readonly arenaSize: number;
+  readonly paramValues: DeviceBuffer;
+  readonly paramGrads: DeviceBuffer;
+  readonly adamM: DeviceBuffer;
+  readonly adamV: DeviceBuffer;
+
+  /** The batch of images (NHWC, values in [0, 1]); also the reconstruction target. */
+  readonly input: DeviceBuffer;
+  readonly mu: DeviceBuffer;
+  readonly logvarRaw: DeviceBuffer;
+  readonly logvar: DeviceBuffer;
+  /** ε of the reparameterisation, written by the caller before `forward`. */
+  readonly eps: DeviceBuffer;
+  /** The latent code fed to the decoder (also writable directly for `decode`). */
+  readonly z: DeviceBuffer;
+  /** Decoder output: Bernoulli logits, or the Gaussian mean. */
+  readonly output: DeviceBuffer;
+  readonly recon: DeviceBuffer;
+  readonly klTotal: DeviceBuffer;
+  readonly klPerLatent: DeviceBuffer;
+  readonly gradSquares: DeviceBuffer;
+
+  private readonly encoderOut: DeviceBuffer[];
+  private readonly decoderOut: DeviceBuffer[];
+  /** Gradients of each layer's output: two buffers, alternating down the network. */
+  private readonly encoderGrad: DeviceBuffer[];
+  private readonly decoderGrad: DeviceBuffer[];
+  private readonly dmu: DeviceBuffer;
+  private readonly dlogvar: DeviceBuffer;
+  private readonly dz: DeviceBuffer;
+  private readonly dhMu: DeviceBuffer;
+  private readonly dhLogvar: DeviceBuffer;
+  private readonly dh: DeviceBuffer;
+  private readonly slots: ParamSlot[];
+
+  private constructor(readonly backend: Backend, readonly config: ModelConfig, readonly batch: number, shared: BetaVAE | null) {
+    const be = backend;
+    const c = config;
+    const slots: ParamSlot[] = [];
+    let arena = 0;
+    // Layers ask for parameters by name; the views are filled in once the arena exists.
+    const pending: { view: ParamView; slot: ParamSlot }[] = [];
+    const param = (name: string, shape: number[], fanIn: number): ParamView => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const slot = { name, shape, offset: arena, size, fanIn };
+      arena = aligned(arena + size);
+      slots.push(slot);
+      const view = { name, shape, fanIn } as ParamView;
+      pending.push({ view, slot });
+      return view;
+    };
+
+    const k = c.convChannels;
+    const [h16, w16] = [c.height / 16, c.width / 16];
+    const flat = h16 * w16 * k;
+    this.encoder = [
+      new ConvLayer("encoder.conv1", false, batch, c.height, c.width, c.channels, k, true, param),
+      new ConvLayer("encoder.conv2", false, batch, c.height / 2, c.width / 2, k, k, true, param),
+      new ConvLayer("encoder.conv3", false, batch, c.height / 4, c.width / 4, k, k, true, param),
+      new ConvLayer("encoder.conv4", false, batch, c.height / 8, c.width / 8, k, k, true, param),
+      new DenseLayer("encoder.fc1", batch, flat, c.hidden, true, param),
+      new DenseLayer("encoder.fc2", batch, c.hidden, c.hidden, true, param),
+    ];
+    this.muHead = new DenseLayer("encoder.mu", batch, c.hidden, c.latents, false, param);
+    this.logvarHead = new DenseLayer("encoder.logvar", batch, c.hidden, c.latents, false, param);
+    this.decoder = [
+      new DenseLayer("decoder.fc1", batch, c.latents, c.hidden, true, param),
+      new DenseLayer("decoder.fc2", batch, c.hidden, c.hidden, true, param),
+      new DenseLayer("decoder.fc3", batch, c.hidden, flat, true, param),
+      new ConvLayer("decoder.deconv1", true, batch, h16, w16, k, k, true, param),
+      new ConvLayer("decoder.deconv2", true, batch, h16 * 2, w16 * 2, k, k, true, param),
+      new ConvLayer("decoder.deconv3", true, batch, h16 * 4, w16 * 4, k, k, true, param),
+      new ConvLayer("decoder.deconv4", true, batch, h16 * 8, w16 * 8, k, c.channels, false, param),
+    ];
+    this.slots = slots;
+    this.arenaSize = arena;
+
+    if (shared) {
+      if (shared.backend !== be || shared.arenaSize !== arena || JSON.stringify(shared.config) !== JSON.stringify(c)) {
+        throw new Error("a model can share parameters only with a model of the same configuration on the same backend");
+      }
+      this.paramValues = shared.paramValues;
+      this.paramGrads = shared.paramGrads;
+      this.adamM = shared.adamM;
+      this.adamV = shared.adamV;
+    } else {
+      this.paramValues = be.alloc(arena);
+      this.paramGrads = be.alloc(arena);
+      this.adamM = be.alloc(arena);
+      this.adamV = be.alloc(arena);
+    }
+    for (const { view, slot } of pending) {
+      view.value = be.subBuffer(this.paramValues, slot.offset, slot.size);
+      view.grad = be.subBuffer(this.paramGrads, slot.offset, slot.size);
+    }
+    this.params = pending.map((p) => p.view);
+
+    // Activations: one arena, carved in order.
+    const sizes: Record<string, number> = {};
+    const layout: [string, number][] = [
+      ["input", this.encoder[0].inputSize],
+      ...this.encoder.map((l, i) => [`enc${i}`, l.outputSize] as [string, number]),
+      ["mu", batch * c.latents], ["logvarRaw", batch * c.latents], ["logvar", batch * c.latents],
+      ["eps", batch * c.latents], ["z", batch * c.latents],
+      ...this.decoder.map((l, i) => [`dec${i}`, l.outputSize] as [string, number]),
+      ["dmu", batch * c.latents], ["dlogvar", batch * c.latents], ["dz", batch * c.latents],
+      ["dhMu", batch * c.hidden], ["dhLogvar", batch * c.hidden], ["dh", batch * c.hidden],
+      ["recon", 1], ["klTotal", 1], ["klPerLatent", c.latents], ["gradSquares", 1],
+    ];
+    const largest = Math.max(...[...this.encoder, ...this.decoder].map((l) => Math.max(l.inputSize, l.outputSize)));
+    layout.push(["ping", largest], ["pong", largest]);
+    const offsets: Record<string, number> = {};
+    let total = 0;
+    for (const [name, size] of layout) {
+      offsets[name] = total;
+      sizes[name] = size;
+      total = aligned(total + size);
+    }
+    const acts = be.alloc(total);
+    const view = (name: string) => be.subBuffer(acts, offsets[name], sizes[name]);
+    this.input = view("input");
+    this.encoderOut = this.encoder.map((_, i) => view(`enc${i}`));
+    this.mu = view("mu");
+    this.logvarRaw = view("logvarRaw");
+    this.logvar = view("logvar");
+    this.eps = view("eps");
+    this.z = view("z");
+    this.decoderOut = this.decoder.map((_, i) => view(`dec${i}`));
+    this.output = this.decoderOut[this.decoderOut.length - 1];
+    this.dmu = view("dmu");
+    this.dlogvar = view("dlogvar");
+    this.dz = view("dz");
+    this.dhMu = view("dhMu");
+    this.dhLogvar = view("dhLogvar");
+    this.dh = view("dh");
+    this.recon = view("recon");
+    this.klTotal = view("klTotal");
+    this.klPerLatent = view("klPerLatent");
+    this.gradSquares = view("gradSquares");
+    const pingPong = ["ping", "pong"].map((name) => (size: number) => be.subBuffer(acts, offsets[name], size));
+    const E = this.encoder.length, D = this.decoder.length;
+    this.encoderGrad = this.encoder.map((l, i) => (i === E - 1 ? this.dh : pingPong[(E - 2 - i) % 2](l.outputSize)));
+    this.decoderGrad = this.decoder.map((l, i) => pingPong[(D - 1 - i) % 2](l.outputSize));
+  }
+
+  /**
+   * Builds the model for a fixed batch size. With `shared`, the new model uses the parameters
+   * (and optimiser state) of `shared` — e.g. a batch-1 decoder beside a training model.
+   */
+  static build(backend: Backend, config: ModelConfig, batch: number, shared: BetaVAE | null = null): BetaVAE {
+    validateModelConfig(config);
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+    return new BetaVAE(backend, config, batch, shared);
+  }
+
+  get pixels(): number {
+    return this.config.height * this.config.width * this.config.channels;
+  }
+
+  /** Parameter names, shapes and arena offsets, in arena order. */
+  get parameterLayout(): readonly Readonly<ParamSlot>[] {
+    return this.slots;
+  }
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.slots.reduce((n, s) => n + s.size, 0);
+  }
+
+  /**
+   * Seeded initialisation, as PyTorch initialises nn.Conv2d / nn.Linear by default: every
+   * weight and bias uniform in ±1/√fanIn, fanIn = the inputs feeding one output unit
+   * (cin·kh·kw for a conv, cin·kh·kw/stride² for a transposed conv, in_features for a dense
+   * layer). Adam moments start at zero.
+   */
+  initialise(rng: Rng): void {
+    const host = new Float32Array(this.arenaSize);
+    for (const s of this.slots) {
+      const bound = 1 / Math.sqrt(s.fanIn);
+      for (let i = 0; i < s.size; i++) host[s.offset + i] = (2 * rng.next() - 1) * bound;
+    }
+    this.backend.write(this.paramValues, host);
+    const zeros = new Float32Array(this.arenaSize);
+    this.backend.write(this.adamM, zeros);
+    this.backend.write(this.adamV, zeros);
+  }
+
+  /** Encoder: input → mu, logvar (clamped). */
+  encode(): void {
+    const be = this.backend;
+    let x = this.input;
+    this.encoder.forEach((layer, i) => {
+      layer.forward(be, x, this.encoderOut[i]);
+      x = this.encoderOut[i];
+    });
+    this.muHead.forward(be, x, this.mu);
+    this.logvarHead.forward(be, x, this.logvarRaw);
+    be.clampForward(this.logvar, this.logvarRaw, this.batch * this.config.latents, LOGVAR_MIN, LOGVAR_MAX);
+  }
+
+  /** Decoder: z → output. */
+  decode(): void {
+    let x = this.z;
+    this.decoder.forEach((layer, i) => {
+      layer.forward(this.backend, x, this.decoderOut[i]);
+      x = this.decoderOut[i];
+    });
+  }
+
+  /** Encode, sample z = μ + σ·ε (ε from `eps`), decode, and evaluate both loss terms. */
+  forward(): void {
+    const be = this.backend;
+    const c = this.config;
+    this.encode();
+    be.reparamForward(this.z, this.mu, this.logvar, this.eps, this.batch * c.latents);
+    this.decode();
+    if (c.likelihood === "bernoulli") be.bernoulliNllForward(this.recon, this.output, this.input, this.batch, this.pixels);
+    else be.gaussianNllForward(this.recon, this.output, this.input, this.batch, this.pixels, c.variance);
+    be.klForward(this.klTotal, this.klPerLatent, this.mu, this.logvar, this.batch, c.latents);
+  }
+
+  /**
+   * Gradients of recon + klWeight·KL into paramGrads (overwritten), after `forward`, then
+   * Σ grad² into gradSquares (the non-finite guard reads it).
+   */
+  backward(klWeight: number): void {
+    const be = this.backend;
+    const c = this.config;
+    const latentCount = this.batch * c.latents;
+    const dOutput = this.decoderGrad[this.decoder.length - 1];
+    if (c.likelihood === "bernoulli") be.bernoulliNllBackward(dOutput, this.output, this.input, this.batch, this.pixels);
+    else be.gaussianNllBackward(dOutput, this.output, this.input, this.batch, this.pixels, c.variance);
+    for (let i = this.decoder.length - 1; i >= 0; i--) {
+      const input = i > 0 ? this.decoderOut[i - 1] : this.z;
+      this.decoder[i].backward(be, this.decoderGrad[i], input, this.decoderOut[i], i > 0 ? this.decoderGrad[i - 1] : this.dz);
+    }
+    be.reparamBackward(this.dmu, this.dlogvar, this.dz, this.logvar, this.eps, latentCount);
+    be.klBackward(this.dmu, this.dlogvar, this.mu, this.logvar, this.batch, c.latents, klWeight, true);
+    be.clampBackward(this.dlogvar, this.dlogvar, this.logvarRaw, latentCount, LOGVAR_MIN, LOGVAR_MAX);
+    const hidden = this.encoderOut[this.encoderOut.length - 1];
+    this.muHead.backward(be, this.dmu, hidden, this.mu, this.dhMu);
+    this.logvarHead.backward(be, this.dlogvar, hidden, this.logvarRaw, this.dhLogvar);
+    be.add(this.dh, this.dhMu, this.dhLogvar, this.batch * c.hidden);
+    for (let i = this.encoder.length - 1; i >= 0; i--) {
+      const input = i > 0 ? this.encoderOut[i - 1] : this.input;
+      this.encoder[i].backward(be, this.encoderGrad[i], input, this.encoderOut[i], i > 0 ? this.encoderGrad[i - 1] : null);
+    }
+    be.sumSquares(this.gradSquares, this.paramGrads, this.arenaSize);
+  }
+}
