@@ -1,2 +1,15 @@
 export * from "./backend/index";
 export * from "./fixtures";
+export { compare, type Comparison } from "./compare";
+export { Rng, type RngState } from "./rng";
+export { BURGESS_CONFIG, ConfigError, type ModelConfig, validateModelConfig } from "./model/config";
+export { BetaVAE, LOGVAR_MAX, LOGVAR_MIN } from "./model/vae";
+export { type Objective, type ObjectiveTerms, ObjectiveError, capacityAt, objectiveTerms, validateObjective } from "./train/objective";
+export {
+  type BatchSource, DEFAULT_OPTIMISER, NonFiniteError, type OptimiserConfig, type StepMetrics, Trainer,
+  type TrainingConfig, type TrainingState, validateOptimiser,
+} from "./train/trainer";
+export {
+  type Checkpoint, CheckpointError, decodeCheckpoint, describeConfigMismatch, encodeCheckpoint, loadWeights, restoreCheckpoint,
+} from "./train/checkpoint";
+export { SafetensorsError } from "./train/safetensors";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ReferenceBackend } from "../backend/reference";
+import { ReferenceBackend, type ReferenceBuffer } from "../backend/reference";
 import { WasmBackend } from "../backend/wasm";
 import type { Backend } from "../backend/backend";
 import { compare } from "../compare";
@@ -47,7 +47,7 @@ describe("BetaVAE", () => {
   });
 
   it("initialises reproducibly within ±1/√fan-in", async () => {
-    const be = new ReferenceBackend();
+    const be: Backend = new ReferenceBackend();
     const a = BetaVAE.build(be, BURGESS_CONFIG, 1), b = BetaVAE.build(be, BURGESS_CONFIG, 1);
     a.initialise(new Rng(5));
     b.initialise(new Rng(5));
@@ -70,14 +70,15 @@ describe("BetaVAE", () => {
       model.initialise(new Rng(11));
       feed(model, 12, likelihood === "bernoulli");
       const klWeight = 3.5;
+      const view = (b: unknown) => be.view(b as ReferenceBuffer);
       const loss = () => {
         model.forward();
-        return be.view(model.recon)[0] + klWeight * be.view(model.klTotal)[0];
+        return view(model.recon)[0] + klWeight * view(model.klTotal)[0];
       };
       loss();
       model.backward(klWeight);
-      const analytic = Float64Array.from(be.view(model.paramGrads));
-      const values = be.view(model.paramValues);
+      const analytic = Float64Array.from(view(model.paramGrads));
+      const values = view(model.paramValues);
       const h = 1e-5;
       let worst = 0, checked = 0;
       for (const slot of model.parameterLayout) {
@@ -128,7 +129,7 @@ describe("BetaVAE", () => {
   });
 
   it("shares parameters with a model of another batch size", async () => {
-    const be = await WasmBackend.create();
+    const be: Backend = await WasmBackend.create();
     const train = BetaVAE.build(be, BURGESS_CONFIG, 4);
     train.initialise(new Rng(1));
     feed(train, 2);

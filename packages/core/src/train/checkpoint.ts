@@ -1,0 +1,154 @@
+// Checkpoints: one safetensors file holding the weights in PyTorch's layout (so
+// `safetensors.torch.load_file` gives a state dict for the equivalent nn.Module, see
+// docs in the README), the Adam moments under `optimizer.m.` / `optimizer.v.`, and in the
+// metadata the training config and state (step, PRNG states). Bytes in, bytes out: writing
+// files (atomically) is the caller's business.
+import { type ModelConfig, validateModelConfig } from "../model/config";
+import type { BetaVAE } from "../model/vae";
+import { validateObjective } from "./objective";
+import { type Tensor, decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors";
+import { type TrainingConfig, type TrainingState, type Trainer, validateOptimiser } from "./trainer";
+
+export const CHECKPOINT_FORMAT = "betavae-checkpoint";
+export const CHECKPOINT_VERSION = "1";
+
+export class CheckpointError extends Error {
+  override name = "CheckpointError";
+}
+
+export interface Checkpoint {
+  config: TrainingConfig;
+  state: TrainingState;
+  /** name → tensor in PyTorch layout (weights, then optimizer.m.*, optimizer.v.*) */
+  tensors: Map<string, Tensor>;
+}
+
+/** How one parameter maps to PyTorch: reshape ours, permute the axes, flatten to torchShape. */
+interface TorchLayout {
+  reshape: number[];
+  perm: number[];
+  torchShape: number[];
+}
+
+function torchLayout(name: string, shape: number[], c: ModelConfig): TorchLayout {
+  const [h, w, k] = [c.height / 16, c.width / 16, c.convChannels];
+  const flat = h * w * k;
+  const id = { reshape: shape, perm: shape.map((_, i) => i), torchShape: shape };
+  if (name === "encoder.fc1.weight") return { reshape: [h, w, k, shape[1]], perm: [3, 2, 0, 1], torchShape: [shape[1], flat] };
+  if (name === "decoder.fc3.weight") return { reshape: [shape[0], h, w, k], perm: [3, 1, 2, 0], torchShape: [flat, shape[0]] };
+  if (name === "decoder.fc3.bias") return { reshape: [h, w, k], perm: [2, 0, 1], torchShape: [flat] };
+  if (shape.length === 4) return { reshape: shape, perm: [3, 2, 0, 1], torchShape: [shape[3], shape[2], shape[0], shape[1]] };
+  if (shape.length === 2) return { reshape: shape, perm: [1, 0], torchShape: [shape[1], shape[0]] };
+  return id;
+}
+
+/** Transposes an N-d row-major array: out axis i is input axis perm[i]. */
+function permute(data: Float32Array, shape: number[], perm: number[]): Float32Array {
+  const n = shape.length;
+  const inStrides = new Array<number>(n);
+  for (let i = n - 1, s = 1; i >= 0; i--) { inStrides[i] = s; s *= shape[i]; }
+  const outShape = perm.map((a) => shape[a]);
+  const strides = perm.map((a) => inStrides[a]);
+  const out = new Float32Array(data.length);
+  const index = new Array<number>(n).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let i = 0; i < n; i++) src += index[i] * strides[i];
+    out[o] = data[src];
+    for (let i = n - 1; i >= 0; i--) {
+      if (++index[i] < outShape[i]) break;
+      index[i] = 0;
+    }
+  }
+  return out;
+}
+
+function inverse(perm: number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((a, i) => { inv[a] = i; });
+  return inv;
+}
+
+export async function encodeCheckpoint(trainer: Trainer): Promise<Uint8Array> {
+  const model = trainer.model;
+  const be = model.backend;
+  const arenas = { "": await be.read(model.paramValues), "optimizer.m.": await be.read(model.adamM), "optimizer.v.": await be.read(model.adamV) };
+  const tensors = new Map<string, Tensor>();
+  for (const [prefix, arena] of Object.entries(arenas)) {
+    for (const slot of model.parameterLayout) {
+      const t = torchLayout(slot.name, slot.shape, model.config);
+      tensors.set(prefix + slot.name, { shape: t.torchShape, data: permute(arena.subarray(slot.offset, slot.offset + slot.size), t.reshape, t.perm) });
+    }
+  }
+  return encodeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    layout: "pytorch",
+    config: JSON.stringify(trainer.config),
+    state: JSON.stringify(trainer.getState()),
+  });
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  let parsed: ReturnType<typeof decodeSafetensors>;
+  try {
+    parsed = decodeSafetensors(bytes);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new CheckpointError(`not a readable checkpoint: ${e.message}`);
+    throw e;
+  }
+  const meta = parsed.metadata;
+  if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError("not a betavae checkpoint (its metadata has no betavae format tag)");
+  if (meta.version !== CHECKPOINT_VERSION) throw new CheckpointError(`checkpoint version ${meta.version} is not supported (this build reads ${CHECKPOINT_VERSION})`);
+  let config: TrainingConfig, state: TrainingState;
+  try {
+    config = JSON.parse(meta.config);
+    state = JSON.parse(meta.state);
+    validateModelConfig(config.model);
+    validateObjective(config.objective);
+    validateOptimiser(config.optimiser);
+    if (!Number.isInteger(config.batch) || config.batch < 1 || !Number.isSafeInteger(config.seed)) throw new Error("batch or seed is invalid");
+    if (!Number.isInteger(state.step) || state.step < 0) throw new Error("step is invalid");
+  } catch (e) {
+    throw new CheckpointError(`checkpoint metadata is corrupt: ${(e as Error).message}`);
+  }
+  return { config, state, tensors: parsed.tensors };
+}
+
+/**
+ * Writes a checkpoint's weights into `model` (and, when `optimizer`, its Adam moments).
+ * Every tensor must be present with the shape the model expects.
+ */
+export function loadWeights(model: BetaVAE, checkpoint: Checkpoint, optimizer: boolean): void {
+  const mismatch = describeConfigMismatch(checkpoint.config.model, model.config);
+  if (mismatch) throw new CheckpointError(`checkpoint does not fit this model: ${mismatch}`);
+  const prefixes = optimizer ? ["", "optimizer.m.", "optimizer.v."] : [""];
+  const targets = [model.paramValues, model.adamM, model.adamV];
+  prefixes.forEach((prefix, i) => {
+    const arena = new Float32Array(model.arenaSize);
+    for (const slot of model.parameterLayout) {
+      const t = torchLayout(slot.name, slot.shape, model.config);
+      const tensor = checkpoint.tensors.get(prefix + slot.name);
+      if (!tensor) throw new CheckpointError(`checkpoint has no tensor ${prefix + slot.name}`);
+      if (tensor.shape.join() !== t.torchShape.join()) {
+        throw new CheckpointError(`checkpoint tensor ${prefix + slot.name} has shape [${tensor.shape}], the model needs [${t.torchShape}]`);
+      }
+      arena.set(permute(tensor.data, t.perm.map((a) => t.reshape[a]), inverse(t.perm)), slot.offset);
+    }
+    model.backend.write(targets[i], arena);
+  });
+}
+
+/** Restores weights, Adam moments, step and PRNG states: the run continues as if never stopped. */
+export function restoreCheckpoint(trainer: Trainer, checkpoint: Checkpoint): void {
+  loadWeights(trainer.model, checkpoint, true);
+  trainer.setState(checkpoint.state);
+}
+
+/** A sentence naming the first model setting that differs, or null. */
+export function describeConfigMismatch(saved: ModelConfig, wanted: ModelConfig): string | null {
+  for (const key of Object.keys(wanted) as (keyof ModelConfig)[]) {
+    if (saved[key] !== wanted[key]) return `it was trained with ${key} ${String(saved[key])}, this model has ${String(wanted[key])}`;
+  }
+  return null;
+}

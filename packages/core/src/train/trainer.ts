@@ -1,0 +1,129 @@
+// The training loop's step: a batch from the source, ε from the seeded generator, forward,
+// the objective, backward, the non-finite guard, one fused Adam update. Everything the step
+// touches was allocated when the trainer was built.
+import type { Backend } from "../backend/backend";
+import { type ModelConfig, validateModelConfig } from "../model/config";
+import { BetaVAE } from "../model/vae";
+import { Rng, type RngState } from "../rng";
+import { type Objective, objectiveTerms, validateObjective } from "./objective";
+
+/** Where training images come from (a dataset sampler with its own seeded state). */
+export interface BatchSource {
+  /** Fills `images` ([batch, height, width, channels], values in [0, 1]) with the next batch. */
+  next(images: Float32Array): void;
+  /** JSON-serialisable state from which `setState` continues the same stream. */
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+export interface OptimiserConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export const DEFAULT_OPTIMISER: OptimiserConfig = { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+export interface TrainingConfig {
+  model: ModelConfig;
+  objective: Objective;
+  optimiser: OptimiserConfig;
+  batch: number;
+  seed: number;
+}
+
+/** Everything besides the tensors that a resumed run needs to continue bitwise identically. */
+export interface TrainingState {
+  /** updates done so far */
+  step: number;
+  rng: RngState;
+  source: unknown;
+}
+
+export interface StepMetrics {
+  step: number;
+  loss: number;
+  /** reconstruction NLL, nats per image */
+  recon: number;
+  /** KL(q(z|x) ‖ N(0, I)), nats per image */
+  kl: number;
+  klPerLatent: number[];
+  /** target capacity C (capacity objective only) */
+  capacity: number | null;
+  klWeight: number;
+  gradNorm: number;
+}
+
+export class NonFiniteError extends Error {
+  override name = "NonFiniteError";
+}
+
+export class Trainer {
+  readonly model: BetaVAE;
+  /** Updates done so far. */
+  step = 0;
+  private readonly rng: Rng;
+  private readonly images: Float32Array;
+  private readonly eps: Float32Array;
+
+  constructor(readonly backend: Backend, readonly config: TrainingConfig, readonly source: BatchSource) {
+    validateModelConfig(config.model);
+    validateObjective(config.objective);
+    validateOptimiser(config.optimiser);
+    this.model = BetaVAE.build(backend, config.model, config.batch);
+    this.rng = new Rng(config.seed);
+    this.model.initialise(this.rng);
+    this.images = new Float32Array(this.model.input.length);
+    this.eps = new Float32Array(this.model.eps.length);
+  }
+
+  /** One update. Throws NonFiniteError, leaving the parameters as they were, if anything is Inf or NaN. */
+  async trainStep(): Promise<StepMetrics> {
+    const be = this.backend;
+    const model = this.model;
+    this.source.next(this.images);
+    be.write(model.input, this.images);
+    this.rng.fillNormal(this.eps);
+    be.write(model.eps, this.eps);
+    model.forward();
+    const [recon, kl] = [(await be.read(model.recon))[0], (await be.read(model.klTotal))[0]];
+    const terms = objectiveTerms(this.config.objective, recon, kl, this.step);
+    if (!Number.isFinite(recon) || !Number.isFinite(kl)) {
+      throw new NonFiniteError(`step ${this.step + 1}: the loss is not finite (recon ${recon}, KL ${kl}); stopped before updating the weights`);
+    }
+    model.backward(terms.klWeight);
+    const gradSquares = (await be.read(model.gradSquares))[0];
+    if (!Number.isFinite(gradSquares)) {
+      throw new NonFiniteError(`step ${this.step + 1}: a gradient is not finite; stopped before updating the weights`);
+    }
+    const o = this.config.optimiser;
+    be.adamUpdate(model.paramValues, model.paramGrads, model.adamM, model.adamV, model.arenaSize,
+      { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, step: this.step + 1 });
+    this.step++;
+    return {
+      step: this.step, loss: terms.loss, recon, kl, klPerLatent: Array.from(await be.read(model.klPerLatent)),
+      capacity: terms.capacity, klWeight: terms.klWeight, gradNorm: Math.sqrt(gradSquares),
+    };
+  }
+
+  getState(): TrainingState {
+    return { step: this.step, rng: this.rng.getState(), source: this.source.getState() };
+  }
+
+  setState(state: TrainingState): void {
+    if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`training step must be a non-negative integer, got ${state.step}`);
+    this.rng.setState(state.rng);
+    this.source.setState(state.source);
+    this.step = state.step;
+  }
+}
+
+export function validateOptimiser(o: OptimiserConfig): OptimiserConfig {
+  if (!(o.lr > 0 && Number.isFinite(o.lr))) throw new RangeError(`lr must be a positive number, got ${o.lr}`);
+  for (const [name, v] of [["beta1", o.beta1], ["beta2", o.beta2]] as const) {
+    if (!(v >= 0 && v < 1)) throw new RangeError(`Adam ${name} must be in [0, 1), got ${v}`);
+  }
+  if (!(o.eps > 0)) throw new RangeError(`Adam eps must be positive, got ${o.eps}`);
+  return o;
+}
