@@ -23,24 +23,30 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
   /** A new zero-filled buffer of `length` floats. */
   abstract alloc(length: number): B;
   /** Copies `data` into `buf` starting at element `offset`. */
-  abstract write(buf: B, data: ArrayLike<number>, offset?: number): void;
+  abstract write(buf: DeviceBuffer, data: ArrayLike<number>, offset?: number): void;
   /** A copy of the buffer's contents, after every op issued so far has run. */
-  abstract read(buf: B): Promise<Float32Array>;
+  abstract read(buf: DeviceBuffer): Promise<Float32Array>;
   /**
    * A view of `length` floats of `buf` starting at element `offset`: ops on it read and write
    * the parent's memory. This is how a model carves one arena into tensors.
    */
-  subBuffer(buf: B, offset: number, length: number): B {
-    this.check("subBuffer", [[buf, 0, "buffer"]]);
+  subBuffer(buf: DeviceBuffer, offset: number, length: number): B {
+    const own = this.own(buf, "subBuffer");
     if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > buf.length) {
       throw new ShapeError(`subBuffer: [${offset}, ${offset + length}) does not fit a buffer of ${buf.length}`);
     }
-    return this.subBufferImpl(buf, offset, length);
+    return this.subBufferImpl(own, offset, length);
   }
   /** Releases everything the backend holds. */
   dispose(): void {}
 
   protected abstract isOwn(buf: DeviceBuffer): buf is B;
+
+  /** `buf` as this backend's buffer type, or a ShapeError naming `op`. */
+  protected own(buf: DeviceBuffer, op: string): B {
+    if (!this.isOwn(buf)) throw new ShapeError(`${op}: the buffer is not a buffer of the ${this.name} backend`);
+    return buf;
+  }
 
   protected check(op: string, checks: [DeviceBuffer | null, number, string][]): void {
     for (const [buf, need, what] of checks) {

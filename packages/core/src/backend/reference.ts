@@ -25,15 +25,19 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
   alloc(length: number): ReferenceBuffer {
     return new ReferenceBuffer(this.precision === "f32" ? new Float32Array(length) : new Float64Array(length), this);
   }
-  write(buf: ReferenceBuffer, data: ArrayLike<number>, offset = 0): void {
-    buf.data.set(data, offset);
+  write(buf: DeviceBuffer, data: ArrayLike<number>, offset = 0): void {
+    const own = this.own(buf, "write");
+    if (offset < 0 || offset + data.length > own.length) {
+      throw new RangeError(`write: ${data.length} floats at offset ${offset} do not fit a buffer of ${own.length}`);
+    }
+    own.data.set(data, offset);
   }
-  async read(buf: ReferenceBuffer): Promise<Float32Array> {
-    return Float32Array.from(buf.data);
+  async read(buf: DeviceBuffer): Promise<Float32Array> {
+    return Float32Array.from(this.own(buf, "read").data);
   }
   /** The buffer's own storage (f64 precision is kept, unlike `read`). */
-  view(buf: ReferenceBuffer): Storage {
-    return buf.data;
+  view(buf: DeviceBuffer): Storage {
+    return this.own(buf, "view").data;
   }
   protected isOwn(buf: DeviceBuffer): buf is ReferenceBuffer {
     return buf instanceof ReferenceBuffer && buf.owner === this;

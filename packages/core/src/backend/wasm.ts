@@ -47,22 +47,22 @@ export class WasmBackend extends Backend<WasmBuffer> {
     return new WasmBuffer(ptr, length, this);
   }
 
-  write(buf: WasmBuffer, data: ArrayLike<number>, offset = 0): void {
-    this.check("write", [[buf, 0, "buffer"]]);
-    if (offset < 0 || offset + data.length > buf.length) {
-      throw new RangeError(`write: ${data.length} floats at offset ${offset} do not fit a buffer of ${buf.length}`);
+  write(buf: DeviceBuffer, data: ArrayLike<number>, offset = 0): void {
+    const own = this.own(buf, "write");
+    if (offset < 0 || offset + data.length > own.length) {
+      throw new RangeError(`write: ${data.length} floats at offset ${offset} do not fit a buffer of ${own.length}`);
     }
-    this.floats().set(data, (buf.ptr >>> 2) + offset);
+    this.floats().set(data, (own.ptr >>> 2) + offset);
   }
 
-  async read(buf: WasmBuffer): Promise<Float32Array> {
+  async read(buf: DeviceBuffer): Promise<Float32Array> {
     return this.view(buf).slice();
   }
 
   /** A live view of the buffer (valid until the memory next grows, i.e. the next alloc). */
-  view(buf: WasmBuffer): Float32Array {
-    this.check("view", [[buf, 0, "buffer"]]);
-    return this.floats().subarray(buf.ptr >>> 2, (buf.ptr >>> 2) + buf.length);
+  view(buf: DeviceBuffer): Float32Array {
+    const own = this.own(buf, "view");
+    return this.floats().subarray(own.ptr >>> 2, (own.ptr >>> 2) + own.length);
   }
 
   /** Bytes of linear memory in use by buffers. */
