@@ -95,7 +95,7 @@ export function conv2d_forward(
       }
     }
     for (let jp = 0; jp < panels; jp++) {
-      tile4x8(aTab, taps, cin, 4, packed + <usize>jp * panelBytes, NR * 4, cTab, <usize>(jp * NR) << 2,
+      tile4x8(aTab, taps, cin, 4, packed + <usize>jp * panelBytes, NR * 4, cTab, <usize>(jp * NR) << 2, 4,
         mr, min(NR, cout - jp * NR), 0, stage);
     }
   }
@@ -168,7 +168,7 @@ export function conv2d_backward_data(
           continue;
         }
         for (let jp = 0; jp < panels; jp++) {
-          tile4x8(aTab, taps, cout, 4, packed + <usize>jp * panelBytes, NR * 4, cTab, <usize>(jp * NR) << 2,
+          tile4x8(aTab, taps, cout, 4, packed + <usize>jp * panelBytes, NR * 4, cTab, <usize>(jp * NR) << 2, 4,
             mr, min(NR, cin - jp * NR), 0, stage);
         }
       }
@@ -224,7 +224,7 @@ export function conv2d_backward_filter(
         store<usize>(cTab + (<usize>r << 2), df + ((<usize>i * cout) << 2));
       }
       for (let jp = 0; jp < panels; jp++) {
-        tile4x8(aTab, 1, pc, <usize>k << 2, packed + <usize>jp * panelBytes, NR * 4, cTab, <usize>(jp * NR) << 2,
+        tile4x8(aTab, 1, pc, <usize>k << 2, packed + <usize>jp * panelBytes, NR * 4, cTab, <usize>(jp * NR) << 2, 4,
           mr, min(NR, cout - jp * NR), p0 > 0 ? 1 : 0, stage);
       }
     }

@@ -6,7 +6,7 @@ import { bias_add } from "./bias";
 
 /** Scratch bytes any dense op on these sizes needs. */
 export function dense_scratch(n: i32, k: i32, m: i32): usize {
-  return gemm_scratch(max(n, max(k, m)));
+  return max(gemm_scratch(n, k), max(gemm_scratch(n, m), gemm_scratch(k, n)));
 }
 
 /** y = x·W (+ b when b != 0). */

@@ -19,7 +19,9 @@ export const TILE_SCRATCH: usize = MR * NR * 4 + 2 * MR * 4;
 /**
  * C rows (pointers in cTab, each plus cOff bytes; only the first mr are written) receive the first nr columns of
  * Σ_t Σ_k A[t][r][k] · B[t·segLen + k][0..8]; overwritten, or added when accumulate != 0.
- * `stage` is MR×NR floats of scratch used only for partial tiles.
+ * Consecutive columns of a C row lie cStep bytes apart (4 for a row-major C; the row
+ * stride of C when the caller computes Cᵀ). `stage` is MR×NR floats of scratch, used
+ * for partial or strided tiles.
  *
  * Four rows, not six: V8 schedules every row's broadcast before the multiply-adds, so six
  * rows need 6 + 2 + 12 vector registers and spill four accumulators to the stack; with
@@ -29,7 +31,7 @@ export const TILE_SCRATCH: usize = MR * NR * 4 + 2 * MR * 4;
 export function tile4x8(
   aTab: usize, taps: i32, segLen: i32, aStep: usize,
   b: usize, bStep: usize,
-  cTab: usize, cOff: usize, mr: i32, nr: i32, accumulate: i32, stage: usize,
+  cTab: usize, cOff: usize, cStep: usize, mr: i32, nr: i32, accumulate: i32, stage: usize,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -50,7 +52,7 @@ export function tile4x8(
       c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     }
   }
-  if (nr == NR) {
+  if (nr == NR && cStep == 4) {
     if (accumulate) {
       storeRowAdd((load<usize>(cTab) + cOff), c00, c01);
       if (mr > 1) storeRowAdd((load<usize>(cTab, 4) + cOff), c10, c11);
@@ -64,15 +66,15 @@ export function tile4x8(
     }
     return;
   }
-  // Partial width: stage the tile, then copy the nr valid columns of the mr valid rows.
+  // Partial or strided: stage the tile, then copy the nr valid columns of the mr valid rows.
   storeRow(stage, c00, c01); storeRow(stage + 32, c10, c11);
   storeRow(stage + 64, c20, c21); storeRow(stage + 96, c30, c31);
   for (let r = 0; r < mr; r++) {
     const dst = load<usize>(cTab + (<usize>r << 2)) + cOff;
     const src = stage + <usize>r * 32;
     for (let j = 0; j < nr; j++) {
-      const o = <usize>j << 2;
-      const v = load<f32>(src + o);
+      const o = <usize>j * cStep;
+      const v = load<f32>(src + (<usize>j << 2));
       store<f32>(dst + o, accumulate ? load<f32>(dst + o) + v : v);
     }
   }
@@ -119,9 +121,13 @@ export function pack_b_panel(dst: usize, b: usize, ldb: i32, transB: i32, k0: i3
   }
 }
 
-/** Scratch bytes `gemm` needs for a shared dimension of k. */
-export function gemm_scratch(k: i32): usize {
-  return TILE_SCRATCH + <usize>k * NR * 4;
+/** The swapped A·Bᵀ path packs all of Aᵀ at once; it is taken for m up to this. */
+const SWAP_MAX_M = 256;
+
+/** Scratch bytes `gemm` needs for C[m×n] with shared dimension k. */
+export function gemm_scratch(m: i32, k: i32): usize {
+  const panels = m <= SWAP_MAX_M ? (m + NR - 1) / NR : 1;
+  return TILE_SCRATCH + <usize>k * max(panels, 1) * NR * 4;
 }
 
 /**
@@ -137,6 +143,27 @@ export function gemm(
   const aTab = stage + MR * NR * 4;
   const cTab = aTab + MR * 4;
   const packed = cTab + MR * 4;
+  if (transB && !transA && m < n && m <= SWAP_MAX_M) {
+    // C = A·Bᵀ with A the smaller operand (dense backward data: dy·Wᵀ): compute Cᵀ = B·Aᵀ,
+    // so the operand that needs a transposing pack is A (m×k, packed once, whole) rather
+    // than B (n×k), and each block of B's rows is read once, in place, for every panel.
+    // Tiles of Cᵀ are stored down the columns of C.
+    const panelBytes = <usize>k * NR * 4;
+    for (let i0 = 0; i0 < m; i0 += NR) pack_b_panel(packed + <usize>(i0 / NR) * panelBytes, a, lda, 1, 0, k, i0, min(NR, m - i0));
+    for (let j0 = 0; j0 < n; j0 += MR) {
+      const mr = min(MR, n - j0);
+      for (let r = 0; r < MR; r++) {
+        const j = j0 + min(r, mr - 1);
+        store<usize>(aTab + (<usize>r << 2), b + ((<usize>j * ldb) << 2));
+        store<usize>(cTab + (<usize>r << 2), c + (<usize>j << 2));
+      }
+      for (let i0 = 0; i0 < m; i0 += NR) {
+        tile4x8(aTab, 1, k, 4, packed + <usize>(i0 / NR) * panelBytes, NR * 4, cTab, (<usize>i0 * ldc) << 2, <usize>ldc << 2,
+          mr, min(NR, m - i0), accumulate, stage);
+      }
+    }
+    return;
+  }
   const aStep: usize = transA ? <usize>lda << 2 : 4;
   for (let j0 = 0; j0 < n; j0 += NR) {
     const nr = min(NR, n - j0);
@@ -149,7 +176,7 @@ export function gemm(
         store<usize>(aTab + (<usize>r << 2), rowA);
         store<usize>(cTab + (<usize>r << 2), c + ((<usize>i * ldc) << 2));
       }
-      tile4x8(aTab, 1, k, aStep, packed, NR * 4, cTab, <usize>j0 << 2, mr, nr, accumulate, stage);
+      tile4x8(aTab, 1, k, aStep, packed, NR * 4, cTab, <usize>j0 << 2, 4, mr, nr, accumulate, stage);
     }
   }
 }

@@ -11,7 +11,7 @@ export interface KernelExports {
   fma_peak(iterations: number, seed: number): number;
   gemm(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number,
     transA: number, transB: number, accumulate: number, scratch: number): void;
-  gemm_scratch(k: number): number;
+  gemm_scratch(m: number, k: number): number;
   dense_scratch(n: number, k: number, m: number): number;
   dense_forward(y: number, x: number, w: number, b: number, n: number, k: number, m: number, scratch: number): void;
   dense_backward_data(dx: number, dy: number, w: number, n: number, k: number, m: number, scratch: number): void;
