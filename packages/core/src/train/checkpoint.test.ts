@@ -13,7 +13,7 @@ const CONFIG: TrainingConfig = { model: BURGESS_CONFIG, objective: { kind: "beta
 async function trained(): Promise<{ trainer: Trainer; bytes: Uint8Array }> {
   const trainer = new Trainer(await WasmBackend.create(), CONFIG, new SquaresSource(64, 1));
   await trainer.trainStep();
-  return { trainer, bytes: await encodeCheckpoint(trainer) };
+  return { trainer, bytes: await encodeCheckpoint(trainer, { dataset: "squares" }) };
 }
 
 describe("safetensors", () => {
@@ -35,6 +35,7 @@ describe("checkpoints", () => {
     const checkpoint = decodeCheckpoint(bytes);
     expect(checkpoint.config).toEqual(CONFIG);
     expect(checkpoint.state).toEqual(trainer.getState());
+    expect(checkpoint.app).toEqual({ dataset: "squares" });
     const be = await WasmBackend.create();
     const model = BetaVAE.build(be, BURGESS_CONFIG, 1);
     loadWeights(model, checkpoint, true);

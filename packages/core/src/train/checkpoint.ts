@@ -19,6 +19,8 @@ export class CheckpointError extends Error {
 export interface Checkpoint {
   config: TrainingConfig;
   state: TrainingState;
+  /** What the application stored beside the run (e.g. the dataset's name); opaque to core. */
+  app: Record<string, unknown>;
   /** name → tensor in PyTorch layout (weights, then optimizer.m.*, optimizer.v.*) */
   tensors: Map<string, Tensor>;
 }
@@ -69,7 +71,7 @@ function inverse(perm: number[]): number[] {
   return inv;
 }
 
-export async function encodeCheckpoint(trainer: Trainer): Promise<Uint8Array> {
+export async function encodeCheckpoint(trainer: Trainer, app: Record<string, unknown> = {}): Promise<Uint8Array> {
   const model = trainer.model;
   const be = model.backend;
   const arenas = { "": await be.read(model.paramValues), "optimizer.m.": await be.read(model.adamM), "optimizer.v.": await be.read(model.adamV) };
@@ -86,6 +88,7 @@ export async function encodeCheckpoint(trainer: Trainer): Promise<Uint8Array> {
     layout: "pytorch",
     config: JSON.stringify(trainer.config),
     state: JSON.stringify(trainer.getState()),
+    app: JSON.stringify(app),
   });
 }
 
@@ -100,10 +103,12 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const meta = parsed.metadata;
   if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError("not a betavae checkpoint (its metadata has no betavae format tag)");
   if (meta.version !== CHECKPOINT_VERSION) throw new CheckpointError(`checkpoint version ${meta.version} is not supported (this build reads ${CHECKPOINT_VERSION})`);
-  let config: TrainingConfig, state: TrainingState;
+  let config: TrainingConfig, state: TrainingState, app: Record<string, unknown>;
   try {
     config = JSON.parse(meta.config);
     state = JSON.parse(meta.state);
+    app = meta.app === undefined ? {} : JSON.parse(meta.app);
+    if (typeof app !== "object" || app === null || Array.isArray(app)) throw new Error("app metadata is not an object");
     validateModelConfig(config.model);
     validateObjective(config.objective);
     validateOptimiser(config.optimiser);
@@ -112,7 +117,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   } catch (e) {
     throw new CheckpointError(`checkpoint metadata is corrupt: ${(e as Error).message}`);
   }
-  return { config, state, tensors: parsed.tensors };
+  return { config, state, app, tensors: parsed.tensors };
 }
 
 /**
