@@ -1,0 +1,173 @@
+// The bvae command end to end, in process: real training runs on a small batch, the run
+// directory's files, resume, and every kind of bad input with its one-line error.
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { decodeCheckpoint } from "@betavae/core";
+import { PNG } from "pngjs";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "./bvae";
+
+let out: string[], err: string[];
+beforeEach(() => {
+  out = [];
+  err = [];
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+});
+afterEach(() => vi.restoreAllMocks());
+
+const tmp = () => mkdtempSync(join(tmpdir(), "bvae-"));
+const SMALL = ["--batch", "4", "--log-every", "1"];
+
+async function expectError(argv: string[], message: string | RegExp, code = 1): Promise<void> {
+  expect(await main(argv)).toBe(code);
+  expect(err).toHaveLength(1);
+  expect(err[0]).toMatch(message);
+}
+
+describe("bvae train", () => {
+  it("trains, logs every step, checkpoints, draws figures, and resumes where it stopped", async () => {
+    const dir = join(tmp(), "run");
+    expect(await main(["train", "--steps", "4", "--checkpoint-every", "2", "--out", dir, ...SMALL])).toBe(0);
+    for (const f of ["config.json", "metrics.jsonl", "checkpoint.safetensors", "reconstructions.png", "traversal.png"]) expect(existsSync(join(dir, f))).toBe(true);
+    const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4]);
+    expect(lines[0]).toMatchObject({ step: 1, C: null, beta: 4 });
+    expect(lines[0].klPerLatent).toHaveLength(10);
+    for (const key of ["recon", "kl", "loss", "gradNorm", "imagesPerSec"]) expect(typeof lines[3][key]).toBe("number");
+    const traversal = PNG.sync.read(readFileSync(join(dir, "traversal.png")));
+    expect(traversal.height).toBeGreaterThan(10 * 128); // one row per latent
+    expect(JSON.parse(readFileSync(join(dir, "config.json"), "utf8"))).toMatchObject({ dataset: "dsprites", steps: 4 });
+
+    expect(await main(["train", "--resume", "--steps", "6", "--out", dir, "--log-every", "1"])).toBe(0);
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(join(dir, "checkpoint.safetensors")))).state.step).toBe(6);
+    const resumed = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).step);
+    expect(resumed).toEqual([1, 2, 3, 4, 5, 6]);
+
+    expect(await main(["info", "--checkpoint", join(dir, "checkpoint.safetensors")])).toBe(0);
+    expect(out.join("\n")).toMatch(/step +6/);
+    expect(out.join("\n")).toMatch(/β-VAE, β = 4/);
+  });
+
+  it("trains the capacity objective and logs C", async () => {
+    const dir = join(tmp(), "cap");
+    expect(await main(["train", "--objective", "capacity", "--capacity-max", "10", "--capacity-steps", "2", "--steps", "3", "--out", dir, ...SMALL])).toBe(0);
+    const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.C)).toEqual([0, 5, 10]);
+    expect(lines[0].gamma).toBe(1000);
+  });
+
+  it("refuses to overwrite a run, and leaves it untouched", async () => {
+    const dir = join(tmp(), "run");
+    expect(await main(["train", "--steps", "1", "--out", dir, ...SMALL])).toBe(0);
+    const before = readFileSync(join(dir, "checkpoint.safetensors"));
+    err = [];
+    await expectError(["train", "--steps", "1", "--out", dir, ...SMALL], /already holds a run \(checkpoint\.safetensors\); use --resume/);
+    expect(readFileSync(join(dir, "checkpoint.safetensors")).equals(before)).toBe(true);
+  });
+
+  it.each([
+    [["train", "--stepz", "3"], /unknown option --stepz for bvae train/, 2],
+    [["train", "--beta", "-1"], /--beta must be at least 0, got -1/, 2],
+    [["train", "--batch", "0"], /--batch must be at least 1, got 0/, 2],
+    [["train", "--steps", "ten"], /--steps must be an integer, got 'ten'/, 2],
+    [["train", "--lr", "0"], /--lr must be greater than 0, got 0/, 2],
+    [["train", "--dataset", "mnist"], /--dataset must be one of dsprites, color-dsprites, blobs; got 'mnist'/, 2],
+    [["train", "--steps"], /--steps needs a value/, 2],
+    [["train", "--resume", "--lr", "0.1", "--out", "x"], /--lr cannot be changed when resuming/, 2],
+    [["frobnicate"], /unknown command 'frobnicate'/, 2],
+  ] as [string[], RegExp, number][])("rejects %j with one line", async (argv, message, code) => {
+    await expectError(argv, message, code);
+  });
+
+  it("reports a missing run to resume", async () => {
+    await expectError(["train", "--resume", "--out", join(tmp(), "nothing")], /nothing to resume: .*checkpoint\.safetensors does not exist/);
+  });
+
+  it("reports an unwritable --out", async () => {
+    const file = join(tmp(), "a-file");
+    writeFileSync(file, "x");
+    await expectError(["train", "--steps", "1", "--out", join(file, "run"), ...SMALL], /cannot write to output directory .*a-file\/run/);
+  });
+
+  it("reports an .npz that is not dSprites", async () => {
+    const file = join(tmp(), "other.npz");
+    writeFileSync(file, "PK\u0003\u0004 not really a zip");
+    expect(await main(["train", "--data-file", file, "--steps", "1", "--out", join(tmp(), "r"), ...SMALL])).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^bvae train: /);
+  });
+});
+
+describe("bvae info / traverse", () => {
+  it("report missing, truncated and corrupt checkpoints in one line", async () => {
+    const dir = tmp();
+    await expectError(["info", "--checkpoint", join(dir, "none.safetensors")], /checkpoint .*none\.safetensors does not exist/);
+    err = [];
+    const run = join(dir, "run");
+    expect(await main(["train", "--steps", "1", "--out", run, ...SMALL])).toBe(0);
+    const bytes = readFileSync(join(run, "checkpoint.safetensors"));
+    writeFileSync(join(dir, "truncated.safetensors"), bytes.subarray(0, bytes.length >> 1));
+    await expectError(["info", "--checkpoint", join(dir, "truncated.safetensors")], /not a readable checkpoint: .*truncated/);
+    err = [];
+    const corrupt = Buffer.from(bytes);
+    corrupt.write("{garbage", 8);
+    writeFileSync(join(dir, "corrupt.safetensors"), corrupt);
+    await expectError(["traverse", "--checkpoint", join(dir, "corrupt.safetensors"), "--out", dir], /not a readable checkpoint: header is not valid JSON/);
+    err = [];
+    mkdirSync(join(dir, "adir"));
+    await expectError(["info", "--checkpoint", join(dir, "adir")], /is a directory, not a file/);
+  });
+
+  it("reports a checkpoint whose tensors do not fit its configuration", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    expect(await main(["train", "--steps", "1", "--out", run, ...SMALL])).toBe(0);
+    const bytes = readFileSync(join(run, "checkpoint.safetensors"));
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = bytes.subarray(8, 8 + headerLength).toString("utf8");
+    // the same length keeps the file valid safetensors: latents 10 → 9 in the config
+    const edited = header.replace('\\"latents\\":10', '\\"latents\\":9 ');
+    expect(edited).not.toBe(header);
+    bytes.write(edited, 8, "utf8");
+    writeFileSync(join(dir, "edited.safetensors"), bytes);
+    await expectError(["traverse", "--checkpoint", join(dir, "edited.safetensors"), "--out", dir], /checkpoint tensor encoder\.mu\.weight has shape \[10,256\], the model needs \[9,256\]/);
+  });
+
+  it("draws the figures of a checkpoint", async () => {
+    const dir = tmp();
+    expect(await main(["train", "--steps", "1", "--out", join(dir, "run"), ...SMALL])).toBe(0);
+    expect(await main(["traverse", "--checkpoint", join(dir, "run", "checkpoint.safetensors"), "--out", join(dir, "figs")])).toBe(0);
+    expect(existsSync(join(dir, "figs", "traversal.png"))).toBe(true);
+    expect(existsSync(join(dir, "figs", "reconstructions.png"))).toBe(true);
+  });
+});
+
+describe("the bvae executable", () => {
+  const bin = fileURLToPath(new URL("../bin/bvae.mjs", import.meta.url));
+
+  it("prints help and exits 0", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, "train", "--help"]);
+    expect(stdout).toMatch(/--capacity-max N +final capacity C_max in nats \(default 25\)/);
+  });
+
+  it("saves a checkpoint and exits 0 on Ctrl-C", async () => {
+    const dir = join(tmp(), "run");
+    const child = spawn(process.execPath, [bin, "train", "--steps", "100000", "--batch", "4", "--out", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (stdout.includes("training dsprites")) setTimeout(() => child.kill("SIGINT"), 1500);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/interrupted at step \d+: checkpoint saved/);
+    const step = decodeCheckpoint(new Uint8Array(readFileSync(join(dir, "checkpoint.safetensors")))).state.step;
+    expect(step).toBeGreaterThan(0);
+  }, 60_000);
+});

@@ -1,0 +1,46 @@
+// bvae: train, inspect and draw β-VAEs. Every failure is one line on stderr and a non-zero
+// exit; nothing a user made is overwritten.
+import { CheckpointError, ConfigError, NonFiniteError, ObjectiveError, ShapeError } from "@betavae/core";
+import { UsageError } from "./args";
+import { info } from "./commands/info";
+import { train } from "./commands/train";
+import { traverse } from "./commands/traverse";
+import { FileError } from "./files";
+
+const COMMANDS: Record<string, (argv: string[], io: { out: (l: string) => void; err: NodeJS.WriteStream }) => Promise<number>> = { train, traverse, info };
+
+const USAGE = `usage: bvae <command> [options]
+
+commands:
+  train      train a β-VAE (bvae train --preset quick)
+  traverse   draw reconstructions and latent traversals of a checkpoint
+  info       print a checkpoint's configuration and training state
+
+bvae <command> --help shows a command's options.`;
+
+/** Errors a user can act on: printed as one line, without a stack. */
+const EXPECTED = [UsageError, FileError, CheckpointError, ConfigError, ObjectiveError, NonFiniteError, ShapeError, RangeError];
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const io = { out: (line: string) => console.log(line), err: process.stderr };
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    console.error(`bvae: unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(", ")}; see bvae --help)`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    const err = e as Error;
+    if (EXPECTED.some((cls) => err instanceof cls) || err?.name === "DatasetFileError") {
+      console.error(`bvae ${command}: ${err.message}`);
+      return err instanceof UsageError ? 2 : 1;
+    }
+    throw e;
+  }
+}

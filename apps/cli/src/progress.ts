@@ -1,0 +1,51 @@
+// The training progress line: step, bar, images/s, live losses and ETA. On a terminal it
+// redraws one line; elsewhere (CI, a pipe) it prints a line now and then.
+
+export interface ProgressState {
+  step: number;
+  total: number;
+  imagesPerSec: number;
+  recon: number;
+  kl: number;
+  capacity: number | null;
+}
+
+export class Progress {
+  private lastPrinted = 0;
+  constructor(private readonly stream: NodeJS.WriteStream, private readonly intervalMs = 10000) {}
+
+  update(s: ProgressState): void {
+    const line = formatProgress(s, this.stream.columns ?? 100);
+    if (this.stream.isTTY) {
+      this.stream.write(`\r${line}\x1b[K`);
+    } else if (Date.now() - this.lastPrinted >= this.intervalMs || s.step === s.total) {
+      this.stream.write(`${line}\n`);
+      this.lastPrinted = Date.now();
+    }
+  }
+
+  /** Ends the redrawn line so later output starts on a fresh one. */
+  done(): void {
+    if (this.stream.isTTY) this.stream.write("\n");
+  }
+}
+
+export function formatProgress(s: ProgressState, columns: number): string {
+  const pct = s.total > 0 ? s.step / s.total : 1;
+  const remaining = s.imagesPerSec > 0 ? (s.total - s.step) : NaN;
+  const eta = Number.isFinite(remaining) ? formatDuration((remaining * s.imagesPerSec) > 0 ? remaining / (s.imagesPerSec) : 0) : "?";
+  const stats = `${(pct * 100).toFixed(0).padStart(3)}% ${String(s.step).padStart(String(s.total).length)}/${s.total}`
+    + ` | ${s.imagesPerSec.toFixed(0)} img/s | recon ${s.recon.toFixed(2)} | KL ${s.kl.toFixed(2)}`
+    + (s.capacity !== null ? ` | C ${s.capacity.toFixed(2)}` : "") + ` | ETA ${eta}`;
+  const barWidth = Math.max(10, Math.min(30, columns - stats.length - 3));
+  const filled = Math.round(pct * barWidth);
+  return `[${"=".repeat(filled)}${filled < barWidth ? ">" : ""}${" ".repeat(Math.max(0, barWidth - filled - 1))}] ${stats}`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
