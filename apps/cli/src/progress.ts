@@ -5,6 +5,7 @@ export interface ProgressState {
   step: number;
   total: number;
   imagesPerSec: number;
+  stepsPerSec: number;
   recon: number;
   kl: number;
   capacity: number | null;
@@ -32,8 +33,7 @@ export class Progress {
 
 export function formatProgress(s: ProgressState, columns: number): string {
   const pct = s.total > 0 ? s.step / s.total : 1;
-  const remaining = s.imagesPerSec > 0 ? (s.total - s.step) : NaN;
-  const eta = Number.isFinite(remaining) ? formatDuration((remaining * s.imagesPerSec) > 0 ? remaining / (s.imagesPerSec) : 0) : "?";
+  const eta = s.stepsPerSec > 0 ? formatDuration((s.total - s.step) / s.stepsPerSec) : "?";
   const stats = `${(pct * 100).toFixed(0).padStart(3)}% ${String(s.step).padStart(String(s.total).length)}/${s.total}`
     + ` | ${s.imagesPerSec.toFixed(0)} img/s | recon ${s.recon.toFixed(2)} | KL ${s.kl.toFixed(2)}`
     + (s.capacity !== null ? ` | C ${s.capacity.toFixed(2)}` : "") + ` | ETA ${eta}`;

@@ -164,7 +164,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
           imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10,
         }) + "\n");
       }
-      progress.update({ step: m.step, total: steps, imagesPerSec, recon: m.recon, kl: m.kl, capacity: m.capacity });
+      progress.update({ step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity });
       if (m.step % (flags["checkpoint-every"] as number) === 0) await save();
       await new Promise((r) => setImmediate(r)); // lets a Ctrl-C in
     }
