@@ -4,6 +4,9 @@
  * filter type 0 on every row.
  */
 import { zlibSync } from "fflate";
+import { crc32 } from "./crc32.ts";
+
+export { crc32 };
 
 /** An 8-bit image: `channels` bytes per pixel, row-major. */
 export interface RasterImage {
@@ -107,21 +110,4 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
   out.set(body, 8);
   v.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
   return out;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (ISO 3309), as PNG chunks need. */
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

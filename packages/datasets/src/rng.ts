@@ -63,7 +63,7 @@ export class Rng {
   }
 
   /** Next uint32. */
-  nextUint32(): number {
+  nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
     this.s2 ^= this.s0;
@@ -81,7 +81,7 @@ export class Rng {
 
   /** Uniform float in [0, 1) with 32 random bits. */
   next(): number {
-    return this.nextUint32() * 2.3283064365386963e-10;
+    return this.nextU32() * 2.3283064365386963e-10;
   }
 
   /** Uniform float in [lo, hi). */
@@ -94,10 +94,10 @@ export class Rng {
     if (!(n >= 1 && n <= 4294967296) || !Number.isInteger(n)) {
       throw new RangeError(`Rng.int needs an integer bound in [1, 2^32], got ${n}`);
     }
-    if (n === 4294967296) return this.nextUint32();
+    if (n === 4294967296) return this.nextU32();
     const limit = 4294967296 - (4294967296 % n); // largest multiple of n that fits
-    let u = this.nextUint32();
-    while (u >= limit) u = this.nextUint32();
+    let u = this.nextU32();
+    while (u >= limit) u = this.nextU32();
     return u % n;
   }
 
