@@ -9,9 +9,9 @@ import { parseArgs } from "node:util";
 import { relaxedSimdSupported } from "@betavae/kernels";
 import {
   type Backend, type Conv2dShape, type DenseShape,
-  ReferenceBackend, WasmBackend, conv2dMacs, conv2dShape, conv2dSizes, conv2dTransposeShape,
+  ReferenceBackend, Rng, WasmBackend, conv2dMacs, conv2dShape, conv2dSizes, conv2dTransposeShape,
 } from "@betavae/core";
-import { type Timing, gflops, measure, mulberry32, randomArray, relativeError } from "./timing";
+import { type Timing, gflops, measure, randomArray, relativeError } from "./timing";
 import { type Align, fmt, markdownTable, pct, ratio } from "./table";
 import { type MachineInfo, defaultResultPath, machineInfo, userPath, writeJson } from "./report";
 import { type Tf, type TfjsInfo, loadTfjsWasm } from "./tfjs";
@@ -104,7 +104,7 @@ interface LayerData {
 }
 
 function layerData(layer: Layer, seed: number): LayerData {
-  const random = mulberry32(seed);
+  const random = new Rng(seed);
   const n = tensorSizes(layer);
   // Weights at about 1/sqrt(fan-in) keep outputs O(1), like an initialised network.
   const fanIn = layer.kind === "dense" ? layer.shape.inFeatures

@@ -1,4 +1,5 @@
 // Timing and input helpers shared by the benchmarks.
+import type { Rng } from "@betavae/core";
 //
 // Method: warm the function up (V8 first runs WebAssembly in its baseline tier and swaps in
 // optimised code in the background), then time batches of calls, sizing each batch from the
@@ -76,22 +77,10 @@ export function median(values: readonly number[]): number {
 /** GFLOP/s of `flops` done in `seconds`. */
 export const gflops = (flops: number, seconds: number): number => flops / seconds / 1e9;
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `length` floats uniform in [-scale, scale). */
-export function randomArray(random: () => number, length: number, scale = 1): Float32Array {
+/** `length` floats uniform in [-scale, scale) from a seeded generator. */
+export function randomArray(rng: Rng, length: number, scale = 1): Float32Array {
   const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = (2 * random() - 1) * scale;
+  rng.fillUniform(out, -scale, scale);
   return out;
 }
 

@@ -2,7 +2,7 @@
 // Training throughput of the Burgess model (dSprites, batch 64) on one thread: images/s of
 // the whole step (data, forward, backward, Adam), the step's FLOP rate as a fraction of the
 // WASM FMA peak measured in the same run, and peak RSS. Prints a table, writes JSON.
-import { BetaVAE, BURGESS_CONFIG, Trainer, WasmBackend, conv2dMacs, type BatchSource } from "@betavae/core";
+import { BetaVAE, BURGESS_CONFIG, ConvLayer, Trainer, WasmBackend, conv2dMacs, type BatchSource } from "@betavae/core";
 import { Rng, createDataset } from "@betavae/datasets";
 import { median } from "./timing";
 import { fmt, markdownTable, pct } from "./table";
@@ -34,7 +34,7 @@ function stepMacs(model: BetaVAE): { forward: number; step: number } {
   let forward = 0, step = 0;
   const layers = [...model.encoder, model.muHead, model.logvarHead, ...model.decoder];
   for (const layer of layers) {
-    const macs = "shape" in layer && "transposed" in layer
+    const macs = layer instanceof ConvLayer
       ? conv2dMacs(layer.shape, layer.transposed)
       : layer.params[0].shape[0] * layer.params[0].shape[1] * model.batch;
     forward += macs;

@@ -2,7 +2,7 @@
 // the reference backend: for L = Σ r ⊙ forward(inputs) with a fixed random r, the
 // backward op given dy = r must return dL/dinput.
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../testing/random";
+import { Rng } from "../rng";
 import { ReferenceBackend, type ReferenceBuffer } from "./reference";
 import { type Conv2dParams, type Conv2dShape, conv2dShape, conv2dSizes, conv2dTransposeShape } from "./shapes";
 
@@ -10,9 +10,9 @@ const be = new ReferenceBackend("f64");
 const H = 1e-5;
 const TOL = 1e-7;
 
-function randomBuffer(random: () => number, length: number, lo = -1, hi = 1): ReferenceBuffer {
+function randomBuffer(rng: Rng, length: number, lo = -1, hi = 1): ReferenceBuffer {
   const buf = be.alloc(length);
-  for (let i = 0; i < length; i++) buf.data[i] = lo + (hi - lo) * random();
+  for (let i = 0; i < length; i++) buf.data[i] = lo + (hi - lo) * rng.next();
   return buf;
 }
 
@@ -47,7 +47,7 @@ function expectClose(analytic: ReferenceBuffer, numeric: Float64Array, what: str
 
 describe("finite-difference gradients (float64 reference)", () => {
   it("dense: dx, dW, db", () => {
-    const random = seededRandom(1);
+    const random = new Rng(1);
     const s = { batch: 3, inFeatures: 5, outFeatures: 4 };
     const x = randomBuffer(random, 15), w = randomBuffer(random, 20), b = randomBuffer(random, 4);
     const r = randomBuffer(random, 12), y = be.alloc(12);
@@ -71,7 +71,7 @@ describe("finite-difference gradients (float64 reference)", () => {
       const s: Conv2dShape = transposed ? conv2dTransposeShape({ ...p, inHeight: 3, inWidth: 4 }) : conv2dShape(p);
       const kind = transposed ? "conv2dTranspose" : "conv2d";
       it(`${kind} ${s.inHeight}×${s.inWidth}×${s.inChannels} → ${s.outHeight}×${s.outWidth}×${s.outChannels} k${s.kernelHeight}×${s.kernelWidth} s${s.stride}: dx, dfilter`, () => {
-        const random = seededRandom(2);
+        const random = new Rng(2);
         const n = conv2dSizes(s);
         const x = randomBuffer(random, n.input), f = randomBuffer(random, n.filter), r = randomBuffer(random, n.output);
         const y = be.alloc(n.output), dx = be.alloc(n.input), df = be.alloc(n.filter);
@@ -90,7 +90,7 @@ describe("finite-difference gradients (float64 reference)", () => {
   }
 
   it("bias add: db", () => {
-    const random = seededRandom(3);
+    const random = new Rng(3);
     const y = randomBuffer(random, 12), b = randomBuffer(random, 3), r = randomBuffer(random, 12), db = be.alloc(3);
     const base = Float64Array.from(y.data);
     be.biasGrad(db, r, 4, 3);
@@ -98,7 +98,7 @@ describe("finite-difference gradients (float64 reference)", () => {
   });
 
   it("relu: dx (away from the kink)", () => {
-    const random = seededRandom(4);
+    const random = new Rng(4);
     const x = randomBuffer(random, 20);
     for (let i = 0; i < 20; i++) if (Math.abs(x.data[i]) < 0.05) x.data[i] = 0.5;
     const r = randomBuffer(random, 20), y = be.alloc(20), dx = be.alloc(20);
@@ -108,7 +108,7 @@ describe("finite-difference gradients (float64 reference)", () => {
   });
 
   it("clamp: dx (away from the bounds)", () => {
-    const random = seededRandom(10);
+    const random = new Rng(10);
     const x = randomBuffer(random, 30, -3, 3);
     for (let i = 0; i < 30; i++) if (Math.abs(x.data[i] + 1) < 0.05 || Math.abs(x.data[i] - 2) < 0.05) x.data[i] = 0;
     const r = randomBuffer(random, 30), y = be.alloc(30), dx = be.alloc(30);
@@ -117,14 +117,14 @@ describe("finite-difference gradients (float64 reference)", () => {
   });
 
   it("sum of squares: its gradient 2x", () => {
-    const random = seededRandom(11);
+    const random = new Rng(11);
     const x = randomBuffer(random, 9), out = be.alloc(1), twice = be.alloc(9);
     twice.data.set(x.data.map((v) => 2 * v));
     expectClose(twice, numericGradient(x, out, null, () => be.sumSquares(out, x, 9)), "2x");
   });
 
   it("reparameterisation: dmu, dlogvar", () => {
-    const random = seededRandom(5);
+    const random = new Rng(5);
     const mu = randomBuffer(random, 12), lv = randomBuffer(random, 12, -3, 2), eps = randomBuffer(random, 12);
     const r = randomBuffer(random, 12), z = be.alloc(12), dmu = be.alloc(12), dlv = be.alloc(12);
     const forward = () => be.reparamForward(z, mu, lv, eps, 12);
@@ -134,7 +134,7 @@ describe("finite-difference gradients (float64 reference)", () => {
   });
 
   it("Bernoulli NLL: dlogits", () => {
-    const random = seededRandom(6);
+    const random = new Rng(6);
     const logits = randomBuffer(random, 21, -8, 8), targets = randomBuffer(random, 21, 0, 1);
     const loss = be.alloc(1), grad = be.alloc(21);
     be.bernoulliNllBackward(grad, logits, targets, 3, 7);
@@ -142,7 +142,7 @@ describe("finite-difference gradients (float64 reference)", () => {
   });
 
   it("Gaussian NLL: dx", () => {
-    const random = seededRandom(7);
+    const random = new Rng(7);
     const x = randomBuffer(random, 21), targets = randomBuffer(random, 21, 0, 1);
     const loss = be.alloc(1), grad = be.alloc(21);
     be.gaussianNllBackward(grad, x, targets, 3, 7, 0.25);
@@ -150,7 +150,7 @@ describe("finite-difference gradients (float64 reference)", () => {
   });
 
   it("KL: dmu, dlogvar (with a weight, and accumulating)", () => {
-    const random = seededRandom(8);
+    const random = new Rng(8);
     const mu = randomBuffer(random, 12), lv = randomBuffer(random, 12, -3, 2);
     const total = be.alloc(1), per = be.alloc(4), dmu = be.alloc(12), dlv = be.alloc(12);
     const forward = () => be.klForward(total, per, mu, lv, 3, 4);
@@ -165,7 +165,7 @@ describe("finite-difference gradients (float64 reference)", () => {
   });
 
   it("KL per latent sums to the total", () => {
-    const random = seededRandom(9);
+    const random = new Rng(9);
     const mu = randomBuffer(random, 30), lv = randomBuffer(random, 30, -3, 2);
     const total = be.alloc(1), per = be.alloc(10);
     be.klForward(total, per, mu, lv, 3, 10);

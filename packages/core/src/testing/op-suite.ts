@@ -11,7 +11,7 @@ import { type Conv2dParams, type Conv2dShape, type DenseShape, conv2dShape, conv
 import { compare } from "../compare";
 import { runFixture } from "../fixtures";
 import { sharedFixturesDir } from "./fixtures-dir";
-import { randomArray, seededRandom } from "./random";
+import { Rng } from "../rng";
 
 const RTOL = 1e-5;
 
@@ -27,12 +27,14 @@ interface OpCase {
 }
 
 async function evaluate(be: Backend, c: OpCase, seed: number): Promise<Record<string, Float32Array>> {
-  const random = seededRandom(seed);
+  const rng = new Rng(seed);
   const bufs: Record<string, DeviceBuffer> = {};
   for (const [name, spec] of Object.entries(c.inputs)) {
     const [length, lo, hi] = typeof spec === "number" ? [spec, -1, 1] : spec;
+    const values = new Float32Array(length);
+    rng.fillUniform(values, lo, hi);
     bufs[name] = be.alloc(length);
-    be.write(bufs[name], randomArray(random, length, lo, hi));
+    be.write(bufs[name], values);
   }
   for (const [name, [length]] of Object.entries(c.outputs)) bufs[name] ??= be.alloc(length);
   c.run(be, bufs);
