@@ -6,7 +6,7 @@ export { ColorDSprites } from "./color-dsprites.ts";
 export { GaussianBlobs, type BlobsOptions } from "./blobs.ts";
 export { DatasetFileError } from "./errors.ts";
 export { loadDspritesNpz, DspritesNpz, type NpzLoadOptions } from "./npz-dsprites.ts";
-export { encodeNpy, parseNpyHeader, type NpyHeader } from "./npy.ts";
+export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
 export { readZipDirectory, streamZipEntry, type ZipEntry } from "./zip.ts";
 export { encodePng, imageGrid, crc32, type GridOptions, type RasterImage } from "./png.ts";
 export { DatasetSampler } from "./sampler.ts";

@@ -136,27 +136,34 @@ function parseDict(text: string, what: string): Map<string, Value> {
 /** Bytes per element of the dtypes this package reads or writes. */
 export const DTYPE_BYTES: Readonly<Record<string, number>> = { "|u1": 1, "|b1": 1, "<i4": 4, "<i8": 8, "<f4": 4, "<f8": 8 };
 
-/**
- * Writes a version-1.0 .npy file: `data` holds the raw little-endian element bytes. Used by
- * tests and by anyone saving a subset of dSprites for loadDspritesNpz.
- */
-export function encodeNpy(descr: string, shape: readonly number[], data: Uint8Array): Uint8Array {
-  const bytes = DTYPE_BYTES[descr];
-  if (bytes === undefined) throw new RangeError(`encodeNpy: unsupported dtype ${descr}`);
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== count * bytes) throw new RangeError(`encodeNpy: shape (${shape.join(", ")}) of ${descr} needs ${count * bytes} bytes, got ${data.length}`);
+/** The bytes of a version-1.0 .npy header for C-ordered data of this dtype and shape. */
+export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+  if (DTYPE_BYTES[descr] === undefined) throw new RangeError(`npyHeader: unsupported dtype ${descr}`);
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
   // pad with spaces so magic + version + length + header + "\n" is a multiple of 64
   const total = Math.ceil((10 + header.length + 1) / 64) * 64;
   header = header.padEnd(total - 10 - 1, " ") + "\n";
-  const out = new Uint8Array(total + data.length);
+  const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   out[8] = header.length & 0xff;
   out[9] = header.length >> 8;
   for (let k = 0; k < header.length; k++) out[10 + k] = header.charCodeAt(k);
-  out.set(data, total);
+  return out;
+}
+
+/**
+ * Writes a version-1.0 .npy file: `data` holds the raw little-endian element bytes. Used by
+ * tests and by anyone saving a subset of dSprites for loadDspritesNpz.
+ */
+export function encodeNpy(descr: string, shape: readonly number[], data: Uint8Array): Uint8Array {
+  const header = npyHeader(descr, shape);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== count * DTYPE_BYTES[descr]) throw new RangeError(`encodeNpy: shape (${shape.join(", ")}) of ${descr} needs ${count * DTYPE_BYTES[descr]} bytes, got ${data.length}`);
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header, 0);
+  out.set(data, header.length);
   return out;
 }

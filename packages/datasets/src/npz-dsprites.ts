@@ -251,15 +251,28 @@ function readImages(zip: Uint8Array, entry: ZipEntry, what: string, count: numbe
       return count * SIDE * SIDE;
     },
     (chunk, at) => {
-      // pixel `at + i` is bit 7 − ((at + i) & 7) of byte (at + i) >> 3
-      for (let i = 0; i < chunk.length; i++) {
-        const v = chunk[i];
-        if (v > 1) throw new DatasetFileError(`${label}: pixel ${at + i} has value ${v}, dSprites images are 0/1`);
-        if (v) {
-          const p = at + i;
-          packed[p >>> 3] |= 0x80 >>> (p & 7);
+      // pixel p is bit 7 − (p mod 8) of byte ⌊p / 8⌋; p reaches 3·10⁹, past int32, so the
+      // edges use plain arithmetic and the aligned middle packs eight pixels per step
+      const bad = (i: number): never => {
+        throw new DatasetFileError(`${label}: pixel ${at + i} has value ${chunk[i]}, dSprites images are 0/1`);
+      };
+      const single = (i: number) => {
+        const v = chunk[i], p = at + i;
+        if (v > 1) bad(i);
+        if (v) packed[Math.floor(p / 8)] |= 0x80 >>> p % 8;
+      };
+      let i = 0;
+      for (; i < chunk.length && (at + i) % 8 !== 0; i++) single(i);
+      let byte = (at + i) / 8;
+      for (; i + 8 <= chunk.length; i += 8) {
+        const a = chunk[i], b = chunk[i + 1], c = chunk[i + 2], d = chunk[i + 3];
+        const e = chunk[i + 4], f = chunk[i + 5], g = chunk[i + 6], h = chunk[i + 7];
+        if ((a | b | c | d | e | f | g | h) > 1) {
+          for (let k = 0; k < 8; k++) if (chunk[i + k] > 1) bad(i + k);
         }
+        packed[byte++] = (a << 7) | (b << 6) | (c << 5) | (d << 4) | (e << 3) | (f << 2) | (g << 1) | h;
       }
+      for (; i < chunk.length; i++) single(i);
     },
   );
   return packed;

@@ -1,6 +1,7 @@
 /** Small synthetic dSprites .npz files for tests (the real file is not available here). */
 import { zipSync } from "fflate";
 import { DSprites } from "./dsprites.ts";
+import { crc32 } from "./crc32.ts";
 import { encodeNpy } from "./npy.ts";
 import { Rng } from "./rng.ts";
 
@@ -54,4 +55,53 @@ export function makeFakeNpz(count: number, opts: { seed?: number; level?: 0 | 6;
     {},
   );
   return { bytes, classes, images };
+}
+
+/**
+ * A stored (uncompressed) zip written the way Python's zipfile does for entries over 2 GiB:
+ * every size and offset saturated to 0xFFFFFFFF with the real values in zip64 extra fields,
+ * a zip64 end-of-central-directory record and locator, and 0xFFFF counts in the classic one.
+ */
+export function makeZip64(entries: { name: string; data: Uint8Array }[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  const le = (n: number, bytes: number) => {
+    const b = new Uint8Array(bytes);
+    const v = new DataView(b.buffer);
+    if (bytes === 2) v.setUint16(0, n, true);
+    else if (bytes === 4) v.setUint32(0, n >>> 0, true);
+    else {
+      v.setUint32(0, n % 4294967296, true);
+      v.setUint32(4, Math.floor(n / 4294967296), true);
+    }
+    return b;
+  };
+  const cat = (...xs: Uint8Array[]) => {
+    const out = new Uint8Array(xs.reduce((n, x) => n + x.length, 0));
+    let p = 0;
+    for (const x of xs) {
+      out.set(x, p);
+      p += x.length;
+    }
+    return out;
+  };
+  const M = 0xffffffff;
+  for (const { name, data } of entries) {
+    const nameBytes = new TextEncoder().encode(name);
+    const crc = crc32(data);
+    const localExtra = cat(le(1, 2), le(16, 2), le(data.length, 8), le(data.length, 8));
+    const local = cat(le(0x04034b50, 4), le(45, 2), le(0, 2), le(0, 2), le(0, 2), le(0, 2), le(crc, 4), le(M, 4), le(M, 4), le(nameBytes.length, 2), le(localExtra.length, 2), nameBytes, localExtra, data);
+    const cdExtra = cat(le(1, 2), le(24, 2), le(data.length, 8), le(data.length, 8), le(offset, 8));
+    central.push(cat(le(0x02014b50, 4), le(45, 2), le(45, 2), le(0, 2), le(0, 2), le(0, 2), le(0, 2), le(crc, 4), le(M, 4), le(M, 4), le(nameBytes.length, 2), le(cdExtra.length, 2), le(0, 2), le(0, 2), le(0, 2), le(0, 4), le(M, 4), nameBytes, cdExtra));
+    parts.push(local);
+    offset += local.length;
+  }
+  const cd = cat(...central);
+  const cdOffset = offset;
+  const z64Offset = cdOffset + cd.length;
+  const z64 = cat(le(0x06064b50, 4), le(44, 8), le(45, 2), le(45, 2), le(0, 4), le(0, 4), le(entries.length, 8), le(entries.length, 8), le(cd.length, 8), le(cdOffset, 8));
+  const locator = cat(le(0x07064b50, 4), le(0, 4), le(z64Offset, 8), le(1, 4));
+  const eocd = cat(le(0x06054b50, 4), le(0, 2), le(0, 2), le(0xffff, 2), le(0xffff, 2), le(M, 4), le(M, 4), le(0, 2));
+  return cat(...parts, cd, z64, locator, eocd);
 }

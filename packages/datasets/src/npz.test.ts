@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DSprites } from "./dsprites.ts";
 import { DatasetFileError } from "./errors.ts";
 import { loadDspritesNpz } from "./npz-dsprites.ts";
-import { int64Bytes, makeFakeNpz } from "./npz-fixtures.ts";
+import { int64Bytes, makeFakeNpz, makeZip64 } from "./npz-fixtures.ts";
 import { encodeNpy, parseNpyHeader } from "./npy.ts";
 import { Rng } from "./rng.ts";
 
@@ -82,6 +82,23 @@ describe("loadDspritesNpz", () => {
       while (stored.has(missing)) missing++;
       expect(() => ds.render(gen.indexToFactors(missing), img)).toThrow(/holds no image with factors/);
     }
+  });
+
+  it("reads zip64 archives (as Python writes entries over 2 GiB, like the real imgs.npy)", () => {
+    const fake = makeFakeNpz(6, { seed: 5 });
+    const bytes = makeZip64([
+      { name: "latents_classes.npy", data: encodeNpy("<i8", [6, 6], int64Bytes(fake.classes)) },
+      { name: "imgs.npy", data: encodeNpy("|u1", [6, 64, 64], fake.images) },
+    ]);
+    const ds = loadDspritesNpz(bytes, { allowSubset: true });
+    const img = new Float32Array(4096);
+    for (let row = 0; row < 6; row++) {
+      ds.copyImage(row, img);
+      expect(img.every((v, i) => v === fake.images[row * 4096 + i])).toBe(true);
+    }
+    const corrupt = bytes.slice();
+    corrupt[200] ^= 0x10; // inside the stored latents_classes data
+    expectFileError(() => loadDspritesNpz(corrupt, { allowSubset: true }), /latents_classes\.npy/);
   });
 
   it("handles int32 classes and elements split across stream chunks", () => {

@@ -43,3 +43,24 @@ describe("PNG grids", () => {
     expect(() => encodePng({ width: 0, height: 1, channels: 1, data: new Uint8Array(0) })).toThrow(RangeError);
   });
 });
+
+describe("crc32", () => {
+  it("agrees with a bitwise reference on every length and split", async () => {
+    const { crc32Update } = await import("./crc32.ts");
+    const bitwise = (b: Uint8Array) => {
+      let c = 0xffffffff;
+      for (const x of b) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    const bytes = new Uint8Array(100).map((_, i) => (i * 97 + 13) & 0xff);
+    for (let n = 0; n <= 100; n += 7) {
+      const b = bytes.subarray(0, n);
+      expect(crc32(b)).toBe(bitwise(b));
+      const split = n >> 1;
+      expect(crc32Update(crc32Update(0, b.subarray(0, split)), b.subarray(split))).toBe(bitwise(b));
+    }
+  });
+});
