@@ -2,8 +2,8 @@
 // Training throughput of the Burgess model (dSprites, batch 64) on one thread: images/s of
 // the whole step (data, forward, backward, Adam), the step's FLOP rate as a fraction of the
 // WASM FMA peak measured in the same run, and peak RSS. Prints a table, writes JSON.
-import { BetaVAE, BURGESS_CONFIG, ConvLayer, Trainer, WasmBackend, conv2dMacs, type BatchSource } from "@betavae/core";
-import { Rng, createDataset } from "@betavae/datasets";
+import { BetaVAE, BURGESS_CONFIG, ConvLayer, Rng, Trainer, WasmBackend, conv2dMacs } from "@betavae/core";
+import { DatasetSampler, createDataset } from "@betavae/datasets";
 import { median } from "./timing";
 import { fmt, markdownTable, pct } from "./table";
 import { defaultResultPath, machineInfo, userPath, writeJson } from "./report";
@@ -47,12 +47,8 @@ async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   const backend = await WasmBackend.create();
   const dataset = createDataset("dsprites");
+  const source = new DatasetSampler(dataset, 2);
   const rng = new Rng(1);
-  const source: BatchSource = {
-    next: (images) => dataset.sampleBatch(rng, BATCH, images),
-    getState: () => rng.state(),
-    setState: (s) => rng.setState(s as number[]),
-  };
   const trainer = new Trainer(backend, {
     model: BURGESS_CONFIG, objective: { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 },
     optimiser: { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, batch: BATCH, seed: 1,

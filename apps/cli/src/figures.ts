@@ -1,8 +1,8 @@
 // The figures a run ends with: reconstructions beside their inputs, and latent traversals
 // (each latent swept from −range to +range around a seed image's mean; rows ordered by mean
 // KL, high to low, with the KL written beside each row).
-import { type Backend, BetaVAE } from "@betavae/core";
-import { type Dataset, type RasterImage, Rng, imageGrid } from "@betavae/datasets";
+import { type Backend, BetaVAE, Rng } from "@betavae/core";
+import { type Dataset, type RasterImage, imageGrid } from "@betavae/datasets";
 import { drawText, textWidth } from "./font";
 
 const ZOOM = 2;
@@ -96,7 +96,7 @@ export async function traversalFigure(model: BetaVAE, seedImage: Float32Array, k
   }
   const grid = imageGrid(tiles, { count: latents * steps, columns: steps, height: h, width: w, channels: c as 1 | 3, zoom: ZOOM, gap: GAP });
   // a left margin with "z<j>" and the KL of each row
-  const scale = 2;
+  const scale = 3;
   const labels = order.map((j) => [`z${j}`, `${kl[j].toFixed(2)}`]);
   const margin = Math.max(...labels.map(([a, b]) => Math.max(textWidth(a, scale), textWidth(b, scale)))) + 8;
   const canvas: RasterImage = { width: grid.width + margin, height: grid.height, channels: grid.channels, data: new Uint8Array((grid.width + margin) * grid.height * grid.channels) };

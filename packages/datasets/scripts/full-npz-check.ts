@@ -10,7 +10,7 @@ import { DSprites } from "../src/dsprites.ts";
 import { loadDspritesNpz } from "../src/npz-dsprites.ts";
 import { encodeNpy, npyHeader } from "../src/npy.ts";
 import { int64Bytes } from "../src/npz-fixtures.ts";
-import { Rng } from "../src/rng.ts";
+import { Rng } from "@betavae/core";
 
 const ds = new DSprites();
 const N = ds.size;

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createDataset, DATASET_NAMES } from "../src/index.ts";
 import { writeImageGridPng } from "../src/node.ts";
-import { Rng } from "../src/rng.ts";
+import { Rng } from "@betavae/core";
 
 const out = process.argv[2] ?? "preview";
 mkdirSync(out, { recursive: true });

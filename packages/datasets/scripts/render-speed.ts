@@ -3,7 +3,7 @@
  * draws it) and through render alone, after a warm-up. Run: npx tsx scripts/render-speed.ts
  */
 import { createDataset, DATASET_NAMES } from "../src/index.ts";
-import { Rng } from "../src/rng.ts";
+import { Rng } from "@betavae/core";
 
 const rows: string[] = ["| dataset | µs / image (sampleBatch, batch 64) | µs / image (render, random factors) |", "| --- | --- | --- |"];
 for (const name of DATASET_NAMES) {

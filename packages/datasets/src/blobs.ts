@@ -1,5 +1,5 @@
 import { type Dataset, type Factor, FactorGrid, checkBatchBuffers, linspace } from "./dataset.ts";
-import type { Rng } from "./rng.ts";
+import type { Rng } from "@betavae/core";
 
 export interface BlobsOptions {
   /** Image side in pixels (default 64). */

@@ -1,6 +1,6 @@
 import { DSprites } from "./dsprites.ts";
 import type { DSpritesGeometry } from "./dsprites-geometry.ts";
-import type { Rng } from "./rng.ts";
+import type { Rng } from "@betavae/core";
 
 /**
  * Coloured dSprites: the dSprites mask times an RGB colour drawn from U(0.5, 1)³ per image,

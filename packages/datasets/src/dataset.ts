@@ -1,4 +1,4 @@
-import type { Rng } from "./rng.ts";
+import type { Rng } from "@betavae/core";
 
 /** One generative factor: its name, how many values it takes, and those values. */
 export interface Factor {

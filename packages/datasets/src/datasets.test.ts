@@ -3,7 +3,7 @@ import { GaussianBlobs } from "./blobs.ts";
 import { ColorDSprites } from "./color-dsprites.ts";
 import { DSprites } from "./dsprites.ts";
 import { createDataset, DATASET_NAMES, DatasetSampler, type DatasetName } from "./index.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@betavae/core";
 
 describe("coloured dSprites", () => {
   const color = new ColorDSprites(), mono = new DSprites();

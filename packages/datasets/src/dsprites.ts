@@ -1,6 +1,6 @@
 import { type Dataset, type Factor, FactorGrid, checkBatchBuffers, linspace } from "./dataset.ts";
 import { rasterizePolygon } from "./raster.ts";
-import type { Rng } from "./rng.ts";
+import type { Rng } from "@betavae/core";
 import { DEFAULT_GEOMETRY, type DSpritesGeometry } from "./dsprites-geometry.ts";
 
 export const DSPRITES_FACTOR_NAMES = ["color", "shape", "scale", "orientation", "posX", "posY"] as const;

@@ -1,4 +1,3 @@
-export { Rng } from "./rng.ts";
 export { type Dataset, type Factor, FactorGrid, linspace, sampleFactors, checkBatchBuffers } from "./dataset.ts";
 export { DSprites, DSPRITES_BASES, DSPRITES_FACTOR_NAMES, DSPRITES_SHAPES } from "./dsprites.ts";
 export { DEFAULT_GEOMETRY, type DSpritesGeometry, type SpriteShape, ellipseOutline, heartOutline, squareOutline } from "./dsprites-geometry.ts";

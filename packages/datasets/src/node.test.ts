@@ -7,7 +7,7 @@ import { DSprites } from "./dsprites.ts";
 import { DatasetFileError } from "./errors.ts";
 import { loadDspritesNpzFile, writeImageGridPng } from "./node.ts";
 import { makeFakeNpz } from "./npz-fixtures.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@betavae/core";
 
 const dir = mkdtempSync(join(tmpdir(), "betavae-datasets-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

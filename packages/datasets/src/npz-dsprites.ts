@@ -13,7 +13,7 @@ import { type Dataset, type Factor, FactorGrid, checkBatchBuffers } from "./data
 import { DSprites } from "./dsprites.ts";
 import { DatasetFileError } from "./errors.ts";
 import { type NpyHeader, npyHeaderSize, parseNpyHeader } from "./npy.ts";
-import type { Rng } from "./rng.ts";
+import type { Rng } from "@betavae/core";
 import { type ZipEntry, readZipDirectory, streamZipEntry } from "./zip.ts";
 
 const CANONICAL_COUNT = 737280;

@@ -3,7 +3,7 @@ import { zipSync } from "fflate";
 import { DSprites } from "./dsprites.ts";
 import { crc32 } from "./crc32.ts";
 import { encodeNpy } from "./npy.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@betavae/core";
 
 export interface FakeNpz {
   bytes: Uint8Array;

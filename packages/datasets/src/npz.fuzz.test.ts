@@ -8,7 +8,7 @@ import { DatasetFileError } from "./errors.ts";
 import { loadDspritesNpz } from "./npz-dsprites.ts";
 import { makeFakeNpz } from "./npz-fixtures.ts";
 import { parseNpyHeader } from "./npy.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@betavae/core";
 
 const PER_CASE_MS = 1000;
 

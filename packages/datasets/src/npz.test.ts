@@ -5,7 +5,7 @@ import { DatasetFileError } from "./errors.ts";
 import { loadDspritesNpz } from "./npz-dsprites.ts";
 import { int64Bytes, makeFakeNpz, makeZip64 } from "./npz-fixtures.ts";
 import { encodeNpy, parseNpyHeader } from "./npy.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "@betavae/core";
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -1,5 +1,5 @@
 import type { Dataset } from "./dataset.ts";
-import { Rng } from "./rng.ts";
+import { Rng, type RngState } from "@betavae/core";
 
 /**
  * A dataset plus its own seeded stream of batches, shaped as the training core's batch
@@ -25,14 +25,14 @@ export class DatasetSampler {
     this.dataset.sampleBatch(this.rng, batch, images, factorsOut);
   }
 
-  getState(): { dataset: string; rng: number[] } {
-    return { dataset: this.dataset.name, rng: this.rng.state() };
+  getState(): { dataset: string; rng: RngState } {
+    return { dataset: this.dataset.name, rng: this.rng.getState() };
   }
 
   setState(state: unknown): void {
     const s = state as { dataset?: unknown; rng?: unknown };
-    if (typeof s !== "object" || s === null || !Array.isArray(s.rng)) throw new RangeError("sampler state must be { dataset, rng: number[] }");
+    if (typeof s !== "object" || s === null || typeof s.rng !== "object" || s.rng === null) throw new RangeError("sampler state must be { dataset, rng }");
     if (s.dataset !== this.dataset.name) throw new RangeError(`sampler state is for dataset '${String(s.dataset)}', this sampler draws from '${this.dataset.name}'`);
-    this.rng.setState(s.rng as number[]);
+    this.rng.setState(s.rng as RngState);
   }
 }

@@ -4,10 +4,10 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  type Backend, type BatchSource, type Objective, type TrainingConfig, NonFiniteError, Trainer,
+  type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer,
   createBackend, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint,
 } from "@betavae/core";
-import { type Dataset, Rng, encodePng } from "@betavae/datasets";
+import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
 import { openDataset, DATASET_NAMES } from "../datasets";
 import { figureModels, klPerLatent, reconstructionFigure, traversalFigure } from "../figures";
@@ -48,24 +48,6 @@ const PRESETS: Record<string, ParsedFlags> = {
 const RUN_DEFINING = ["preset", "dataset", "data-file", "objective", "beta", "gamma", "capacity-max", "capacity-steps", "batch", "lr", "latents", "likelihood", "seed"];
 
 const CHECKPOINT = "checkpoint.safetensors";
-
-/** The dataset sampler as the trainer's batch source; its generator state goes into checkpoints. */
-class DatasetSource implements BatchSource {
-  readonly rng: Rng;
-  constructor(private readonly dataset: Dataset, seed: number) {
-    this.rng = new Rng(seed);
-  }
-  next(images: Float32Array): void {
-    this.dataset.sampleBatch(this.rng, images.length / this.dataset.imageSize, images);
-  }
-  getState(): unknown {
-    return this.rng.state();
-  }
-  setState(state: unknown): void {
-    if (!Array.isArray(state)) throw new RangeError("data sampler state must be a list of four words");
-    this.rng.setState(state);
-  }
-}
 
 export interface TrainIO {
   out: (line: string) => void;
@@ -121,7 +103,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
 
   const steps = flags.steps as number;
   const backend: Backend = await createBackend(flags.backend as string);
-  const source = new DatasetSource(dataset, config.seed + 1);
+  const source = new DatasetSampler(dataset, config.seed + 1);
   const trainer = new Trainer(backend, config, source);
   if (checkpoint) restoreCheckpoint(trainer, checkpoint);
   if (trainer.step >= steps) {
