@@ -18,7 +18,6 @@ for (const [name, features] of Object.entries(variants)) {
     asc, "assembly/index.ts",
     "-O3", "--noAssert", "--runtime", "stub", "--importMemory",
     "--enable", features,
-    "--disableWarning", "112", // v128 arguments between exported functions: we pass only pointers across the boundary
     "-o", `build/${name}.wasm`,
   ], { cwd: root, stdio: "inherit" });
 }
