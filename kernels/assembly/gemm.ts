@@ -121,8 +121,10 @@ export function pack_b_panel(dst: usize, b: usize, ldb: i32, transB: i32, k0: i3
   }
 }
 
-/** The swapped A·Bᵀ path packs all of Aᵀ at once; it is taken for m up to this. */
+/** The swapped A·Bᵀ path packs all of Aᵀ at once; it is taken for m up to this… */
 const SWAP_MAX_M = 256;
+/** …and for a shared dimension of at least this: below it the strided stores of Cᵀ cost more than they save. */
+const SWAP_MIN_K = 64;
 
 /** Scratch bytes `gemm` needs for C[m×n] with shared dimension k. */
 export function gemm_scratch(m: i32, k: i32): usize {
@@ -143,7 +145,7 @@ export function gemm(
   const aTab = stage + MR * NR * 4;
   const cTab = aTab + MR * 4;
   const packed = cTab + MR * 4;
-  if (transB && !transA && m < n && m <= SWAP_MAX_M) {
+  if (transB && !transA && m < n && m <= SWAP_MAX_M && k >= SWAP_MIN_K) {
     // C = A·Bᵀ with A the smaller operand (dense backward data: dy·Wᵀ): compute Cᵀ = B·Aᵀ,
     // so the operand that needs a transposing pack is A (m×k, packed once, whole) rather
     // than B (n×k), and each block of B's rows is read once, in place, for every panel.

@@ -99,6 +99,9 @@ export const DENSE_CASES: DenseShape[] = [
   { batch: 64, inFeatures: 256, outFeatures: 20 },
   { batch: 64, inFeatures: 10, outFeatures: 256 },
   { batch: 5, inFeatures: 512, outFeatures: 9 },
+  // batch < inFeatures and outFeatures ≥ 64: the backward-data GEMM takes its swapped path
+  { batch: 3, inFeatures: 70, outFeatures: 67 },
+  { batch: 64, inFeatures: 256, outFeatures: 256 },
 ];
 
 export const CONV_CASES: Conv2dParams[] = [
