@@ -4,7 +4,8 @@
 // unreadable file, 2 on bad usage.
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { backendNames, createBackend, runFixture, type Backend } from "@betavae/core";
+import { runFixture, type Backend } from "@betavae/core";
+import { availableBackendNames, createBackendByName } from "@betavae/webgpu";
 
 const USAGE = "usage: npm run check-ops -- --fixtures <dir> [--backend name[,name…]]";
 
@@ -47,9 +48,9 @@ export async function checkOps(options: CheckOpsOptions, log: (line: string) => 
     log(`FAIL  no .json fixture files in ${dir}`);
     return 1;
   }
-  const names = options.backends ?? (await backendNames());
+  const names = options.backends ?? (await availableBackendNames());
   const backends: Backend[] = [];
-  for (const name of names) backends.push(await createBackend(name));
+  for (const name of names) backends.push(await createBackendByName(name, log));
   const width = Math.max(...files.map((f) => f.length));
   let failures = 0;
   for (const file of files) {

@@ -5,8 +5,9 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer,
-  createBackend, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint,
+  decodeCheckpoint, encodeCheckpoint, restoreCheckpoint,
 } from "@betavae/core";
+import { createBackendByName } from "@betavae/webgpu";
 import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
 import { openDataset, DATASET_NAMES } from "../datasets";
@@ -29,7 +30,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   latents: { type: "int", min: 1, max: 512, help: "number of latents", default: 10 },
   likelihood: { type: "choice", choices: ["bernoulli", "gaussian"], help: "decoder likelihood", default: "bernoulli" },
   seed: { type: "int", min: 0, help: "seed of everything random", default: 1 },
-  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference"], help: "compute backend", default: "wasm" },
+  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend (webgpu falls back to wasm without an adapter)", default: "wasm" },
   "checkpoint-every": { type: "int", min: 1, help: "steps between checkpoints", default: 1000 },
   "log-every": { type: "int", min: 1, help: "steps between lines of metrics.jsonl", default: 10 },
   out: { type: "string", placeholder: "DIR", help: "run directory (default runs/<preset or dataset-objective>)" },
@@ -102,7 +103,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   config.model = { ...config.model, height: dataset.height, width: dataset.width, channels: dataset.channels };
 
   const steps = flags.steps as number;
-  const backend: Backend = await createBackend(flags.backend as string);
+  const backend: Backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
   const source = new DatasetSampler(dataset, config.seed + 1);
   const trainer = new Trainer(backend, config, source);
   if (checkpoint) restoreCheckpoint(trainer, checkpoint);

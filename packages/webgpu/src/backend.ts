@@ -1,0 +1,418 @@
+/// <reference types="@webgpu/types" />
+// The WebGPU backend. Buffers live on the GPU; every op is encoded into one command encoder
+// (one compute pass) and nothing runs until a `read` (or `flush`) submits it. Only `read`
+// maps memory. `write` submits what is queued first, so it lands in issue order.
+//
+// Pipelines are cached by shader key (op + how its operands share GPU buffers); op parameters
+// go into a ring of 256-byte uniform slots written once per submit.
+import { Backend, type DeviceBuffer, type AdamStep, type Conv2dShape, type DenseShape } from "@betavae/core";
+import {
+  GEMMS, MAPS, PARAM_BASE, PARAM_WORDS, REDUCE_TERMS, TILE_M, TILE_N, WORKGROUP, gemmShader, mapShader, prelude,
+  reduceRowsPerGroup, reduceShader,
+} from "./shaders";
+
+const UNIFORM_STRIDE = 256;
+const UNIFORM_CHUNK_SLOTS = 256;
+const MAX_GROUPS = 65535;
+
+export class WebGpuBuffer implements DeviceBuffer {
+  constructor(readonly gpu: GPUBuffer, readonly offset: number, readonly length: number, readonly owner: WebGpuBackend) {}
+}
+
+interface UniformChunk {
+  buffer: GPUBuffer;
+  data: Uint32Array;
+  used: number;
+}
+
+type Operands = [string, WebGpuBuffer][];
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+export class WebGpuBackend extends Backend<WebGpuBuffer> {
+  readonly name = "webgpu";
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly layouts = new Map<number, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  private readonly uniforms: UniformChunk[] = [];
+  private uniformIndex = 0;
+  private readonly staging = new Map<number, GPUBuffer[]>();
+  private scratch: WebGpuBuffer | null = null;
+  private retired: GPUBuffer[] = [];
+  private readonly buffers = new Set<GPUBuffer>();
+  private error: Error | null = null;
+  /** Dispatches encoded since the backend was made (for tests and benchmarks). */
+  dispatches = 0;
+
+  constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription) {
+    super();
+    device.addEventListener("uncapturederror", (e) => {
+      this.error ??= new Error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
+    });
+    void device.lost.then((info) => {
+      this.error ??= new Error(`WebGPU device lost: ${info.message || info.reason}`);
+    });
+  }
+
+  alloc(length: number): WebGpuBuffer {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`alloc: length must be a non-negative integer, got ${length}`);
+    const gpu = this.device.createBuffer({
+      size: Math.max(16, Math.ceil((length * 4) / 16) * 16),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.buffers.add(gpu);
+    return new WebGpuBuffer(gpu, 0, length, this);
+  }
+
+  write(buf: DeviceBuffer, data: ArrayLike<number>, offset = 0): void {
+    const own = this.own(buf, "write");
+    if (!Number.isInteger(offset) || offset < 0 || offset + data.length > own.length) {
+      throw new RangeError(`write: ${data.length} floats at offset ${offset} do not fit a buffer of ${own.length}`);
+    }
+    if (data.length === 0) return;
+    this.flush(); // ops issued before this write must see the old contents
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.device.queue.writeBuffer(own.gpu, (own.offset + offset) * 4, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  async read(buf: DeviceBuffer): Promise<Float32Array> {
+    const own = this.own(buf, "read");
+    if (own.length === 0) {
+      this.flush();
+      return new Float32Array(0);
+    }
+    const bytes = own.length * 4;
+    const size = Math.ceil(bytes / 16) * 16;
+    const staging = this.stagingBuffer(size);
+    this.endPass();
+    this.encoder ??= this.device.createCommandEncoder();
+    // copies need 4-byte offsets and sizes: element offsets always are
+    this.encoder.copyBufferToBuffer(own.gpu, own.offset * 4, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+    } catch (e) {
+      throw this.error ?? e;
+    }
+    const out = new Float32Array(staging.getMappedRange(0, size).slice(0, bytes));
+    staging.unmap();
+    this.stagingPool(size).push(staging);
+    if (this.error) throw this.error;
+    return out;
+  }
+
+  /** Submits every op issued so far (a read does this itself). */
+  flush(): void {
+    this.endPass();
+    if (!this.encoder) return;
+    for (let c = 0; c <= this.uniformIndex && c < this.uniforms.length; c++) {
+      const chunk = this.uniforms[c];
+      if (chunk.used === 0) continue;
+      this.device.queue.writeBuffer(chunk.buffer, 0, chunk.data.buffer, 0, chunk.used * UNIFORM_STRIDE);
+      chunk.used = 0;
+    }
+    this.uniformIndex = 0;
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    for (const b of this.retired) b.destroy();
+    this.retired = [];
+  }
+
+  /** Waits until the GPU has run everything submitted. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    if (this.error) throw this.error;
+  }
+
+  override dispose(): void {
+    this.flush();
+    for (const b of this.buffers) b.destroy();
+    this.buffers.clear();
+    for (const pool of this.staging.values()) for (const b of pool) b.destroy();
+    this.staging.clear();
+    for (const c of this.uniforms) c.buffer.destroy();
+    this.device.destroy();
+  }
+
+  protected isOwn(buf: DeviceBuffer): buf is WebGpuBuffer {
+    return buf instanceof WebGpuBuffer && buf.owner === this;
+  }
+
+  protected subBufferImpl(buf: WebGpuBuffer, offset: number, length: number): WebGpuBuffer {
+    return new WebGpuBuffer(buf.gpu, buf.offset + offset, length, this);
+  }
+
+  // ── encoding ────────────────────────────────────────────────────────────────
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  private stagingPool(size: number): GPUBuffer[] {
+    let pool = this.staging.get(size);
+    if (!pool) this.staging.set(size, (pool = []));
+    return pool;
+  }
+
+  private stagingBuffer(size: number): GPUBuffer {
+    return this.stagingPool(size).pop() ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  private layout(slots: number) {
+    let l = this.layouts.get(slots);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "uniform" } }];
+      for (let s = 0; s < slots; s++) entries.push({ binding: s + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: "storage" } });
+      const group = this.device.createBindGroupLayout({ entries });
+      l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
+      this.layouts.set(slots, l);
+    }
+    return l;
+  }
+
+  private pipeline(key: string, slotCount: number, source: () => string): GPUComputePipeline {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: source(), label: key });
+      p = this.device.createComputePipeline({ layout: this.layout(slotCount).pipeline, compute: { module, entryPoint: "main" }, label: key });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  /** A uniform slot for one dispatch: its chunk and byte offset. */
+  private uniformSlot(): { chunk: UniformChunk; offset: number } {
+    let chunk = this.uniforms[this.uniformIndex];
+    if (chunk && chunk.used === UNIFORM_CHUNK_SLOTS) chunk = this.uniforms[++this.uniformIndex];
+    if (!chunk) {
+      chunk = {
+        buffer: this.device.createBuffer({ size: UNIFORM_CHUNK_SLOTS * UNIFORM_STRIDE, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+        data: new Uint32Array((UNIFORM_CHUNK_SLOTS * UNIFORM_STRIDE) / 4),
+        used: 0,
+      };
+      this.uniforms[this.uniformIndex] = chunk;
+    }
+    return { chunk, offset: chunk.used++ * UNIFORM_STRIDE };
+  }
+
+  /**
+   * Encodes one dispatch. `params` are words from PARAM_BASE on: numbers that are integers
+   * go in as u32; wrap a value in `f32()` to pass a float.
+   */
+  private dispatch(kind: string, source: (operands: string[], slots: number[]) => string, operands: Operands,
+    params: (number | F32)[], groups: [number, number]): void {
+    const distinct: GPUBuffer[] = [];
+    const slots = operands.map(([, b]) => {
+      let s = distinct.indexOf(b.gpu);
+      if (s < 0) s = distinct.push(b.gpu) - 1;
+      return s;
+    });
+    const names = operands.map(([n]) => n);
+    const key = `${kind}|${slots.join(",")}`;
+    const pipeline = this.pipeline(key, distinct.length, () => prelude(names, slots) + source(names, slots));
+    const { chunk, offset } = this.uniformSlot();
+    const words = new Uint32Array(PARAM_WORDS);
+    const floats = new Float32Array(words.buffer);
+    operands.forEach(([, b], j) => (words[j] = b.offset));
+    params.forEach((p, j) => {
+      if (p instanceof F32) floats[PARAM_BASE + j] = p.value;
+      else words[PARAM_BASE + j] = p;
+    });
+    chunk.data.set(words, offset / 4);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: chunk.buffer, offset, size: PARAM_WORDS * 4 } }];
+    distinct.forEach((gpu, s) => entries.push({ binding: s + 1, resource: { buffer: gpu } }));
+    const group = this.device.createBindGroup({ layout: this.layout(distinct.length).group, entries });
+    this.encoder ??= this.device.createCommandEncoder();
+    this.pass ??= this.encoder.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, group);
+    let [gx, gy] = groups;
+    if (gx > MAX_GROUPS) {
+      // a long 1-D dispatch folds into 2-D; map shaders recover the index from num_workgroups
+      if (gy !== 1) throw new Error(`${kind}: dispatch of ${gx}×${gy} workgroups is too large`);
+      gy = Math.ceil(gx / MAX_GROUPS);
+      gx = Math.ceil(gx / gy);
+    }
+    if (gy > MAX_GROUPS) throw new Error(`${kind}: dispatch of ${gx}×${gy} workgroups is too large`);
+    this.pass.dispatchWorkgroups(gx, gy);
+    this.dispatches++;
+  }
+
+  private gemm(kind: string, operands: Operands, m: number, n: number, k: number, extra: number[] = []): void {
+    this.dispatch(kind, () => gemmShader(GEMMS[kind]), operands, [m, n, k, ...extra], [Math.ceil(n / TILE_N), Math.ceil(m / TILE_M)]);
+  }
+
+  private map(kind: string, operands: Operands, count: number, extra: (number | F32)[] = []): void {
+    const spec = MAPS[kind];
+    if (spec.operands.length !== operands.length) throw new Error(`${kind}: operand count`);
+    this.dispatch(kind, () => mapShader(spec.body), operands, [count, ...extra], [Math.ceil(count / WORKGROUP), 1]);
+  }
+
+  /** A scratch region of at least `length` floats (valid until the next submit's ops run). */
+  private scratchBuffer(length: number): WebGpuBuffer {
+    if (!this.scratch || this.scratch.length < length) {
+      if (this.scratch) {
+        this.retired.push(this.scratch.gpu);
+        this.buffers.delete(this.scratch.gpu);
+      }
+      this.scratch = this.alloc(Math.max(length, 2 * (this.scratch?.length ?? 0), 4096));
+    }
+    return this.scratch;
+  }
+
+  /**
+   * out[c] = scale·Σ_r term(r·C + c) + offset, for r < rows and c < channels: a tree reduction
+   * per workgroup, repeated over the partial sums until one workgroup covers the rows.
+   */
+  private reduce(term: string, inputs: WebGpuBuffer[], out: WebGpuBuffer, rows: number, channels: number, scale = 1, offset = 0): void {
+    const cols = channels === 1 ? 1 : 16;
+    const perGroup = reduceRowsPerGroup(cols);
+    let groups = Math.ceil(rows / perGroup);
+    const gx = Math.ceil(channels / cols);
+    const operands = (t: string, ins: WebGpuBuffer[], dest: WebGpuBuffer): Operands =>
+      [...REDUCE_TERMS[t].operands.map((n, j) => [n, ins[j]] as [string, WebGpuBuffer]), ["out", dest]];
+    const pass = (t: string, ins: WebGpuBuffer[], dest: WebGpuBuffer, r: number, g: number, last: boolean) =>
+      this.dispatch(`reduce_${t}_${cols}`, () => reduceShader(t, cols), operands(t, ins, dest),
+        [r, channels, last ? 1 : 0, f32(last ? scale : 1), f32(last ? offset : 0)], [gx, g]);
+    if (groups === 1) {
+      pass(term, inputs, out, rows, 1, true);
+      return;
+    }
+    // partial sums ping-pong between the two halves of the scratch buffer
+    const half = Math.ceil((groups * channels) / 4) * 4;
+    const scratch = this.scratchBuffer(2 * half);
+    const halves = [this.subBufferImpl(scratch, 0, half), this.subBufferImpl(scratch, half, half)];
+    let side = 0;
+    pass(term, inputs, halves[side], rows, groups, false);
+    let r = groups;
+    while ((groups = Math.ceil(r / perGroup)) > 1) {
+      pass("sum", [halves[side]], halves[1 - side], r, groups, false);
+      side = 1 - side;
+      r = groups;
+    }
+    pass("sum", [halves[side]], out, r, 1, true);
+  }
+
+  // ── dense ───────────────────────────────────────────────────────────────────
+  protected denseForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, w: WebGpuBuffer, b: WebGpuBuffer | null, s: DenseShape): void {
+    const ops: Operands = [["y", y], ["x", x], ["w", w]];
+    if (b) ops.push(["b", b]);
+    this.gemm(b ? "dense_fwd_bias" : "dense_fwd", ops, s.batch, s.outFeatures, s.inFeatures);
+  }
+  protected denseBackwardDataImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, w: WebGpuBuffer, s: DenseShape): void {
+    this.gemm("dense_bwd_data", [["dx", dx], ["dy", dy], ["w", w]], s.batch, s.inFeatures, s.outFeatures);
+  }
+  protected denseBackwardWeightsImpl(dw: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: DenseShape): void {
+    this.gemm("dense_bwd_weights", [["dw", dw], ["dy", dy], ["x", x]], s.inFeatures, s.outFeatures, s.batch);
+  }
+
+  // ── bias ────────────────────────────────────────────────────────────────────
+  protected biasAddImpl(y: WebGpuBuffer, b: WebGpuBuffer, rows: number, channels: number): void {
+    this.map("bias_add", [["y", y], ["b", b]], rows * channels, [channels]);
+  }
+  protected biasGradImpl(db: WebGpuBuffer, dy: WebGpuBuffer, rows: number, channels: number): void {
+    this.reduce("sum", [dy], db, rows, channels);
+  }
+
+  // ── convolutions: implicit GEMMs ──────────────────────────────────────────────
+  private conv(kind: string, operands: Operands, s: Conv2dShape, m: number, n: number, k: number): void {
+    this.gemm(kind, operands, m, n, k, [s.batch, s.inHeight, s.inWidth, s.inChannels, s.outHeight, s.outWidth, s.outChannels,
+      s.kernelHeight, s.kernelWidth, s.stride, s.pad]);
+  }
+  protected conv2dForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
+    this.conv("conv_fwd", [["y", y], ["x", x], ["f", f]], s, s.batch * s.outHeight * s.outWidth, s.outChannels,
+      s.kernelHeight * s.kernelWidth * s.inChannels);
+  }
+  protected conv2dBackwardDataImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
+    this.conv("conv_bwd_data", [["dx", dx], ["dy", dy], ["f", f]], s, s.batch * s.inHeight * s.inWidth, s.inChannels,
+      s.kernelHeight * s.kernelWidth * s.outChannels);
+  }
+  protected conv2dBackwardFilterImpl(df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape): void {
+    this.conv("conv_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.inChannels, s.outChannels,
+      s.batch * s.outHeight * s.outWidth);
+  }
+  protected conv2dTransposeForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
+    this.conv("convT_fwd", [["y", y], ["x", x], ["f", f]], s, s.batch * s.outHeight * s.outWidth, s.outChannels,
+      s.kernelHeight * s.kernelWidth * s.inChannels);
+  }
+  protected conv2dTransposeBackwardDataImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
+    this.conv("convT_bwd_data", [["dx", dx], ["dy", dy], ["f", f]], s, s.batch * s.inHeight * s.inWidth, s.inChannels,
+      s.kernelHeight * s.kernelWidth * s.outChannels);
+  }
+  protected conv2dTransposeBackwardFilterImpl(df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape): void {
+    this.conv("convT_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.outChannels, s.inChannels,
+      s.batch * s.inHeight * s.inWidth);
+  }
+
+  // ── elementwise ─────────────────────────────────────────────────────────────
+  protected reluForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, count: number): void {
+    this.map("relu_fwd", [["y", y], ["x", x]], count);
+  }
+  protected reluBackwardImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, y: WebGpuBuffer, count: number): void {
+    this.map("relu_bwd", [["dx", dx], ["dy", dy], ["y", y]], count);
+  }
+  protected clampForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, count: number, lo: number, hi: number): void {
+    this.map("clamp_fwd", [["y", y], ["x", x]], count, [f32(lo), f32(hi)]);
+  }
+  protected clampBackwardImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, count: number, lo: number, hi: number): void {
+    this.map("clamp_bwd", [["dx", dx], ["dy", dy], ["x", x]], count, [f32(lo), f32(hi)]);
+  }
+  protected addImpl(out: WebGpuBuffer, a: WebGpuBuffer, b: WebGpuBuffer, count: number): void {
+    this.map("add", [["out", out], ["a", a], ["b", b]], count);
+  }
+  protected sumSquaresImpl(out: WebGpuBuffer, x: WebGpuBuffer, count: number): void {
+    this.reduce("sq", [x], out, count, 1);
+  }
+  protected reparamForwardImpl(z: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, eps: WebGpuBuffer, count: number): void {
+    this.map("reparam_fwd", [["z", z], ["mu", mu], ["lv", logvar], ["eps", eps]], count);
+  }
+  protected reparamBackwardImpl(dmu: WebGpuBuffer, dlogvar: WebGpuBuffer, dz: WebGpuBuffer, logvar: WebGpuBuffer, eps: WebGpuBuffer, count: number): void {
+    this.map("reparam_bwd", [["dmu", dmu], ["dlv", dlogvar], ["dz", dz], ["lv", logvar], ["eps", eps]], count);
+  }
+
+  // ── losses ──────────────────────────────────────────────────────────────────
+  protected bernoulliNllForwardImpl(loss: WebGpuBuffer, logits: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number): void {
+    this.reduce("bernoulli", [logits, targets], loss, batch * pixels, 1, 1 / batch);
+  }
+  protected bernoulliNllBackwardImpl(dlogits: WebGpuBuffer, logits: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number): void {
+    this.map("bernoulli_bwd", [["d", dlogits], ["l", logits], ["t", targets]], batch * pixels, [f32(batch)]);
+  }
+  protected gaussianNllForwardImpl(loss: WebGpuBuffer, x: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number, variance: number): void {
+    // Σ (0.5·d²/σ² + 0.5·log 2πσ²) / batch = 0.5·Σd²/(σ²·batch) + 0.5·pixels·log 2πσ² (constant in f64)
+    this.reduce("diffsq", [x, targets], loss, batch * pixels, 1, 0.5 / (variance * batch), 0.5 * pixels * Math.log(2 * Math.PI * variance));
+  }
+  protected gaussianNllBackwardImpl(dx: WebGpuBuffer, x: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number, variance: number): void {
+    this.map("gaussian_bwd", [["d", dx], ["x", x], ["t", targets]], batch * pixels, [f32(variance * batch)]);
+  }
+  protected klForwardImpl(total: WebGpuBuffer, perLatent: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, batch: number, latents: number): void {
+    this.reduce("kl", [mu, logvar], perLatent, batch, latents, 1 / batch);
+    this.reduce("sum", [perLatent], total, latents, 1);
+  }
+  protected klBackwardImpl(dmu: WebGpuBuffer, dlogvar: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, batch: number, latents: number, weight: number, accumulate: boolean): void {
+    this.map("kl_bwd", [["dmu", dmu], ["dlv", dlogvar], ["mu", mu], ["lv", logvar]], batch * latents,
+      [f32(weight), f32(batch), accumulate ? 1 : 0]);
+  }
+
+  // ── optimiser ───────────────────────────────────────────────────────────────
+  protected adamUpdateImpl(params: WebGpuBuffer, grads: WebGpuBuffer, m: WebGpuBuffer, v: WebGpuBuffer, count: number, hp: AdamStep): void {
+    this.map("adam", [["p", params], ["g", grads], ["m", m], ["v", v]], count, [
+      f32(hp.lr), f32(hp.beta1), f32(1 - hp.beta1), f32(hp.beta2), f32(1 - hp.beta2), f32(hp.eps),
+      f32(1 - hp.beta1 ** hp.step), f32(1 - hp.beta2 ** hp.step),
+    ]);
+  }
+}
+
+class F32 {
+  constructor(readonly value: number) {}
+}
+const f32 = (value: number) => new F32(value);

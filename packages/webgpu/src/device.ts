@@ -1,0 +1,79 @@
+/// <reference types="@webgpu/types" />
+// Finding a GPU: `navigator.gpu` in a browser (or any runtime that has it), the `webgpu`
+// package (Dawn) in Node. No adapter is not a crash: createWebGpuBackend throws
+// WebGpuUnavailableError with the reason, and callers fall back to WASM.
+import { existsSync } from "node:fs";
+import { WebGpuBackend, type AdapterDescription } from "./backend";
+
+export class WebGpuUnavailableError extends Error {
+  override name = "WebGpuUnavailableError";
+}
+
+/** Where Debian's chromium package puts SwiftShader's Vulkan ICD (a CPU "GPU" for Dawn). */
+export const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+
+export interface WebGpuOptions {
+  /** Passed to requestAdapter. */
+  powerPreference?: GPUPowerPreference;
+  forceFallbackAdapter?: boolean;
+  /** Dawn toggles for Node's `create([...])`, e.g. "enable-dawn-features=…". */
+  dawnOptions?: string[];
+}
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+let nodeGpu: Promise<GPU> | null = null;
+
+async function gpuObject(options: WebGpuOptions): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (!isNode) throw new WebGpuUnavailableError("this runtime has no navigator.gpu (WebGPU is not enabled here)");
+  nodeGpu ??= (async () => {
+    // Dawn reads VK_ICD_FILENAMES when it makes its Vulkan instance: point it at SwiftShader
+    // when nothing else is configured and Debian's chromium is installed (DESIGN §10).
+    if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    const specifier = "webgpu";
+    let mod: { create(options: string[]): GPU; globals: object };
+    try {
+      mod = await import(/* @vite-ignore */ specifier);
+    } catch (e) {
+      throw new WebGpuUnavailableError(`the 'webgpu' package (Dawn for Node) does not load: ${(e as Error).message.split("\n")[0]}`);
+    }
+    for (const [k, v] of Object.entries(mod.globals)) (globalThis as Record<string, unknown>)[k] ??= v;
+    return mod.create(options.dawnOptions ?? []);
+  })();
+  return nodeGpu;
+}
+
+/** A WebGPU backend on the first adapter found; throws WebGpuUnavailableError if there is none. */
+export async function createWebGpuBackend(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
+  const gpu = await gpuObject(options);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference, forceFallbackAdapter: options.forceFallbackAdapter });
+  if (!adapter) {
+    const hint = isNode
+      ? ` (no Vulkan driver: on Debian install libvulkan1 and chromium and set VK_ICD_FILENAMES=${SWIFTSHADER_ICD}; now ${process.env.VK_ICD_FILENAMES ?? "unset"})`
+      : "";
+    throw new WebGpuUnavailableError(`no WebGPU adapter${hint}`);
+  }
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: Math.min(8, limits.maxStorageBuffersPerShaderStage),
+    },
+  });
+  const info = adapter.info;
+  const description: AdapterDescription = {
+    vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+  };
+  return new WebGpuBackend(device, description);
+}
+
+/** One line naming the adapter, e.g. "google swiftshader (SwiftShader driver 5.0.0, fallback)". */
+export function describeAdapter(a: AdapterDescription): string {
+  const name = [a.vendor, a.architecture].filter(Boolean).join(" ") || "unknown adapter";
+  const extra = [a.description, a.isFallbackAdapter ? "fallback" : ""].filter(Boolean).join(", ");
+  return extra ? `${name} (${extra})` : name;
+}

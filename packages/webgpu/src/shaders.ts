@@ -1,0 +1,327 @@
+/// <reference types="@webgpu/types" />
+// WGSL for every op, generated from small templates. Three shader families cover the whole
+// backend interface:
+//   - gemm:    a 64×64×16 tiled GEMM in workgroup memory (256 invocations, 4×4 outputs each),
+//              parametrised by how it loads A(m, k), B(k, n) and stores C(m, n). Dense layers and
+//              all six convolutions are this GEMM with implicit (im2col-style) loads.
+//   - reduce:  column sums of rows × channels terms with a tree reduction in workgroup memory,
+//              in as many passes as needed (bias gradients, losses, KL, Σx²).
+//   - map:     one invocation per element (ReLU, clamp, add, reparameterisation, loss
+//              gradients, KL gradient, Adam, bias add).
+//
+// Every tensor is a (GPU buffer, element offset) pair: each distinct GPU buffer of a dispatch
+// is bound once, as read_write storage, and the operands' element offsets travel in the
+// uniform block (slots 0–7), so sub-buffers at any float offset work and aliasing operands
+// (x and y carved from one arena, or dx = dy) never bind one buffer twice. Op parameters
+// follow from slot 8 on. Sums are f32; reductions add at most 16 terms serially per
+// invocation and then pairwise.
+
+/** Uniform block: 32 u32 words; operand offsets in 0–7, op parameters from 8. */
+export const PARAM_WORDS = 32;
+export const PARAM_BASE = 8;
+export const WORKGROUP = 256;
+
+/** GEMM tile sizes. */
+export const TILE_M = 64, TILE_N = 64, TILE_K = 16;
+
+/** Reduce: rows summed serially per invocation before the tree. */
+export const REDUCE_SERIAL = 16;
+
+/** The prelude: uniform block, storage slots, and one load/store pair per operand. */
+export function prelude(operands: string[], slots: number[]): string {
+  const slotCount = Math.max(0, ...slots) + 1;
+  const lines = [
+    "struct Params { v: array<vec4<u32>, 8> }",
+    "@group(0) @binding(0) var<uniform> P: Params;",
+  ];
+  for (let s = 0; s < slotCount; s++) lines.push(`@group(0) @binding(${s + 1}) var<storage, read_write> s${s}: array<f32>;`);
+  lines.push(
+    "fn pu(i: u32) -> u32 { return P.v[i >> 2u][i & 3u]; }",
+    "fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }",
+  );
+  operands.forEach((name, j) => {
+    lines.push(`fn ${name}_ld(i: u32) -> f32 { return s${slots[j]}[pu(${j}u) + i]; }`);
+    lines.push(`fn ${name}_st(i: u32, v: f32) { s${slots[j]}[pu(${j}u) + i] = v; }`);
+  });
+  return lines.join("\n") + "\n";
+}
+
+// ── GEMM ─────────────────────────────────────────────────────────────────────────────────
+// C[M, N] = Σ_k A(m, k)·B(k, n). Parameters: M, N, K at 8, 9, 10; the loaders' own from 11.
+
+export interface GemmSpec {
+  /** WGSL statements ending in `return vec4<i32>(…);`: what A's loads need of row m (m < M). */
+  row: string;
+  /** WGSL statements ending in `return …;`, with row (from `row`) and k < K in scope. */
+  a: string;
+  /** WGSL statements ending in `return …;`, with k, n in scope (k < K, n < N). */
+  b: string;
+  /** WGSL statements storing v at (m, n). */
+  c: string;
+}
+
+export function gemmShader(spec: GemmSpec): string {
+  // Fully unrolled 4×4 register block: scalar accumulators, no private arrays (which a
+  // software rasteriser may keep in memory).
+  const R = [0, 1, 2, 3];
+  const accs = () => R.flatMap((i) => R.map((j) => `  var c${i}${j} = 0.0;`)).join("\n");
+  const inner = () => `    for (var kk = 0u; kk < BK; kk++) {
+${R.map((i) => `      let a${i} = As[kk * BM + lid.y + ${i * 16}u];`).join("\n")}
+${R.map((j) => `      let b${j} = Bs[kk * BN + lid.x + ${j * 16}u];`).join("\n")}
+${R.flatMap((i) => R.map((j) => `      c${i}${j} = fma(a${i}, b${j}, c${i}${j});`)).join("\n")}
+    }`;
+  const loads = () => [0, 1, 2, 3].map((r) => `    {
+      let ka = k0 + tid / BM + ${r * (WORKGROUP / TILE_M)}u;
+      var va = 0.0;
+      if (am < M && ka < K) { va = a_at(arow, ka); }
+      As[tid + ${r * WORKGROUP}u] = va;
+      let kb = k0 + tid / BN + ${r * (WORKGROUP / TILE_N)}u;
+      var vb = 0.0;
+      if (bn < N && kb < K) { vb = b_at(kb, bn); }
+      Bs[tid + ${r * WORKGROUP}u] = vb;
+    }`).join("\n");
+  const stores = () => R.flatMap((i) => R.map((j) =>
+    `  if (m0 + lid.y + ${i * 16}u < M && n0 + lid.x + ${j * 16}u < N) { c_put(m0 + lid.y + ${i * 16}u, n0 + lid.x + ${j * 16}u, c${i}${j}); }`)).join("\n");
+  return `
+${CONV_PARAMS}
+fn a_row(m: u32) -> vec4<i32> { ${spec.row} }
+fn a_at(row: vec4<i32>, k: u32) -> f32 { ${spec.a} }
+fn b_at(k: u32, n: u32) -> f32 { ${spec.b} }
+fn c_put(m: u32, n: u32, v: f32) { ${spec.c} }
+const BM = ${TILE_M}u;
+const BN = ${TILE_N}u;
+const BK = ${TILE_K}u;
+var<workgroup> As: array<f32, ${TILE_M * TILE_K}>;
+var<workgroup> Bs: array<f32, ${TILE_N * TILE_K}>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let M = pu(8u);
+  let N = pu(9u);
+  let K = pu(10u);
+  let tid = lid.y * 16u + lid.x;
+  let m0 = wid.y * BM;
+  let n0 = wid.x * BN;
+  // 256 % BM = 256 % BN = 0: every tile element this invocation loads has the same A row and
+  // B column, so the row's index arithmetic (the im2col decode) runs once, not per tile.
+  let am = m0 + tid % BM;
+  let arow = a_row(min(am, M - 1u));
+  let bn = n0 + tid % BN;
+${accs()}
+  for (var k0 = 0u; k0 < K; k0 += BK) {
+${loads()}
+    workgroupBarrier();
+${inner()}
+    workgroupBarrier();
+  }
+${stores()}
+}
+`;
+}
+
+// Convolution parameters (from 11): batch, inH, inW, inC, outH, outW, outC, kh, kw, stride, pad.
+const CONV_PARAMS = `
+fn cB() -> u32 { return pu(11u); }
+fn cIH() -> u32 { return pu(12u); }
+fn cIW() -> u32 { return pu(13u); }
+fn cIC() -> u32 { return pu(14u); }
+fn cOH() -> u32 { return pu(15u); }
+fn cOW() -> u32 { return pu(16u); }
+fn cOC() -> u32 { return pu(17u); }
+fn cKH() -> u32 { return pu(18u); }
+fn cKW() -> u32 { return pu(19u); }
+fn cS() -> u32 { return pu(20u); }
+fn cP() -> u32 { return pu(21u); }
+`;
+
+// The conv GEMMs' A loads are gathers (implicit im2col). A conv "pixel" p = (n, h, w) of a
+// PH×PW grid and a "tap" t = (i, j, c) with c fastest. The row setup decodes whichever of the
+// two is the GEMM row m once per invocation; the load decodes the other from k.
+const decodePixel = (v: string, PH: string, PW: string) =>
+  `let pw_ = ${v} % ${PW}; let ph_ = (${v} / ${PW}) % ${PH}; let pn_ = ${v} / (${PW} * ${PH});`;
+const decodeTap = (v: string, TC: string) =>
+  `let tc_ = ${v} % ${TC}; let tj_ = (${v} / ${TC}) % cKW(); let ti_ = ${v} / (${TC} * cKW());`;
+
+/**
+ * T[n, ph·s − pad + i, pw·s − pad + j, c] (0 outside T, of size TH×TW×TC), the pixel from a
+ * PH×PW grid: with pixelIsRow, row = (n, ph·s − pad, pw·s − pad, ·); else row = (i, j, c, ·).
+ */
+function strided(t: string, TH: string, TW: string, TC: string, PH: string, PW: string, pixelIsRow: boolean): Pick<GemmSpec, "row" | "a"> {
+  const fetch = `if (th < 0 || tw < 0 || th >= i32(${TH}) || tw >= i32(${TW})) { return 0.0; }
+    return ${t}_ld(((u32(n) * ${TH} + u32(th)) * ${TW} + u32(tw)) * ${TC} + u32(c));`;
+  return pixelIsRow
+    ? {
+      row: `${decodePixel("m", PH, PW)} return vec4<i32>(i32(pn_), i32(ph_ * cS()) - i32(cP()), i32(pw_ * cS()) - i32(cP()), 0);`,
+      a: `${decodeTap("k", TC)} let n = row.x; let c = tc_; let th = row.y + i32(ti_); let tw = row.z + i32(tj_);
+    ${fetch}`,
+    }
+    : {
+      row: `${decodeTap("m", TC)} return vec4<i32>(i32(ti_), i32(tj_), i32(tc_), 0);`,
+      a: `${decodePixel("k", PH, PW)} let n = pn_; let c = row.z;
+    let th = i32(ph_ * cS()) - i32(cP()) + row.x; let tw = i32(pw_ * cS()) - i32(cP()) + row.y;
+    ${fetch}`,
+    };
+}
+
+/**
+ * The adjoint gather: the T element (T of size TH×TW×TC) that pixel (n, qh, qw) of the large
+ * QH×QW grid meets through tap (i, j): T[n, (qh + pad − i)/s, (qw + pad − j)/s, c] when both
+ * divide exactly and fall inside T, else 0. The pixel is the row: row = (n, qh + pad, qw + pad, ·).
+ */
+function adjoint(t: string, TH: string, TW: string, TC: string, QH: string, QW: string): Pick<GemmSpec, "row" | "a"> {
+  return {
+    row: `${decodePixel("m", QH, QW)} return vec4<i32>(i32(pn_), i32(ph_ + cP()), i32(pw_ + cP()), 0);`,
+    a: `${decodeTap("k", TC)} let th = row.y - i32(ti_); let tw = row.z - i32(tj_);
+    if (th < 0 || tw < 0) { return 0.0; }
+    let s = cS();
+    if (u32(th) % s != 0u || u32(tw) % s != 0u) { return 0.0; }
+    let oh = u32(th) / s; let ow = u32(tw) / s;
+    if (oh >= ${TH} || ow >= ${TW}) { return 0.0; }
+    return ${t}_ld(((u32(row.x) * ${TH} + oh) * ${TW} + ow) * ${TC} + tc_);`,
+  };
+}
+
+const ROW_M = "return vec4<i32>(i32(m), 0, 0, 0);";
+
+/** GEMM specs of every op, by shader key. Operand names match the backend's dispatches. */
+export const GEMMS: Record<string, GemmSpec> = {
+  // y[n, j] = Σ_i x[n, i]·W[i, j] (+ b[j]); M = batch, N = out, K = in
+  dense_fwd: { row: ROW_M, a: "return x_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(k * pu(9u) + n);", c: "y_st(m * pu(9u) + n, v);" },
+  dense_fwd_bias: { row: ROW_M, a: "return x_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(k * pu(9u) + n);", c: "y_st(m * pu(9u) + n, v + b_ld(n));" },
+  // dx[n, i] = Σ_j dy[n, j]·W[i, j]; M = batch, N = in, K = out
+  dense_bwd_data: { row: ROW_M, a: "return dy_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(n * pu(10u) + k);", c: "dx_st(m * pu(9u) + n, v);" },
+  // dW[i, j] = Σ_n x[n, i]·dy[n, j]; M = in, N = out, K = batch
+  dense_bwd_weights: { row: ROW_M, a: "return x_ld(k * pu(8u) + u32(row.x));", b: "return dy_ld(k * pu(9u) + n);", c: "dw_st(m * pu(9u) + n, v);" },
+
+  // conv2d forward: M = batch·OH·OW, N = OC, K = KH·KW·IC
+  conv_fwd: { ...strided("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", true), b: "return f_ld(k * pu(9u) + n);", c: "y_st(m * pu(9u) + n, v);" },
+  // conv2d backward data: M = batch·IH·IW, N = IC, K = KH·KW·OC; f[(i, j, ci), co]
+  conv_bwd_data: {
+    ...adjoint("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()"),
+    b: "let co = k % cOC(); let tap = k / cOC(); return f_ld((tap * cIC() + n) * cOC() + co);",
+    c: "dx_st(m * pu(9u) + n, v);",
+  },
+  // conv2d backward filter: M = KH·KW·IC, N = OC, K = batch·OH·OW
+  conv_bwd_filter: { ...strided("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", false), b: "return dy_ld(k * pu(9u) + n);", c: "df_st(m * pu(9u) + n, v);" },
+  // transposed forward: M = batch·OH·OW, N = OC, K = KH·KW·IC; fT[(i, j, co), ci]
+  convT_fwd: {
+    ...adjoint("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()"),
+    b: "let ci = k % cIC(); let tap = k / cIC(); return f_ld((tap * cOC() + n) * cIC() + ci);",
+    c: "y_st(m * pu(9u) + n, v);",
+  },
+  // transposed backward data: M = batch·IH·IW, N = IC, K = KH·KW·OC; fT[k, ci]
+  convT_bwd_data: { ...strided("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", true), b: "return f_ld(k * pu(9u) + n);", c: "dx_st(m * pu(9u) + n, v);" },
+  // transposed backward filter: M = KH·KW·OC, N = IC, K = batch·IH·IW
+  convT_bwd_filter: { ...strided("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", false), b: "return x_ld(k * pu(9u) + n);", c: "df_st(m * pu(9u) + n, v);" },
+};
+
+// ── reduce ───────────────────────────────────────────────────────────────────────────────
+// out[c] (or partial[g·C + c]) = Σ_r term(r·C + c) over a block of rows. Parameters: rows R at
+// 8, channels C at 9, final flag at 10 (1: write out·scale + offset, 0: write partial[g·C + c]),
+// scale (f32) at 11, offset (f32) at 12. Operands: the term's inputs, then `out`.
+
+export const REDUCE_TERMS: Record<string, { operands: string[]; term: string }> = {
+  sum: { operands: ["a"], term: "return a_ld(i);" },
+  sq: { operands: ["a"], term: "let v = a_ld(i); return v * v;" },
+  // max(l, 0) − l·t + log1p(exp(−|l|)); log1p(x) = log(u)·x/(u − 1) with u = 1 + x (exact to an ulp or two)
+  bernoulli: {
+    operands: ["a", "b"],
+    term: `let l = a_ld(i); let t = b_ld(i);
+      let x = exp(-abs(l)); let u = 1.0 + x;
+      var lp = x;
+      if (u != 1.0) { lp = log(u) * (x / (u - 1.0)); }
+      return max(l, 0.0) - l * t + lp;`,
+  },
+  diffsq: { operands: ["a", "b"], term: "let d = a_ld(i) - b_ld(i); return d * d;" },
+  // 0.5·(μ² + exp(lv) − lv − 1)
+  kl: { operands: ["a", "b"], term: "let m = a_ld(i); let lv = b_ld(i); return 0.5 * (m * m + exp(lv) - lv - 1.0);" },
+};
+
+/** Columns per workgroup: 16 when there are several channels, 1 for a scalar sum. */
+export function reduceShader(term: string, cols: number): string {
+  const rowsLanes = WORKGROUP / cols;
+  return `
+fn term(i: u32) -> f32 { ${REDUCE_TERMS[term].term} }
+var<workgroup> part: array<f32, ${WORKGROUP}>;
+@compute @workgroup_size(${cols}, ${rowsLanes})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let R = pu(8u);
+  let C = pu(9u);
+  let c = wid.x * ${cols}u + lid.x;
+  let rowBase = wid.y * ${rowsLanes * REDUCE_SERIAL}u + lid.y;
+  var sum = 0.0;
+  if (c < C) {
+    for (var t = 0u; t < ${REDUCE_SERIAL}u; t++) {
+      let r = rowBase + t * ${rowsLanes}u;
+      if (r < R) { sum += term(r * C + c); }
+    }
+  }
+  let slot = lid.y * ${cols}u + lid.x;
+  part[slot] = sum;
+  workgroupBarrier();
+  for (var half = ${rowsLanes / 2}u; half > 0u; half = half >> 1u) {
+    if (lid.y < half) { part[slot] = part[slot] + part[slot + half * ${cols}u]; }
+    workgroupBarrier();
+  }
+  if (lid.y == 0u && c < C) {
+    let total = part[lid.x];
+    if (pu(10u) == 1u) { out_st(c, total * pf(11u) + pf(12u)); } else { out_st(wid.y * C + c, total); }
+  }
+}
+`;
+}
+
+/** Rows one reduce workgroup covers. */
+export const reduceRowsPerGroup = (cols: number) => (WORKGROUP / cols) * REDUCE_SERIAL;
+
+// ── map ──────────────────────────────────────────────────────────────────────────────────
+// One invocation per element i < count (count at 8); op parameters from 9.
+
+export const MAPS: Record<string, { operands: string[]; body: string }> = {
+  relu_fwd: { operands: ["y", "x"], body: "y_st(i, max(x_ld(i), 0.0));" },
+  relu_bwd: { operands: ["dx", "dy", "y"], body: "let g = dy_ld(i); dx_st(i, select(0.0, g, y_ld(i) > 0.0));" },
+  clamp_fwd: { operands: ["y", "x"], body: "y_st(i, min(max(x_ld(i), pf(9u)), pf(10u)));" },
+  clamp_bwd: {
+    operands: ["dx", "dy", "x"],
+    body: "let g = dy_ld(i); let v = x_ld(i); dx_st(i, select(0.0, g, v > pf(9u) && v < pf(10u)));",
+  },
+  add: { operands: ["out", "a", "b"], body: "out_st(i, a_ld(i) + b_ld(i));" },
+  bias_add: { operands: ["y", "b"], body: "y_st(i, y_ld(i) + b_ld(i % pu(9u)));" },
+  reparam_fwd: { operands: ["z", "mu", "lv", "eps"], body: "z_st(i, mu_ld(i) + exp(0.5 * lv_ld(i)) * eps_ld(i));" },
+  reparam_bwd: {
+    operands: ["dmu", "dlv", "dz", "lv", "eps"],
+    body: "let g = dz_ld(i); let e = eps_ld(i); let s = exp(0.5 * lv_ld(i)); dmu_st(i, g); dlv_st(i, g * e * 0.5 * s);",
+  },
+  // (sigmoid(l) − t) / batch; batch (f32) at 9
+  bernoulli_bwd: { operands: ["d", "l", "t"], body: "let l = l_ld(i); d_st(i, (1.0 / (1.0 + exp(-l)) - t_ld(i)) / pf(9u));" },
+  // (x − t) / (variance·batch); the denominator (f32) at 9
+  gaussian_bwd: { operands: ["d", "x", "t"], body: "d_st(i, (x_ld(i) - t_ld(i)) / pf(9u));" },
+  // weight at 9, batch at 10 (f32), accumulate flag at 11
+  kl_bwd: {
+    operands: ["dmu", "dlv", "mu", "lv"],
+    body: `let w = pf(9u); let nb = pf(10u);
+      var gm = w * mu_ld(i) / nb;
+      var gl = w * 0.5 * (exp(lv_ld(i)) - 1.0) / nb;
+      if (pu(11u) == 1u) { gm = dmu_ld(i) + gm; gl = dlv_ld(i) + gl; }
+      dmu_st(i, gm); dlv_st(i, gl);`,
+  },
+  // lr, beta1, 1 − beta1, beta2, 1 − beta2, eps, 1 − beta1^t, 1 − beta2^t (f32) at 9–16
+  adam: {
+    operands: ["p", "g", "m", "v"],
+    body: `let g = g_ld(i);
+      let m = pf(10u) * m_ld(i) + pf(11u) * g;
+      let v = pf(12u) * v_ld(i) + pf(13u) * g * g;
+      m_st(i, m); v_st(i, v);
+      p_st(i, p_ld(i) - pf(9u) * (m / pf(15u)) / (sqrt(v / pf(16u)) + pf(14u)));`,
+  },
+};
+
+export function mapShader(body: string): string {
+  return `
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = (wid.y * nw.x + wid.x) * ${WORKGROUP}u + lid.x;
+  if (i >= pu(8u)) { return; }
+  ${body}
+}
+`;
+}
