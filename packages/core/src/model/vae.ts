@@ -200,16 +200,19 @@ export class BetaVAE {
   }
 
   /**
-   * Seeded initialisation, as PyTorch initialises nn.Conv2d / nn.Linear by default: every
-   * weight and bias uniform in ±1/√fanIn, fanIn = the inputs feeding one output unit
-   * (cin·kh·kw for a conv, cin·kh·kw/stride² for a transposed conv, in_features for a dense
-   * layer). Adam moments start at zero.
+   * Seeded He (Kaiming-normal) initialisation: every weight ~ N(0, 2/fanIn), biases zero,
+   * fanIn = the inputs feeding one output unit (cin·kh·kw for a conv, cin·kh·kw/stride² for
+   * a transposed conv, in_features for a dense layer). This keeps the ReLU activations at
+   * unit scale through all 15 layers; with PyTorch's default ±1/√fanIn uniform they shrink
+   * by √6 per layer, and the capacity objective's γ = 1000 pull at C ≈ 0 then switches
+   * whole encoder layers off for good. Adam moments start at zero.
    */
   initialise(rng: Rng): void {
     const host = new Float32Array(this.arenaSize);
     for (const s of this.slots) {
-      const bound = 1 / Math.sqrt(s.fanIn);
-      for (let i = 0; i < s.size; i++) host[s.offset + i] = (2 * rng.next() - 1) * bound;
+      if (s.shape.length === 1) continue; // biases start at zero
+      const std = Math.sqrt(2 / s.fanIn);
+      for (let i = 0; i < s.size; i++) host[s.offset + i] = std * rng.normal();
     }
     this.backend.write(this.paramValues, host);
     const zeros = new Float32Array(this.arenaSize);
