@@ -11,7 +11,7 @@ import { createBackendByName } from "@betavae/webgpu";
 import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
 import { openDataset, DATASET_NAMES } from "../datasets";
-import { figureModels, klPerLatent, reconstructionFigure, traversalFigure } from "../figures";
+import { figureModels, klPerLatent, reconstructionFigure, traversalFigure } from "@betavae/eval";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
 import { Progress, formatDuration } from "../progress";
 
