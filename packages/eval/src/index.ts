@@ -1,4 +1,15 @@
 // @betavae/eval: disentanglement metrics and the papers' figures. Runs in Node and browsers
 // (no file system here: callers read and write files).
+export { type Encoder, groundTruthEncoder, modelEncoder, randomEncoder } from "./encoder";
+export { CodeCache } from "./cache";
+export { variedFactors } from "./factors";
+export { type MetricResultBase, type ProgressFn } from "./metric";
+export { BETAVAE_DEFAULTS, type BetaVaeOptions, type BetaVaeResult, betaVaeMetric } from "./betavae-metric";
+export { FACTORVAE_DEFAULTS, type FactorVaeOptions, type FactorVaeResult, factorVaeMetric } from "./factorvae-metric";
+export { MIG_DEFAULTS, type MigOptions, type MigResult, histogramDiscretize, migMetric, mutualInformation } from "./mig";
+export { type LogisticFit, type LogisticOptions, accuracy, fitLogistic, predictLogistic } from "./logistic";
+export {
+  DEFAULT_SAMPLES, type EvaluateOptions, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, type SampleCounts, evaluate, samplesFrom,
+} from "./evaluate";
 export { type FigureModels, figureModels, klPerLatent, reconstructionFigure, traversalFigure } from "./figures";
 export { drawText, textWidth } from "./font";
