@@ -2,17 +2,23 @@
 // exit; nothing a user made is overwritten.
 import { CheckpointError, ConfigError, NonFiniteError, ObjectiveError, ShapeError } from "@betavae/core";
 import { UsageError } from "./args";
+import { evalCommand } from "./commands/eval";
+import { figures } from "./commands/figures";
 import { info } from "./commands/info";
 import { train } from "./commands/train";
 import { traverse } from "./commands/traverse";
 import { FileError } from "./files";
 
-const COMMANDS: Record<string, (argv: string[], io: { out: (l: string) => void; err: NodeJS.WriteStream }) => Promise<number>> = { train, traverse, info };
+const COMMANDS: Record<string, (argv: string[], io: { out: (l: string) => void; err: NodeJS.WriteStream }) => Promise<number>> = {
+  train, eval: evalCommand, figures, traverse, info,
+};
 
 const USAGE = `usage: bvae <command> [options]
 
 commands:
   train      train a β-VAE (bvae train --preset quick)
+  eval       score disentanglement (BetaVAE, FactorVAE, MIG) of a checkpoint or a reference encoder
+  figures    draw a run's figures: KL curves, traversals, reconstructions, latent heatmaps
   traverse   draw reconstructions and latent traversals of a checkpoint
   info       print a checkpoint's configuration and training state
 

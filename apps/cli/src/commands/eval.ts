@@ -1,0 +1,127 @@
+// bvae eval: disentanglement scores (BetaVAE, FactorVAE, MIG) of a checkpoint's encoder
+// means, or of a reference encoder (the ground-truth factors, an untrained network), written
+// to DIR/eval.json and printed as a table.
+import { join, resolve } from "node:path";
+import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
+import type { Dataset } from "@betavae/datasets";
+import {
+  type Encoder, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, evaluate, groundTruthEncoder, modelEncoder, randomEncoder, samplesFrom,
+} from "@betavae/eval";
+import { createBackendByName } from "@betavae/webgpu";
+import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
+import { DATASET_NAMES, openDataset } from "../datasets";
+import { ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
+import { formatDuration } from "../progress";
+
+export const EVAL_FLAGS: FlagSpecs = {
+  checkpoint: { type: "string", placeholder: "FILE", help: "checkpoint.safetensors to evaluate (on the dataset it was trained on)" },
+  encoder: { type: "choice", choices: ["ground-truth", "random"], help: "evaluate a reference encoder instead of a checkpoint" },
+  dataset: { type: "choice", choices: DATASET_NAMES, help: "dataset of a reference encoder", default: "dsprites" },
+  metrics: { type: "string", placeholder: "LIST", help: `comma-separated metrics (default ${METRIC_NAMES.join(",")})` },
+  samples: { type: "int", min: 2, help: "training points, votes and MIG samples, N/2 evaluation points (default: 10000, disentanglement_lib's)" },
+  seed: { type: "int", min: 0, help: "seed of the metrics' sampling", default: 0 },
+  "init-seed": { type: "int", min: 0, help: "initialisation seed of --encoder random", default: 1 },
+  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend of the encoder", default: "wasm" },
+  out: { type: "string", placeholder: "DIR", help: "where to write eval.json" },
+};
+
+/** Images per encoder call. */
+const ENCODE_BATCH = 64;
+
+export async function evalCommand(argv: string[], io: { out: (line: string) => void; err: NodeJS.WriteStream }): Promise<number> {
+  const { flags, help, given } = parseFlags(argv, EVAL_FLAGS, "eval");
+  if (help) {
+    io.out(helpText(
+      "usage: bvae eval --checkpoint FILE --out DIR\n       bvae eval --encoder ground-truth|random [--dataset NAME] --out DIR",
+      "Score disentanglement (BetaVAE, FactorVAE, MIG; disentanglement_lib's defaults) of a checkpoint's encoder means, or of a reference encoder.",
+      EVAL_FLAGS,
+    ));
+    return 0;
+  }
+  if (flags.checkpoint && flags.encoder) throw new UsageError("give either --checkpoint FILE or --encoder, not both");
+  if (!flags.checkpoint && !flags.encoder) throw new UsageError("--checkpoint FILE is required (or --encoder ground-truth|random for a reference score)");
+  if (flags.checkpoint && given.has("dataset")) throw new UsageError("--dataset goes with --encoder: a checkpoint is evaluated on the dataset it was trained on");
+  if (!flags.out) throw new UsageError("--out DIR is required");
+  const metrics = parseMetrics(flags.metrics as string | undefined);
+
+  let encoder: Encoder;
+  let dataset: Dataset;
+  const source: Record<string, unknown> = {};
+  if (flags.checkpoint) {
+    const path = flags.checkpoint as string;
+    const checkpoint = decodeCheckpoint(readFileOrFail(path, "checkpoint"));
+    const dataFile = typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined;
+    dataset = openDataset(String(checkpoint.app.dataset ?? "dsprites"), dataFile);
+    const backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
+    const model = BetaVAE.build(backend, checkpoint.config.model, ENCODE_BATCH);
+    loadWeights(model, checkpoint, false);
+    encoder = modelEncoder(model, `checkpoint ${path} (step ${checkpoint.state.step})`);
+    Object.assign(source, { checkpoint: resolve(path), step: checkpoint.state.step, objective: checkpoint.config.objective });
+  } else {
+    dataset = openDataset(flags.dataset as string);
+    if (flags.encoder === "ground-truth") encoder = groundTruthEncoder(dataset);
+    else {
+      const backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
+      encoder = randomEncoder(backend, dataset, flags["init-seed"] as number, ENCODE_BATCH);
+    }
+  }
+  const out = resolve(flags.out as string);
+  ensureWritableDir(out);
+
+  io.out(`evaluating ${encoder.description} on ${dataset.name}: ${metrics.join(", ")}`);
+  const progress = progressLine(io.err);
+  const result = await evaluate(dataset, encoder, {
+    metrics, seed: flags.seed as number, ...(flags.samples !== undefined ? { samples: samplesFrom(flags.samples as number) } : {}), progress,
+  });
+  progress.done();
+  const path = join(out, "eval.json");
+  writeFileAtomic(path, JSON.stringify({ ...source, ...result }, null, 2) + "\n");
+  for (const line of table(result)) io.out(line);
+  io.out(`wrote ${path}`);
+  return 0;
+}
+
+function parseMetrics(raw: string | undefined): MetricName[] {
+  if (raw === undefined) return [...METRIC_NAMES];
+  const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--metrics needs at least one of ${METRIC_NAMES.join(", ")}`);
+  for (const name of names) {
+    if (!(METRIC_NAMES as readonly string[]).includes(name)) throw new UsageError(`--metrics: unknown metric '${name}' (choose from ${METRIC_NAMES.join(", ")})`);
+  }
+  if (new Set(names).size !== names.length) throw new UsageError("--metrics lists a metric twice");
+  return names as MetricName[];
+}
+
+/** The printed summary: one row per metric, then what the run cost. */
+export function table(e: Evaluation): string[] {
+  const detail = (r: MetricResult): string => {
+    switch (r.metric) {
+      case "betavae": return `${r.trainPoints} train / ${r.evalPoints} eval points of ${r.batchSize} pairs`;
+      case "factorvae": return `${r.trainVotes} train / ${r.evalVotes} eval votes of ${r.batchSize}; ${r.activeLatents.length} of ${r.globalStd.length} latents active`;
+      case "mig": return `${r.samples} samples, ${r.bins} bins; per factor ${r.perFactor.map((f) => `${f.factor} ${f.gap.toFixed(2)}`).join(", ")}`;
+    }
+  };
+  const rows = e.results.map((r) => [r.metric, r.score.toFixed(4), "trainAccuracy" in r ? r.trainAccuracy.toFixed(4) : "", detail(r)]);
+  const header = ["metric", "score", "train", "detail"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((c, i) => (i < row.length - 1 ? c.padEnd(widths[i]) : c)).join("  ");
+  return [
+    fmt(header), ...rows.map(fmt),
+    `seed ${e.seed}; ${e.imagesEncoded} distinct images encoded for ${e.codesRequested} codes in ${formatDuration(e.seconds)}`,
+  ];
+}
+
+/** Progress on stderr: one redrawn line on a terminal, a line every 10 s elsewhere. */
+function progressLine(stream: NodeJS.WriteStream): ((metric: MetricName, done: number, total: number, encoded: number) => void) & { done: () => void } {
+  let last = 0;
+  const started = performance.now();
+  const update = (metric: MetricName, done: number, total: number, encoded: number) => {
+    const line = `${metric} ${done}/${total} | ${encoded} images encoded | ${formatDuration((performance.now() - started) / 1000)}`;
+    if (stream.isTTY) stream.write(`\r${line}\x1b[K`);
+    else if (Date.now() - last >= 10000) {
+      stream.write(`${line}\n`);
+      last = Date.now();
+    }
+  };
+  return Object.assign(update, { done: () => void (stream.isTTY && stream.write("\n")) });
+}

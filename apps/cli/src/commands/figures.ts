@@ -1,0 +1,77 @@
+// bvae figures: the papers' figures of a training run, from its metrics.jsonl and checkpoint:
+// KL per latent against step and, for the capacity objective, against C (Fig. 3);
+// reconstructions and traversals ordered by KL (Fig. 4); and for a dataset of two varying
+// factors (Gaussian blobs) a heatmap per latent of its mean over every position (Fig. 2).
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { encodePng } from "@betavae/datasets";
+import { type KlRecord, klCurveFigure, latentHeatmapFigure, modelEncoder, variedFactors } from "@betavae/eval";
+import { createBackendByName } from "@betavae/webgpu";
+import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
+import { openDataset } from "../datasets";
+import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
+import { writeFigures } from "./train";
+
+export const FIGURES_FLAGS: FlagSpecs = {
+  run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
+  out: { type: "string", placeholder: "DIR", help: "where to write the PNGs (default: the run directory)" },
+  seed: { type: "int", min: 0, help: "seed of the images shown (default: the run's seed)" },
+  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend", default: "wasm" },
+};
+
+export async function figures(argv: string[], io: { out: (line: string) => void; err: NodeJS.WriteStream }): Promise<number> {
+  const { flags, help } = parseFlags(argv, FIGURES_FLAGS, "figures");
+  if (help) {
+    io.out(helpText("usage: bvae figures --run DIR [--out DIR]", "Draw a run's figures: KL curves, reconstructions, traversals, and latent heatmaps for two-factor datasets.", FIGURES_FLAGS));
+    return 0;
+  }
+  if (!flags.run) throw new UsageError("--run DIR is required");
+  const run = resolve(flags.run as string);
+  if (!existsSync(run)) throw new FileError(`run directory ${run} does not exist`);
+  const records = readMetrics(join(run, "metrics.jsonl"));
+  const checkpoint = decodeCheckpoint(readFileOrFail(join(run, "checkpoint.safetensors"), "checkpoint"));
+  const out = resolve((flags.out as string | undefined) ?? run);
+  ensureWritableDir(out);
+
+  const written: string[] = [];
+  const write = (name: string, png: Uint8Array) => {
+    writeFileAtomic(join(out, name), png);
+    written.push(join(out, name));
+  };
+  write("kl-step.png", encodePng(klCurveFigure(records, "step")));
+  if (records.every((r) => r.C !== null)) write("kl-capacity.png", encodePng(klCurveFigure(records, "capacity")));
+
+  const dataset = openDataset(String(checkpoint.app.dataset ?? "dsprites"), typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined);
+  const backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
+  const model = BetaVAE.build(backend, checkpoint.config.model, 1);
+  loadWeights(model, checkpoint, false);
+  written.push(...(await writeFigures(backend, { model }, dataset, (flags.seed as number | undefined) ?? checkpoint.config.seed, out)));
+  if (variedFactors(dataset).length === 2) {
+    const encoder = modelEncoder(BetaVAE.build(backend, checkpoint.config.model, 64, model));
+    write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, encoder, records[records.length - 1].klPerLatent)));
+  }
+  io.out(`figures: ${written.join(", ")}`);
+  return 0;
+}
+
+/** The logged steps of metrics.jsonl; a line that is not a step record is an error naming the line. */
+function readMetrics(path: string): KlRecord[] {
+  const text = new TextDecoder().decode(readFileOrFail(path, "metrics log"));
+  const records: KlRecord[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    let r: Partial<KlRecord>;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      throw new FileError(`${path} line ${i + 1} is not JSON`);
+    }
+    if (typeof r.step !== "number" || !Array.isArray(r.klPerLatent) || !(r.C === null || typeof r.C === "number")) {
+      throw new FileError(`${path} line ${i + 1} lacks step, klPerLatent or C`);
+    }
+    records.push({ step: r.step, C: r.C, klPerLatent: r.klPerLatent });
+  });
+  if (records.length === 0) throw new FileError(`${path} has no logged steps`);
+  return records;
+}

@@ -1,0 +1,132 @@
+// bvae eval and bvae figures end to end, in process, on tiny runs (2 steps, batch 4) and
+// small sample counts: the files they write, what they record, and every bad input's line.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PNG } from "pngjs";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "./bvae";
+
+let out: string[], err: string[];
+beforeEach(() => {
+  out = [];
+  err = [];
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+});
+afterEach(() => vi.restoreAllMocks());
+
+const tmp = () => mkdtempSync(join(tmpdir(), "bvae-eval-"));
+const png = (path: string) => PNG.sync.read(readFileSync(path));
+const json = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+
+async function expectError(argv: string[], message: RegExp, code = 1): Promise<void> {
+  expect(await main(argv)).toBe(code);
+  expect(err).toHaveLength(1);
+  expect(err[0]).toMatch(message);
+}
+
+/** Two training steps on dSprites (β objective) and on blobs (capacity objective). */
+let dsprites: string, blobs: string;
+beforeAll(async () => {
+  vi.spyOn(console, "log").mockImplementation(() => {});
+  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  const dir = tmp();
+  dsprites = join(dir, "dsprites");
+  blobs = join(dir, "blobs");
+  expect(await main(["train", "--steps", "2", "--batch", "4", "--log-every", "1", "--out", dsprites])).toBe(0);
+  expect(await main(["train", "--dataset", "blobs", "--objective", "capacity", "--capacity-steps", "2", "--capacity-max", "5", "--steps", "2", "--batch", "4", "--log-every", "1", "--out", blobs])).toBe(0);
+  vi.restoreAllMocks();
+});
+
+describe("bvae eval", () => {
+  it("scores a checkpoint, writes eval.json with its counts and seed, and prints a table", async () => {
+    const dir = tmp();
+    expect(await main(["eval", "--checkpoint", join(dsprites, "checkpoint.safetensors"), "--samples", "8", "--seed", "3", "--out", dir])).toBe(0);
+    const e = json(join(dir, "eval.json"));
+    expect(e).toMatchObject({ dataset: "dsprites", seed: 3, step: 2, objective: { kind: "beta", beta: 4 } });
+    expect(e.encoder).toMatch(/^checkpoint .*checkpoint\.safetensors \(step 2\)$/);
+    expect(e.results.map((r: { metric: string }) => r.metric)).toEqual(["betavae", "factorvae", "mig"]);
+    expect(e.results[0]).toMatchObject({ trainPoints: 8, evalPoints: 4, batchSize: 64, seed: 3, factors: ["shape", "scale", "orientation", "posX", "posY"] });
+    expect(e.results[1]).toMatchObject({ trainVotes: 8, evalVotes: 4, varianceSamples: 8, stdThreshold: 0.05 });
+    expect(e.results[2]).toMatchObject({ samples: 8, bins: 20 });
+    for (const r of e.results) expect(r.score).toBeGreaterThanOrEqual(0);
+    expect(e.imagesEncoded).toBeGreaterThan(0);
+    const printed = out.join("\n");
+    expect(printed).toMatch(/^metric +score +train +detail$/m);
+    expect(printed).toMatch(/^betavae +\d\.\d{4} +\d\.\d{4} +8 train \/ 4 eval points of 64 pairs$/m);
+    expect(printed).toMatch(/^mig +\d\.\d{4} +8 samples, 20 bins/m);
+  });
+
+  it("runs only the metrics asked for", async () => {
+    const dir = tmp();
+    expect(await main(["eval", "--checkpoint", join(dsprites, "checkpoint.safetensors"), "--metrics", "mig", "--samples", "30", "--out", dir])).toBe(0);
+    expect(json(join(dir, "eval.json")).results.map((r: { metric: string }) => r.metric)).toEqual(["mig"]);
+  });
+
+  it("scores the reference encoders: ground truth near 1, an untrained network", async () => {
+    const dir = tmp();
+    expect(await main(["eval", "--encoder", "ground-truth", "--dataset", "blobs", "--samples", "400", "--out", dir])).toBe(0);
+    const gt = json(join(dir, "eval.json"));
+    expect(gt.encoder).toBe("ground truth (standardised factor values)");
+    expect(gt.results[0].score).toBeGreaterThanOrEqual(0.99);
+    expect(gt.results[1].score).toBeGreaterThanOrEqual(0.99);
+    expect(gt.results[0].factors).toEqual(["x", "y"]);
+
+    expect(await main(["eval", "--encoder", "random", "--dataset", "blobs", "--init-seed", "7", "--metrics", "mig", "--samples", "20", "--out", dir])).toBe(0);
+    expect(json(join(dir, "eval.json")).encoder).toBe("random (untrained 10-latent network, init seed 7)");
+  });
+
+  it.each([
+    [["eval", "--out", "x"], /--checkpoint FILE is required \(or --encoder ground-truth\|random/, 2],
+    [["eval", "--checkpoint", "a", "--encoder", "random", "--out", "x"], /either --checkpoint FILE or --encoder, not both/, 2],
+    [["eval", "--checkpoint", "a", "--dataset", "blobs", "--out", "x"], /--dataset goes with --encoder/, 2],
+    [["eval", "--encoder", "ground-truth"], /--out DIR is required/, 2],
+    [["eval", "--encoder", "ground-truth", "--metrics", "betavae,dci", "--out", "x"], /--metrics: unknown metric 'dci' \(choose from betavae, factorvae, mig\)/, 2],
+    [["eval", "--encoder", "ground-truth", "--metrics", "mig,mig", "--out", "x"], /--metrics lists a metric twice/, 2],
+    [["eval", "--encoder", "ground-truth", "--samples", "1", "--out", "x"], /--samples must be at least 2, got 1/, 2],
+    [["eval", "--encoder", "oracle", "--out", "x"], /--encoder must be one of ground-truth, random; got 'oracle'/, 2],
+  ] as [string[], RegExp, number][])("rejects %j with one line", async (argv, message, code) => {
+    await expectError(argv, message, code);
+  });
+
+  it("reports a missing checkpoint", async () => {
+    await expectError(["eval", "--checkpoint", join(tmp(), "none.safetensors"), "--out", tmp()], /checkpoint .*none\.safetensors does not exist/);
+  });
+});
+
+describe("bvae figures", () => {
+  it("draws KL against step, reconstructions and traversals of a dSprites run", async () => {
+    const dir = tmp();
+    expect(await main(["figures", "--run", dsprites, "--out", dir])).toBe(0);
+    for (const f of ["kl-step.png", "reconstructions.png", "traversal.png"]) expect(existsSync(join(dir, f))).toBe(true);
+    // a β run has no C, and dSprites has five varying factors: no KL-against-C, no heatmaps
+    expect(existsSync(join(dir, "kl-capacity.png"))).toBe(false);
+    expect(existsSync(join(dir, "heatmaps.png"))).toBe(false);
+    expect(png(join(dir, "kl-step.png")).width).toBeGreaterThan(500);
+  });
+
+  it("adds KL against C and latent heatmaps for a capacity run on blobs, into the run directory", async () => {
+    expect(await main(["figures", "--run", blobs])).toBe(0);
+    for (const f of ["kl-step.png", "kl-capacity.png", "heatmaps.png", "traversal.png"]) expect(existsSync(join(blobs, f))).toBe(true);
+    const heat = png(join(blobs, "heatmaps.png"));
+    expect(heat.height).toBeGreaterThan(2 * 96); // two rows of five latents
+    expect(out.join("\n")).toMatch(/figures: .*heatmaps\.png/);
+  });
+
+  it("reports a missing run, a broken log and a missing checkpoint in one line", async () => {
+    await expectError(["figures", "--run", join(tmp(), "nothing")], /run directory .*nothing does not exist/);
+    err = [];
+    const dir = tmp();
+    await expectError(["figures", "--run", dir], /metrics log .*metrics\.jsonl does not exist/);
+    err = [];
+    writeFileSync(join(dir, "metrics.jsonl"), '{"step":1,"klPerLatent":[0.1],"C":null}\n{"step":2,\n');
+    await expectError(["figures", "--run", dir], /metrics\.jsonl line 2 is not JSON/);
+    err = [];
+    writeFileSync(join(dir, "metrics.jsonl"), '{"step":1,"klPerLatent":[0.1],"C":null}\n');
+    await expectError(["figures", "--run", dir], /checkpoint .*checkpoint\.safetensors does not exist/);
+    err = [];
+    await expectError(["figures"], /--run DIR is required/, 2);
+  });
+});
