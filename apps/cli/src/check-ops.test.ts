@@ -24,7 +24,7 @@ describe("check-ops", () => {
     for (const backend of ["reference", "wasm-simd", "wasm-relaxed"]) {
       expect(lines.filter((l) => l.includes(` ${backend} `) && l.includes("PASS  max abs")).length).toBe(15);
     }
-  });
+  }, 240_000); // with a WebGPU adapter this includes SwiftShader, slow on a loaded 2-core machine
 
   it("fails a fixture whose expected values are wrong, and an unreadable file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "check-ops-"));
