@@ -139,6 +139,22 @@ describe("bvae info / traverse", () => {
     await expectError(["traverse", "--checkpoint", join(dir, "edited.safetensors"), "--out", dir], /checkpoint tensor encoder\.mu\.weight has shape \[10,256\], the model needs \[9,256\]/);
   });
 
+  it("exports the weights alone: a third of the size, drawable, and refused by --resume", async () => {
+    const dir = tmp();
+    const run = join(dir, "run");
+    expect(await main(["train", "--steps", "1", "--out", run, ...SMALL])).toBe(0);
+    const exported = join(dir, "model.safetensors");
+    expect(await main(["export", "--checkpoint", join(run, "checkpoint.safetensors"), "--out", exported])).toBe(0);
+    expect(readFileSync(exported).length).toBeLessThan(readFileSync(join(run, "checkpoint.safetensors")).length / 2.5);
+    expect(await main(["traverse", "--checkpoint", exported, "--out", join(dir, "figs")])).toBe(0);
+    const resumeDir = join(dir, "again");
+    mkdirSync(resumeDir);
+    writeFileSync(join(resumeDir, "checkpoint.safetensors"), readFileSync(exported));
+    await expectError(["train", "--resume", "--steps", "2", "--out", resumeDir], /holds weights only .* not resumed/);
+    err = [];
+    await expectError(["export", "--checkpoint", exported, "--out", exported], /--out must differ from --checkpoint/, 2);
+  });
+
   it("draws the figures of a checkpoint", async () => {
     const dir = tmp();
     expect(await main(["train", "--steps", "1", "--out", join(dir, "run"), ...SMALL])).toBe(0);

@@ -3,6 +3,7 @@
 import { CheckpointError, ConfigError, NonFiniteError, ObjectiveError, ShapeError } from "@betavae/core";
 import { UsageError } from "./args";
 import { evalCommand } from "./commands/eval";
+import { exportWeights } from "./commands/export";
 import { figures } from "./commands/figures";
 import { info } from "./commands/info";
 import { train } from "./commands/train";
@@ -10,7 +11,7 @@ import { traverse } from "./commands/traverse";
 import { FileError } from "./files";
 
 const COMMANDS: Record<string, (argv: string[], io: { out: (l: string) => void; err: NodeJS.WriteStream }) => Promise<number>> = {
-  train, eval: evalCommand, figures, traverse, info,
+  train, eval: evalCommand, figures, traverse, info, export: exportWeights,
 };
 
 const USAGE = `usage: bvae <command> [options]
@@ -21,6 +22,7 @@ commands:
   figures    draw a run's figures: KL curves, traversals, reconstructions, latent heatmaps
   traverse   draw reconstructions and latent traversals of a checkpoint
   info       print a checkpoint's configuration and training state
+  export     write a checkpoint's weights alone (no optimiser state), for shipping a model
 
 bvae <command> --help shows a command's options.`;
 

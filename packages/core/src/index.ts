@@ -11,6 +11,7 @@ export {
   type TrainingConfig, type TrainingState, validateOptimiser,
 } from "./train/trainer";
 export {
-  type Checkpoint, CheckpointError, decodeCheckpoint, describeConfigMismatch, encodeCheckpoint, loadWeights, restoreCheckpoint,
+  type Checkpoint, CheckpointError, decodeCheckpoint, describeConfigMismatch, encodeCheckpoint, hasOptimizerState, loadWeights,
+  restoreCheckpoint, serializeCheckpoint, weightsOnly,
 } from "./train/checkpoint";
 export { SafetensorsError } from "./train/safetensors";

@@ -3,7 +3,7 @@ import { WasmBackend } from "../backend/wasm";
 import { BURGESS_CONFIG } from "../model/config";
 import { BetaVAE } from "../model/vae";
 import { Rng } from "../rng";
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, loadWeights } from "./checkpoint";
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, loadWeights, restoreCheckpoint, serializeCheckpoint, weightsOnly } from "./checkpoint";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors";
 import { SquaresSource } from "./testing-source";
 import { DEFAULT_OPTIMISER, Trainer, type TrainingConfig } from "./trainer";
@@ -63,6 +63,21 @@ describe("checkpoints", () => {
     expect(t.get("encoder.fc1.weight")!.data[9 * 512 + 3 * 16 + 1 * 4 + 2]).toBe(at("encoder.fc1.weight", ((1 * 4 + 2) * 32 + 3) * 256 + 9));
     expect(t.get("decoder.fc3.bias")!.data[3 * 16 + 1 * 4 + 2]).toBe(at("decoder.fc3.bias", (1 * 4 + 2) * 32 + 3));
     expect(t.get("optimizer.m.encoder.mu.weight")!.shape).toEqual([10, 256]);
+  });
+
+  it("exports the weights alone: loadable for inference, refused for resuming", async () => {
+    const { trainer, bytes } = await trained();
+    const exported = serializeCheckpoint(weightsOnly(decodeCheckpoint(bytes)));
+    expect(exported.length).toBeLessThan(bytes.length / 2.5);
+    const back = decodeCheckpoint(exported);
+    expect([...back.tensors.keys()].some((k) => k.startsWith("optimizer."))).toBe(false);
+    const be = await WasmBackend.create();
+    const model = BetaVAE.build(be, BURGESS_CONFIG, 1);
+    loadWeights(model, back, false);
+    const [got, want] = [await be.read(model.paramValues), await trainer.backend.read(trainer.model.paramValues)];
+    expect(got.every((v, i) => Object.is(v, want[i]))).toBe(true);
+    const fresh = new Trainer(be, CONFIG, new SquaresSource(64, 1));
+    expect(() => restoreCheckpoint(fresh, back)).toThrow("this checkpoint holds weights only (an export for inference): it can be evaluated and drawn, not resumed");
   });
 
   it("refuses a checkpoint whose shapes do not fit the model, naming the setting", async () => {

@@ -72,6 +72,11 @@ function inverse(perm: number[]): number[] {
 }
 
 export async function encodeCheckpoint(trainer: Trainer, app: Record<string, unknown> = {}): Promise<Uint8Array> {
+  return serializeCheckpoint({ config: trainer.config, state: trainer.getState(), app, tensors: await checkpointTensors(trainer) });
+}
+
+/** The trainer's weights and Adam moments, in PyTorch layout, named as checkpoints store them. */
+async function checkpointTensors(trainer: Trainer): Promise<Map<string, Tensor>> {
   const model = trainer.model;
   const be = model.backend;
   const arenas = { "": await be.read(model.paramValues), "optimizer.m.": await be.read(model.adamM), "optimizer.v.": await be.read(model.adamV) };
@@ -82,14 +87,30 @@ export async function encodeCheckpoint(trainer: Trainer, app: Record<string, unk
       tensors.set(prefix + slot.name, { shape: t.torchShape, data: permute(arena.subarray(slot.offset, slot.offset + slot.size), t.reshape, t.perm) });
     }
   }
-  return encodeSafetensors(tensors, {
+  return tensors;
+}
+
+export function serializeCheckpoint(c: Checkpoint): Uint8Array {
+  return encodeSafetensors(c.tensors, {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     layout: "pytorch",
-    config: JSON.stringify(trainer.config),
-    state: JSON.stringify(trainer.getState()),
-    app: JSON.stringify(app),
+    config: JSON.stringify(c.config),
+    state: JSON.stringify(c.state),
+    app: JSON.stringify(c.app),
   });
+}
+
+const OPTIMIZER_PREFIX = "optimizer.";
+
+/** The checkpoint without its Adam moments: a third of the size, enough to encode, decode and evaluate, not to resume. */
+export function weightsOnly(c: Checkpoint): Checkpoint {
+  return { ...c, tensors: new Map([...c.tensors].filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX))) };
+}
+
+/** Whether the checkpoint holds the optimiser state a resumed run needs. */
+export function hasOptimizerState(c: Checkpoint): boolean {
+  return [...c.tensors.keys()].some((name) => name.startsWith(OPTIMIZER_PREFIX));
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
@@ -146,6 +167,9 @@ export function loadWeights(model: BetaVAE, checkpoint: Checkpoint, optimizer: b
 
 /** Restores weights, Adam moments, step and PRNG states: the run continues as if never stopped. */
 export function restoreCheckpoint(trainer: Trainer, checkpoint: Checkpoint): void {
+  if (!hasOptimizerState(checkpoint)) {
+    throw new CheckpointError("this checkpoint holds weights only (an export for inference): it can be evaluated and drawn, not resumed");
+  }
   loadWeights(trainer.model, checkpoint, true);
   trainer.setState(checkpoint.state);
 }

@@ -1,0 +1,28 @@
+// bvae export: a checkpoint's weights without the Adam moments (a third of the size), for
+// shipping a model to evaluate, draw or load in the web demo or PyTorch.
+import { resolve } from "node:path";
+import { decodeCheckpoint, serializeCheckpoint, weightsOnly } from "@betavae/core";
+import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
+import { readFileOrFail, writeFileAtomic } from "../files";
+
+export const EXPORT_FLAGS: FlagSpecs = {
+  checkpoint: { type: "string", placeholder: "FILE", help: "checkpoint.safetensors written by bvae train" },
+  out: { type: "string", placeholder: "FILE", help: "where to write the weights-only checkpoint" },
+};
+
+export async function exportWeights(argv: string[], io: { out: (line: string) => void }): Promise<number> {
+  const { flags, help } = parseFlags(argv, EXPORT_FLAGS, "export");
+  if (help) {
+    io.out(helpText("usage: bvae export --checkpoint FILE --out FILE", "Write a checkpoint's weights alone (no optimiser state): evaluable and drawable, not resumable.", EXPORT_FLAGS));
+    return 0;
+  }
+  if (!flags.checkpoint) throw new UsageError("--checkpoint FILE is required");
+  if (!flags.out) throw new UsageError("--out FILE is required");
+  const source = resolve(flags.checkpoint as string), target = resolve(flags.out as string);
+  if (source === target) throw new UsageError("--out must differ from --checkpoint: the export would replace the resumable checkpoint");
+  const input = readFileOrFail(source, "checkpoint");
+  const bytes = serializeCheckpoint(weightsOnly(decodeCheckpoint(input)));
+  writeFileAtomic(target, bytes);
+  io.out(`wrote ${target}: ${(bytes.length / 2 ** 20).toFixed(2)} MiB of weights (from ${(input.length / 2 ** 20).toFixed(2)} MiB)`);
+  return 0;
+}
