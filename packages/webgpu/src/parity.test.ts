@@ -1,32 +1,10 @@
 // Training parity: the same 20 steps of the Trainer (same config, seed and batches) on
 // WebGPU and on WASM give the same losses within a stated tolerance. Skipped, with the
 // reason printed, when there is no WebGPU adapter.
-import { type BatchSource, DEFAULT_OPTIMISER, type ModelConfig, Rng, type StepMetrics, Trainer, type TrainingConfig, WasmBackend } from "@betavae/core";
+import { DEFAULT_OPTIMISER, type ModelConfig, type StepMetrics, Trainer, type TrainingConfig, WasmBackend } from "@betavae/core";
+import { SquaresSource } from "@betavae/core/testing";
 import { describe, expect, it } from "vitest";
 import { testBackend } from "./test-adapter";
-
-/** A seeded synthetic source: a filled square of random size and position per image. */
-class Squares implements BatchSource {
-  private readonly rng: Rng;
-  constructor(private readonly size: number, seed: number) {
-    this.rng = new Rng(seed);
-  }
-  next(images: Float32Array): void {
-    const n = this.size;
-    images.fill(0);
-    for (let b = 0; b < images.length / (n * n); b++) {
-      const side = 2 + this.rng.int(n / 2);
-      const x0 = this.rng.int(n - side), y0 = this.rng.int(n - side);
-      for (let y = y0; y < y0 + side; y++) for (let x = x0; x < x0 + side; x++) images[b * n * n + y * n + x] = 1;
-    }
-  }
-  getState(): unknown {
-    return this.rng.getState();
-  }
-  setState(state: unknown): void {
-    this.rng.setState(state as ReturnType<Rng["getState"]>);
-  }
-}
 
 const TINY: ModelConfig = { height: 16, width: 16, channels: 1, latents: 4, convChannels: 8, hidden: 32, likelihood: "bernoulli", variance: 1 };
 
@@ -51,8 +29,8 @@ describe.skipIf(!webgpu)("training parity, WebGPU vs WASM", () => {
   ];
   for (const [name, config, steps] of cases) {
     it(`${name}: ${steps} steps from one seed agree to rtol ${PARITY_RTOL}`, async () => {
-      const gpu = await run(new Trainer(webgpu!, config, new Squares(16, config.seed + 1)), steps);
-      const cpu = await run(new Trainer(await WasmBackend.create(), config, new Squares(16, config.seed + 1)), steps);
+      const gpu = await run(new Trainer(webgpu!, config, new SquaresSource(16, config.seed + 1)), steps);
+      const cpu = await run(new Trainer(await WasmBackend.create(), config, new SquaresSource(16, config.seed + 1)), steps);
       let worst = 0;
       for (let i = 0; i < steps; i++) {
         for (const key of ["recon", "kl", "gradNorm", "loss"] as const) {

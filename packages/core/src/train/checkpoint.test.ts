@@ -5,7 +5,7 @@ import { BetaVAE } from "../model/vae";
 import { Rng } from "../rng";
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, loadWeights, restoreCheckpoint, serializeCheckpoint, weightsOnly } from "./checkpoint";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors";
-import { SquaresSource } from "./testing-source";
+import { SquaresSource } from "../testing/squares-source";
 import { DEFAULT_OPTIMISER, Trainer, type TrainingConfig } from "./trainer";
 
 const CONFIG: TrainingConfig = { model: BURGESS_CONFIG, objective: { kind: "beta", beta: 4 }, optimiser: DEFAULT_OPTIMISER, batch: 2, seed: 9 };

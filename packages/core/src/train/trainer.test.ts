@@ -3,7 +3,7 @@ import { WasmBackend } from "../backend/wasm";
 import type { ModelConfig } from "../model/config";
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from "./checkpoint";
 import { capacityAt, objectiveTerms } from "./objective";
-import { SquaresSource } from "./testing-source";
+import { SquaresSource } from "../testing/squares-source";
 import { DEFAULT_OPTIMISER, NonFiniteError, Trainer, type TrainingConfig } from "./trainer";
 
 const SMALL: ModelConfig = { height: 16, width: 16, channels: 1, latents: 4, convChannels: 8, hidden: 32, likelihood: "bernoulli", variance: 1 };

@@ -1,5 +1,5 @@
 import { Rng } from "../rng";
-import type { BatchSource } from "./trainer";
+import type { BatchSource } from "../train/trainer";
 
 /**
  * A tiny seeded image source for tests of the training loop: a filled square of random
