@@ -8,27 +8,15 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { decodeCheckpoint } from "@betavae/core";
 import { PNG } from "pngjs";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "./bvae";
+import { captureConsole, captured, expectError } from "./test-console";
 
-let out: string[], err: string[];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+captureConsole();
 
 const tmp = () => mkdtempSync(join(tmpdir(), "bvae-"));
 const SMALL = ["--batch", "4", "--log-every", "1"];
 
-async function expectError(argv: string[], message: string | RegExp, code = 1): Promise<void> {
-  expect(await main(argv)).toBe(code);
-  expect(err).toHaveLength(1);
-  expect(err[0]).toMatch(message);
-}
 
 describe("bvae train", () => {
   it("trains, logs every step, checkpoints, draws figures, and resumes where it stopped", async () => {
@@ -50,8 +38,8 @@ describe("bvae train", () => {
     expect(resumed).toEqual([1, 2, 3, 4, 5, 6]);
 
     expect(await main(["info", "--checkpoint", join(dir, "checkpoint.safetensors")])).toBe(0);
-    expect(out.join("\n")).toMatch(/step +6/);
-    expect(out.join("\n")).toMatch(/β-VAE, β = 4/);
+    expect(captured.out.join("\n")).toMatch(/step +6/);
+    expect(captured.out.join("\n")).toMatch(/β-VAE, β = 4/);
   });
 
   it("trains the capacity objective and logs C", async () => {
@@ -66,7 +54,6 @@ describe("bvae train", () => {
     const dir = join(tmp(), "run");
     expect(await main(["train", "--steps", "1", "--out", dir, ...SMALL])).toBe(0);
     const before = readFileSync(join(dir, "checkpoint.safetensors"));
-    err = [];
     await expectError(["train", "--steps", "1", "--out", dir, ...SMALL], /already holds a run \(checkpoint\.safetensors\); use --resume/);
     expect(readFileSync(join(dir, "checkpoint.safetensors")).equals(before)).toBe(true);
   });
@@ -99,8 +86,8 @@ describe("bvae train", () => {
     const file = join(tmp(), "other.npz");
     writeFileSync(file, "PK\u0003\u0004 not really a zip");
     expect(await main(["train", "--data-file", file, "--steps", "1", "--out", join(tmp(), "r"), ...SMALL])).toBe(1);
-    expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/^bvae train: /);
+    expect(captured.err).toHaveLength(1);
+    expect(captured.err[0]).toMatch(/^bvae train: /);
   });
 });
 
@@ -108,18 +95,15 @@ describe("bvae info / traverse", () => {
   it("report missing, truncated and corrupt checkpoints in one line", async () => {
     const dir = tmp();
     await expectError(["info", "--checkpoint", join(dir, "none.safetensors")], /checkpoint .*none\.safetensors does not exist/);
-    err = [];
     const run = join(dir, "run");
     expect(await main(["train", "--steps", "1", "--out", run, ...SMALL])).toBe(0);
     const bytes = readFileSync(join(run, "checkpoint.safetensors"));
     writeFileSync(join(dir, "truncated.safetensors"), bytes.subarray(0, bytes.length >> 1));
     await expectError(["info", "--checkpoint", join(dir, "truncated.safetensors")], /not a readable checkpoint: .*truncated/);
-    err = [];
     const corrupt = Buffer.from(bytes);
     corrupt.write("{garbage", 8);
     writeFileSync(join(dir, "corrupt.safetensors"), corrupt);
     await expectError(["traverse", "--checkpoint", join(dir, "corrupt.safetensors"), "--out", dir], /not a readable checkpoint: header is not valid JSON/);
-    err = [];
     mkdirSync(join(dir, "adir"));
     await expectError(["info", "--checkpoint", join(dir, "adir")], /is a directory, not a file/);
   });
@@ -151,7 +135,6 @@ describe("bvae info / traverse", () => {
     mkdirSync(resumeDir);
     writeFileSync(join(resumeDir, "checkpoint.safetensors"), readFileSync(exported));
     await expectError(["train", "--resume", "--steps", "2", "--out", resumeDir], /holds weights only .* not resumed/);
-    err = [];
     await expectError(["export", "--checkpoint", exported, "--out", exported], /--out must differ from --checkpoint/, 2);
   });
 

@@ -4,28 +4,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "./bvae";
+import { captureConsole, captured, expectError } from "./test-console";
 
-let out: string[], err: string[];
-beforeEach(() => {
-  out = [];
-  err = [];
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+captureConsole();
 
 const tmp = () => mkdtempSync(join(tmpdir(), "bvae-eval-"));
 const png = (path: string) => PNG.sync.read(readFileSync(path));
 const json = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
-async function expectError(argv: string[], message: RegExp, code = 1): Promise<void> {
-  expect(await main(argv)).toBe(code);
-  expect(err).toHaveLength(1);
-  expect(err[0]).toMatch(message);
-}
 
 /** Two training steps on dSprites (β objective) and on blobs (capacity objective). */
 let dsprites: string, blobs: string;
@@ -53,7 +41,7 @@ describe("bvae eval", () => {
     expect(e.results[2]).toMatchObject({ samples: 8, bins: 20 });
     for (const r of e.results) expect(r.score).toBeGreaterThanOrEqual(0);
     expect(e.imagesEncoded).toBeGreaterThan(0);
-    const printed = out.join("\n");
+    const printed = captured.out.join("\n");
     expect(printed).toMatch(/^metric +score +train +detail$/m);
     expect(printed).toMatch(/^betavae +\d\.\d{4} +\d\.\d{4} +8 train \/ 4 eval points of 64 pairs$/m);
     expect(printed).toMatch(/^mig +\d\.\d{4} +8 samples, 20 bins/m);
@@ -112,21 +100,17 @@ describe("bvae figures", () => {
     for (const f of ["kl-step.png", "kl-capacity.png", "heatmaps.png", "traversal.png"]) expect(existsSync(join(blobs, f))).toBe(true);
     const heat = png(join(blobs, "heatmaps.png"));
     expect(heat.height).toBeGreaterThan(2 * 96); // two rows of five latents
-    expect(out.join("\n")).toMatch(/figures: .*heatmaps\.png/);
+    expect(captured.out.join("\n")).toMatch(/figures: .*heatmaps\.png/);
   });
 
   it("reports a missing run, a broken log and a missing checkpoint in one line", async () => {
     await expectError(["figures", "--run", join(tmp(), "nothing")], /run directory .*nothing does not exist/);
-    err = [];
     const dir = tmp();
     await expectError(["figures", "--run", dir], /metrics log .*metrics\.jsonl does not exist/);
-    err = [];
     writeFileSync(join(dir, "metrics.jsonl"), '{"step":1,"klPerLatent":[0.1],"C":null}\n{"step":2,\n');
     await expectError(["figures", "--run", dir], /metrics\.jsonl line 2 is not JSON/);
-    err = [];
     writeFileSync(join(dir, "metrics.jsonl"), '{"step":1,"klPerLatent":[0.1],"C":null}\n');
     await expectError(["figures", "--run", dir], /checkpoint .*checkpoint\.safetensors does not exist/);
-    err = [];
     await expectError(["figures"], /--run DIR is required/, 2);
   });
 });
