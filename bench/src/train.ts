@@ -1,32 +1,142 @@
-// npm run bench:train -- [--quick] [--steps N] [--out FILE]
-// Training throughput of the Burgess model (dSprites, batch 64) on one thread: images/s of
-// the whole step (data, forward, backward, Adam), the step's FLOP rate as a fraction of the
-// WASM FMA peak measured in the same run, and peak RSS. Prints a table, writes JSON.
-import { BetaVAE, BURGESS_CONFIG, ConvLayer, Rng, Trainer, WasmBackend, conv2dMacs } from "@betavae/core";
+// Training throughput of the Burgess model (dSprites, batch 64): images/s of the whole step
+// (data, forward, backward, Adam, the trainer's read-backs) on 1 thread and on N threads,
+// the step's FLOP rate as a fraction of the WASM FMA peak measured in the same run, peak
+// RSS, and the same step in TensorFlow.js (tfjs-backend-wasm, 1 thread) as a ratio. With
+// --profile, a per-op table of one step; with --backend webgpu, the WebGPU backend instead.
+// Prints tables, writes JSON.
+//
+//   npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu]
+//                          [--profile] [--no-tfjs] [--out FILE]
+import os from "node:os";
+import { parseArgs } from "node:util";
+import {
+  type Backend, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
+  WasmBackend, conv2dMacs,
+} from "@betavae/core";
 import { DatasetSampler, createDataset } from "@betavae/datasets";
-import { median } from "./timing";
-import { fmt, markdownTable, pct } from "./table";
+import { gflops, measure, median } from "./timing";
+import { type Align, fmt, markdownTable, pct, ratio } from "./table";
 import { defaultResultPath, machineInfo, userPath, writeJson } from "./report";
+import { type Profile, StepProfiler } from "./profile";
 
+const USAGE = "usage: npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu] [--profile] [--no-tfjs] [--out FILE]";
 const BATCH = 64;
+const SEED = 1;
+const DATA_SEED = 2;
+const OBJECTIVE: Objective = { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
+const OPTIMISER: OptimiserConfig = { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+/** ours / TensorFlow.js on the same step, 1 thread each: the issue's target. */
+const TARGET_RATIO = 5;
 
-function parse(argv: string[]) {
-  const options = { quick: false, steps: 0, out: defaultResultPath("train.json") };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--quick") options.quick = true;
-    else if (a === "--steps") options.steps = Number(argv[++i]);
-    else if (a === "--out") options.out = userPath(argv[++i]);
-    else {
-      console.error(`bench:train: unknown option ${a}\nusage: npm run bench:train -- [--quick] [--steps N] [--out FILE]`);
-      process.exit(2);
-    }
+// ── options ─────────────────────────────────────────────────────────────────────
+function fail(message: string, code = 2): never {
+  console.error(`bench:train: ${message}`);
+  process.exit(code);
+}
+
+function positiveInteger(value: string | undefined, what: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`${what} must be a positive integer, got ${value}\n${USAGE}`);
+  return n;
+}
+
+function parse() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        quick: { type: "boolean", default: false },
+        steps: { type: "string" },
+        threads: { type: "string" },
+        backend: { type: "string", default: "wasm" },
+        profile: { type: "boolean", default: false },
+        "no-tfjs": { type: "boolean", default: false },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (e) {
+    fail(`${(e as Error).message}\n${USAGE}`);
   }
-  if (!Number.isInteger(options.steps) || options.steps < 0) {
-    console.error("bench:train: --steps must be a non-negative integer");
-    process.exit(2);
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return options;
+  const backend = values.backend;
+  if (backend !== "wasm" && backend !== "webgpu") fail(`--backend must be wasm or webgpu, got ${backend}`);
+  if (backend === "webgpu" && values.profile) fail("--profile times synchronous ops and needs --backend wasm (a GPU queues its ops)");
+  return {
+    quick: values.quick,
+    /** Timed steps per measurement (0: time-based). */
+    steps: values.steps === undefined ? 0 : positiveInteger(values.steps, "--steps", 0),
+    threads: positiveInteger(values.threads, "--threads", os.availableParallelism()),
+    backend: backend as "wasm" | "webgpu",
+    profile: values.profile,
+    tfjs: backend === "wasm" && !values["no-tfjs"],
+    out: values.out ? userPath(values.out) : defaultResultPath("train.json"),
+  };
+}
+
+const options = parse();
+const progress = (text: string): void => {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+};
+
+// ── measurement ───────────────────────────────────────────────────────────────────
+interface Throughput {
+  /** What ran the step: our backend's name or "tfjs-wasm". */
+  backend: string;
+  threads: number | null;
+  warmupSteps: number;
+  steps: number;
+  secondsTimed: number;
+  stepSecondsMedian: number;
+  stepSecondsBest: number;
+  /** BATCH / median step time. */
+  imagesPerSec: number;
+  /** Images over all timed seconds (includes the slow steps the median leaves out). */
+  imagesPerSecOverall: number;
+  stepGflops: number;
+  /** stepGflops / the WASM FMA peak (WASM backends only). */
+  fractionOfPeak: number | null;
+}
+
+/** Warm-up steps, then steps until `--steps` or until enough seconds and steps are timed. */
+async function timeSteps(
+  label: string, step: () => Promise<unknown> | unknown, plan: { warmup: number; minSeconds: number; minSteps: number },
+): Promise<{ seconds: number[]; total: number }> {
+  for (let i = 0; i < plan.warmup; i++) {
+    progress(`${label}: warm-up step ${i + 1}/${plan.warmup}`);
+    await step(); // V8 tiers the kernels up; a GPU compiles its pipelines
+  }
+  const seconds: number[] = [];
+  const started = performance.now();
+  const more = (): boolean => (options.steps
+    ? seconds.length < options.steps
+    : (performance.now() - started) / 1000 < plan.minSeconds || seconds.length < plan.minSteps);
+  while (more()) {
+    progress(`${label}: step ${seconds.length + 1}`);
+    const t = performance.now();
+    await step();
+    seconds.push((performance.now() - t) / 1000);
+  }
+  progress("");
+  return { seconds, total: (performance.now() - started) / 1000 };
+}
+
+function throughput(
+  backend: string, threads: number | null, warmup: number, timed: { seconds: number[]; total: number },
+  flopsPerStep: number, peakGflops: number | null,
+): Throughput {
+  const stepMedian = median(timed.seconds);
+  const stepGflops = gflops(flopsPerStep, stepMedian);
+  return {
+    backend, threads, warmupSteps: warmup, steps: timed.seconds.length, secondsTimed: timed.total,
+    stepSecondsMedian: stepMedian, stepSecondsBest: Math.min(...timed.seconds),
+    imagesPerSec: BATCH / stepMedian, imagesPerSecOverall: (BATCH * timed.seconds.length) / timed.total,
+    stepGflops, fractionOfPeak: peakGflops ? stepGflops / peakGflops : null,
+  };
 }
 
 /** Multiply-adds of one training step: forward, filter/weight gradients, and input gradients (not for the first layer). */
@@ -43,87 +153,252 @@ function stepMacs(model: BetaVAE): { forward: number; step: number } {
   return { forward, step };
 }
 
-async function main(): Promise<void> {
-  const options = parse(process.argv.slice(2));
-  const backend = await WasmBackend.create();
-  const dataset = createDataset("dsprites");
-  const source = new DatasetSampler(dataset, 2);
-  const rng = new Rng(1);
-  const trainer = new Trainer(backend, {
-    model: BURGESS_CONFIG, objective: { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 },
-    optimiser: { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, batch: BATCH, seed: 1,
-  }, source);
+/** One dataset for every source, so its memo of sprite outlines is warm for all of them. */
+const dsprites = createDataset("dsprites");
+const newSource = (): DatasetSampler => new DatasetSampler(dsprites, DATA_SEED);
 
-  const peakOf = () => {
-    const iterations = 2e7;
-    backend.kernels.fma_peak(1e6, 1);
-    const t = performance.now();
-    backend.kernels.fma_peak(iterations, 1);
-    return (iterations * 96) / ((performance.now() - t) / 1000) / 1e9;
-  };
-  const peakBefore = peakOf();
+function newTrainer(backend: Backend, source = newSource()): Trainer {
+  return new Trainer(backend, { model: BURGESS_CONFIG, objective: OBJECTIVE, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source);
+}
 
-  for (let i = 0; i < 3; i++) await trainer.trainStep(); // warm-up: V8 tiers up the kernels
-  const minSeconds = options.quick ? 3 : 15;
-  const stepSeconds: number[] = [];
-  const started = performance.now();
-  while (options.steps ? stepSeconds.length < options.steps : (performance.now() - started) / 1000 < minSeconds || stepSeconds.length < 5) {
-    const t = performance.now();
-    await trainer.trainStep();
-    stepSeconds.push((performance.now() - t) / 1000);
+/** The WASM FMA peak (fma_peak: 96 FLOP per iteration), median GFLOP/s. */
+function measurePeak(backend: WasmBackend): number {
+  const iterations = 200_000;
+  const t = measure(() => backend.kernels.fma_peak(iterations, 1), { minSeconds: options.quick ? 0.2 : 0.5 });
+  return gflops(96 * iterations, t.median);
+}
+
+/** A WASM backend on `threads` threads, or null where the backend cannot run threads. */
+async function wasmBackend(threads: number): Promise<WasmBackend | null> {
+  if (threads === 1) return WasmBackend.create();
+  if (!wasmThreadsSupported()) return null;
+  return WasmBackend.create({ threads } as Parameters<typeof WasmBackend.create>[0]);
+}
+
+/** Whether this build's WASM backend takes a `threads` option (it reports its thread count). */
+function wasmThreadsSupported(): boolean {
+  return false;
+}
+
+const rssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+// ── the WASM run ────────────────────────────────────────────────────────────────────
+interface TfjsResult {
+  info: import("./tfjs").TfjsInfo;
+  filterGradient: string;
+  check: import("./tfjs-train").TfjsCheck;
+  /** Null when the check failed (the timing would mean nothing). */
+  throughput: Throughput | null;
+}
+
+async function runWasm() {
+  const plan = { warmup: 3, minSeconds: options.quick ? 3 : 15, minSteps: options.quick ? 3 : 5 };
+  const one = await WasmBackend.create();
+  progress("measuring the FMA peak");
+  const peakStart = measurePeak(one);
+  const oneTrainer = newTrainer(one);
+  const macs = stepMacs(oneTrainer.model);
+  const flopsPerStep = 2 * macs.step;
+
+  const timedOne = await timeSteps(`${one.name}, 1 thread`, () => oneTrainer.trainStep(), plan);
+  const rows: Throughput[] = [];
+  const pending = [{ threads: 1, timed: timedOne }];
+  let threadsNote: string | null = null;
+  if (options.threads > 1) {
+    const many = await wasmBackend(options.threads);
+    if (many) {
+      const trainer = newTrainer(many);
+      pending.push({ threads: options.threads, timed: await timeSteps(`${many.name}, ${options.threads} threads`, () => trainer.trainStep(), plan) });
+      many.dispose();
+    } else {
+      threadsNote = `the WASM backend here takes no thread count; only the 1-thread row was measured`;
+    }
   }
-  const total = (performance.now() - started) / 1000;
+  progress("measuring the FMA peak");
+  const peakEnd = measurePeak(one);
+  const peak = Math.max(peakStart, peakEnd);
+  for (const p of pending) rows.push(throughput(one.name, p.threads, plan.warmup, p.timed, flopsPerStep, peak));
+
+  let profile: Profile | null = null;
+  if (options.profile) {
+    const source = newSource();
+    const trainer = newTrainer(one, source);
+    const profiler = new StepProfiler(one, trainer.model, source);
+    for (let i = 0; i < plan.warmup; i++) await trainer.trainStep();
+    progress("profiling");
+    profile = await profiler.run(options.steps || (options.quick ? 5 : 20), () => trainer.trainStep());
+    progress("");
+  }
 
   // the data generator's share of the step, timed alone
-  const images = new Float32Array(BATCH * dataset.imageSize);
-  const dataSeconds: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const t = performance.now();
-    dataset.sampleBatch(rng, BATCH, images);
-    dataSeconds.push((performance.now() - t) / 1000);
+  const images = new Float32Array(BATCH * dsprites.imageSize);
+  const rng = new Rng(DATA_SEED);
+  const data = measure(() => dsprites.sampleBatch(rng, BATCH, images), { minSeconds: options.quick ? 0.1 : 0.3 });
+  const oursRssMiB = rssMiB();
+
+  let tfjs: TfjsResult | null = null;
+  if (options.tfjs) tfjs = await runTfjs(plan, flopsPerStep, peak);
+
+  const tfjsImagesPerSec = tfjs?.throughput?.imagesPerSec ?? null;
+  return {
+    backend: one.name,
+    variant: one.variant,
+    parameters: oneTrainer.model.parameterCount,
+    mflopPerImage: flopsPerStep / BATCH / 1e6,
+    mflopPerImageForward: (2 * macs.forward) / BATCH / 1e6,
+    fmaPeakGflops: { start: peakStart, end: peakEnd, used: peak },
+    rows,
+    threadsNote,
+    tfjs,
+    oursOverTfjs: tfjsImagesPerSec ? rows[0].imagesPerSec / tfjsImagesPerSec : null,
+    oursThreadsOverTfjs: tfjsImagesPerSec && rows.length > 1 ? rows[rows.length - 1].imagesPerSec / tfjsImagesPerSec : null,
+    targetRatio: TARGET_RATIO,
+    dataSecondsPerBatch: data.median,
+    dataShareOfStep: data.median / rows[0].stepSecondsMedian,
+    peakRssMiB: oursRssMiB,
+    peakRssMiBWithTfjs: tfjs ? rssMiB() : null,
+    profile,
+  };
+}
+
+/**
+ * The same step in tfjs-wasm on one thread, from the same initial weights, batches and ε;
+ * timed only after its gradients and Adam step match our reference backend on a small model.
+ */
+async function runTfjs(plan: { warmup: number; minSeconds: number; minSteps: number }, flopsPerStep: number, peak: number): Promise<TfjsResult> {
+  progress("TensorFlow.js: loading and checking gradients");
+  // tfjs is imported only now: Node 20 takes its relaxed-SIMD flag before any module compiles.
+  const { loadTfjsWasm } = await import("./tfjs");
+  const { TfjsTrainer, FILTER_GRADIENT_ROUTE, checkTfjsTrainer } = await import("./tfjs-train");
+  const { tf, info } = await loadTfjsWasm();
+  const check = checkTfjsTrainer(tf, OBJECTIVE, OPTIMISER);
+  if (!check.passed) return { info, filterGradient: FILTER_GRADIENT_ROUTE, check, throughput: null };
+
+  // The initial weights the trainers start from (the same seeded initialisation).
+  const reference = new ReferenceBackend();
+  const initial = BetaVAE.build(reference, BURGESS_CONFIG, BATCH);
+  const rng = new Rng(SEED);
+  initial.initialise(rng);
+  const peer = new TfjsTrainer(tf, initial, Float32Array.from(reference.view(initial.paramValues as never)), OBJECTIVE, OPTIMISER);
+  const source = newSource();
+  const images = new Float32Array(initial.input.length);
+  const eps = new Float32Array(initial.eps.length);
+  const step = (): void => {
+    source.next(images);
+    rng.fillNormal(eps);
+    peer.trainStep(images, eps);
+  };
+  const warmup = Math.min(plan.warmup, 2);
+  const timed = await timeSteps(`tfjs-wasm ${info.backendWasm}, 1 thread`, step, { ...plan, warmup, minSteps: Math.min(plan.minSteps, 3) });
+  peer.dispose();
+  return { info, filterGradient: FILTER_GRADIENT_ROUTE, check, throughput: throughput("tfjs-wasm", 1, warmup, timed, flopsPerStep, peak) };
+}
+
+// ── the WebGPU run ──────────────────────────────────────────────────────────────────
+async function runWebGpu() {
+  const { createWebGpuBackend, describeAdapter, WebGpuUnavailableError } = await import("@betavae/webgpu");
+  let backend;
+  try {
+    backend = await createWebGpuBackend();
+  } catch (e) {
+    if (e instanceof WebGpuUnavailableError) fail(`webgpu: ${e.message}`, 1);
+    throw e;
   }
-  const peak = Math.max(peakBefore, peakOf());
+  const adapter = describeAdapter(backend.adapter);
+  console.log(`WebGPU adapter: ${adapter}${backend.adapter.isFallbackAdapter || /swiftshader/i.test(adapter) ? " — a software adapter: expect it to be slow" : ""}\n`);
+  const trainer = newTrainer(backend);
   const macs = stepMacs(trainer.model);
-  const stepMedian = median(stepSeconds);
-  const imagesPerSec = BATCH / stepMedian;
-  const gflops = (2 * macs.step) / stepMedian / 1e9;
-  const rssMiB = process.resourceUsage().maxRSS / 1024;
-  const result = {
+  // trainStep awaits the read-back of its logged scalars, so each timed step includes the GPU finishing.
+  const plan = { warmup: 1, minSeconds: options.quick ? 3 : 15, minSteps: options.quick ? 2 : 3 };
+  const timed = await timeSteps(`${backend.name}`, () => trainer.trainStep(), plan);
+  backend.dispose();
+  return {
+    backend: backend.name,
+    adapter,
+    parameters: trainer.model.parameterCount,
+    mflopPerImage: (2 * macs.step) / BATCH / 1e6,
+    rows: [throughput(backend.name, null, plan.warmup, timed, 2 * macs.step, null)],
+    peakRssMiB: rssMiB(),
+  };
+}
+
+// ── report ──────────────────────────────────────────────────────────────────────────
+function throughputTable(rows: Throughput[]): string {
+  const align: Align[] = ["left", "right", "right", "right", "right", "right", "right", "right"];
+  return markdownTable(
+    ["step", "threads", "images/s", "step ms (median)", "best ms", "GFLOP/s", "% of FMA peak", "timed steps"],
+    rows.map((r) => [r.backend, r.threads === null ? "—" : String(r.threads), fmt(r.imagesPerSec), fmt(1000 * r.stepSecondsMedian),
+      fmt(1000 * r.stepSecondsBest), fmt(r.stepGflops), pct(r.fractionOfPeak), String(r.steps)]),
+    align,
+  );
+}
+
+function profileTable(profile: Profile): string {
+  const rows = profile.rows.map((r) => [r.group, r.label, r.callsPerStep ? fmt(r.callsPerStep) : "—", fmt(r.msPerStep),
+    r.gflops === null ? "—" : fmt(r.gflops), pct(r.shareOfStep)]);
+  const groups = profile.groups.map((g) => [`**${g.group}**`, "total", "", fmt(g.msPerStep), g.gflops === null ? "—" : fmt(g.gflops), pct(g.shareOfStep)]);
+  return markdownTable(["group", "op", "calls/step", "ms/step", "GFLOP/s", "share"], [...rows, ...groups],
+    ["left", "left", "right", "right", "right", "right"]);
+}
+
+async function main(): Promise<void> {
+  const common = {
     benchmark: "train",
     machine: machineInfo(),
     timestamp: new Date().toISOString(),
-    backend: backend.name,
-    threads: 1,
     batch: BATCH,
     model: "Burgess et al. 2018 (64×64×1, 10 latents)",
-    parameters: trainer.model.parameterCount,
-    steps: stepSeconds.length,
-    secondsTimed: total,
-    stepSecondsMedian: stepMedian,
-    stepSecondsBest: Math.min(...stepSeconds),
-    imagesPerSec,
-    imagesPerSecOverall: (BATCH * stepSeconds.length) / total,
-    mflopPerImage: (2 * macs.step) / BATCH / 1e6,
-    stepGflops: gflops,
-    fmaPeakGflops: peak,
-    fractionOfPeak: gflops / peak,
-    dataSecondsPerBatch: median(dataSeconds),
-    dataShareOfStep: median(dataSeconds) / stepMedian,
-    peakRssMiB: rssMiB,
+    objective: OBJECTIVE,
+    optimiser: OPTIMISER,
+    options: { quick: options.quick, steps: options.steps || null, threads: options.threads, backend: options.backend },
+    loadAverage: os.loadavg(),
   };
-  console.log(`Training step, Burgess model, dSprites, batch ${BATCH}, ${backend.name}, 1 thread `
-    + `(${stepSeconds.length} steps after 3 warm-up steps; median step time)\n`);
-  console.log(markdownTable(
-    ["images/s", "step ms", "MFLOP/image", "GFLOP/s", "% of FMA peak", "peak GFLOP/s", "data ms/batch", "peak RSS MiB"],
-    [[fmt(imagesPerSec), fmt(stepMedian * 1000), fmt(result.mflopPerImage), fmt(gflops), pct(result.fractionOfPeak), fmt(peak),
-      fmt(result.dataSecondsPerBatch * 1000), fmt(rssMiB)]],
-    ["right", "right", "right", "right", "right", "right", "right", "right"],
-  ));
-  await writeJson(options.out, result);
+  if (options.backend === "webgpu") {
+    const result = await runWebGpu();
+    console.log(`Training step, Burgess model, dSprites, batch ${BATCH}, WebGPU (median step time; each step waits for its read-back)\n`);
+    console.log(throughputTable(result.rows));
+    console.log(`\nMFLOP/image ${fmt(result.mflopPerImage)}, peak RSS ${fmt(result.peakRssMiB)} MiB`);
+    await writeJson(options.out, { ...common, ...result });
+    console.log(`\nJSON: ${options.out}`);
+    return;
+  }
+
+  const result = await runWasm();
+  const rows = [...result.rows, ...(result.tfjs?.throughput ? [result.tfjs.throughput] : [])];
+  console.log(`Training step, Burgess model, dSprites, batch ${BATCH}: data, forward, backward, Adam and the read-backs `
+    + `(median step time after warm-up; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)\n`);
+  console.log(throughputTable(rows));
+  if (result.threadsNote) console.log(`\n${result.threadsNote}`);
+  const lines = [
+    `FMA peak ${fmt(result.fmaPeakGflops.used)} GFLOP/s (start ${fmt(result.fmaPeakGflops.start)}, end ${fmt(result.fmaPeakGflops.end)}); `
+      + `${fmt(result.mflopPerImage)} MFLOP/image; data generator ${fmt(1000 * result.dataSecondsPerBatch)} ms/batch `
+      + `(${pct(result.dataShareOfStep)} of the step); peak RSS ${fmt(result.peakRssMiB)} MiB`
+      + (result.peakRssMiBWithTfjs ? ` (${fmt(result.peakRssMiBWithTfjs)} MiB once tfjs ran)` : ""),
+  ];
+  if (result.tfjs) {
+    const t = result.tfjs;
+    const c = t.check;
+    lines.push(`TensorFlow.js ${t.info.core} (${t.info.backend}, SIMD ${t.info.simd ? "on" : "off"}, ${t.info.threads ?? 1} thread); `
+      + `filter gradients as ${t.filterGradient}; checked against our reference backend on a ${c.model} model: `
+      + `loss ${c.loss.toExponential(1)}, gradients ${c.gradients.toExponential(1)} (worst ${c.worstGradient}), `
+      + `Adam update ${c.adamUpdate.toExponential(1)}·lr — ${c.passed ? "passed" : "FAILED, so tfjs was not timed"}`);
+    if (result.oursOverTfjs !== null) {
+      lines.push(`ours / TensorFlow.js, 1 thread each: ${ratio(result.oursOverTfjs)} (target ≥ ${TARGET_RATIO}×)`
+        + (result.oursThreadsOverTfjs !== null ? `; ours on ${options.threads} threads / tfjs on 1: ${ratio(result.oursThreadsOverTfjs)}` : ""));
+    }
+  }
+  console.log(`\n${lines.join("\n")}`);
+  if (result.profile) {
+    console.log(`\nPer-op profile, ${result.backend}, 1 thread: ${result.profile.steps} steps, ${fmt(result.profile.msPerStep)} ms/step `
+      + "(GFLOP/s for matrix products: 2 × multiply-adds over the op's time)\n");
+    console.log(profileTable(result.profile));
+  }
+  await writeJson(options.out, { ...common, ...result });
   console.log(`\nJSON: ${options.out}`);
+  if (result.tfjs && !result.tfjs.check.passed) process.exitCode = 1;
 }
 
 main().catch((e) => {
-  console.error(`bench:train: ${(e as Error).message}`);
+  console.error(`bench:train: ${(e as Error).stack ?? (e as Error).message}`);
   process.exit(1);
 });
