@@ -12,6 +12,11 @@
 // strided slices + matMul ran at ~0.3 GFLOP/s, and Conv3DBackpropFilterV2 at depth 1 gave
 // wrong values with numeric padding. Dense gradients use explicit transposes, which
 // bench:kernels measured faster in tfjs-wasm than matMul's transpose flags.
+//
+// Transposed convolutions (the decoder's forward pass, the encoder's input gradients) run on
+// tfjs's own Conv2DBackpropInput kernel, ~2 GFLOP/s here and most of tfjs's step. The
+// "phases" variant builds them from conv2d instead (see conv2dTransposeByPhases), the
+// fastest tfjs step we found, so the comparison is also made against that.
 import {
   BURGESS_CONFIG, BetaVAE, ConvLayer, type DeviceBuffer, type Layer, LOGVAR_MAX, LOGVAR_MIN, type Objective, type OptimiserConfig,
   ReferenceBackend, Rng, objectiveTerms,
@@ -40,6 +45,35 @@ export function convFilterGradient(tf: Tf, input: Tensor4D, grad: Tensor4D, kern
     // When (size + 2·pad − kernel) is not a multiple of the stride the result has extra rows.
     const cut = full.shape[1] === kernel && full.shape[2] === kernel ? full : tf.slice(full, [0, 0, 0, 0], [-1, kernel, kernel, -1]);
     return tf.transpose(cut, [1, 2, 0, 3]);
+  });
+}
+
+/** Which ops compute transposed convolutions: tfjs's conv2dTranspose, or conv2dTransposeByPhases where it applies. */
+export type TransposedConvRoute = "tfjs" | "phases";
+
+/** Kernel rows (or columns) feeding output phase 0 and 1 of a 4×4, stride-2, pad-1 transposed conv, and their padding. */
+const PHASE_TAPS = [[3, 1], [2, 0]];
+const PHASE_PADS: [number, number][] = [[1, 0], [0, 1]];
+
+/**
+ * A 4×4, stride-2, pad-1 transposed convolution of x [n, h, w, in] with f [4, 4, out, in],
+ * as four 2×2 stride-1 conv2d (XNNPACK in tfjs-wasm), one per output phase (row and column
+ * parity), interleaved by depthToSpace. Output row 2m uses input rows m−1, m with kernel
+ * rows 3, 1; row 2m+1 uses rows m, m+1 with kernel rows 2, 0. No multiply is wasted on
+ * zeros, unlike conv2d of a zero-upsampled input.
+ */
+export function conv2dTransposeByPhases(tf: Tf, x: Tensor4D, f: Tensor4D): Tensor4D {
+  return tf.tidy(() => {
+    const hwio = tf.transpose(f, [0, 1, 3, 2]);
+    const phases: Tensor4D[] = [];
+    for (let a = 0; a < 2; a++) {
+      const rows = tf.gather(hwio, PHASE_TAPS[a], 0);
+      for (let b = 0; b < 2; b++) {
+        const filter = tf.gather(rows, PHASE_TAPS[b], 1) as Tensor4D;
+        phases.push(tf.conv2d(x, filter, 1, [[0, 0], PHASE_PADS[a], PHASE_PADS[b], [0, 0]]));
+      }
+    }
+    return tf.depthToSpace(tf.concat4d(phases, 3), 2);
   });
 }
 
@@ -80,7 +114,7 @@ export class TfjsTrainer {
    */
   constructor(
     private readonly tf: Tf, model: BetaVAE, params: Float32Array,
-    private readonly objective: Objective, optimiser: OptimiserConfig,
+    private readonly objective: Objective, optimiser: OptimiserConfig, readonly transposedConv: TransposedConvRoute = "tfjs",
   ) {
     this.vars = new Map(model.parameterLayout.map((slot) => {
       const initial = tf.tensor(params.subarray(slot.offset, slot.offset + slot.size), slot.shape);
@@ -110,14 +144,15 @@ export class TfjsTrainer {
     const tf = this.tf;
     const weight = this.variable(layer.params[0].name);
     const bias = this.variable(layer.params[1].name);
-    const activate = (y: Tensor): Tensor => (layer.relu ? tf.relu(y) : y);
+    // Forward passes use tfjs's fused bias + ReLU where it has them (dense, conv2d), as tfjs-layers does.
+    const activation = layer.relu ? "relu" : "linear";
     const deactivate = (dy: Tensor, y: Tensor): Tensor => (layer.relu ? tf.mul(dy, tf.step(y)) : dy);
     if (!(layer instanceof ConvLayer)) {
       const flat = (x: Tensor): Tensor2D => tf.reshape(x, [this.batch, -1]);
       const w = weight as Tensor as Tensor2D;
       return {
         weight, bias,
-        forward: (x) => activate(tf.add(tf.matMul(flat(x), w), bias)),
+        forward: (x) => tf.fused.matMul({ a: flat(x), b: w, bias, activation }),
         backward: (dyOut, x, y, needInput) => {
           const dy = deactivate(dyOut, y) as Tensor2D;
           return {
@@ -134,12 +169,20 @@ export class TfjsTrainer {
     const outShape: [number, number, number, number] = [s.batch, s.outHeight, s.outWidth, s.outChannels];
     const f = weight as Tensor as Tensor4D;
     const image = (x: Tensor): Tensor4D => tf.reshape(x, inShape);
-    const conv = (x: Tensor): Tensor => (layer.transposed
-      ? tf.conv2dTranspose(image(x), f, outShape, s.stride, s.pad)
-      : tf.conv2d(image(x), f, s.stride, s.pad));
+    // Phases only for the Burgess geometry and for layers without a 1-channel side, where
+    // they measured slower than tfjs's kernel (0.14–1.5 against 0.3–2.1 GFLOP/s).
+    const byPhases = this.transposedConv === "phases" && k === 4 && s.kernelWidth === 4 && s.stride === 2 && s.pad === 1
+      && Math.min(s.inChannels, s.outChannels) > 1;
+    const transposedConv = (dy: Tensor4D, filter: Tensor4D, shape: [number, number, number, number]): Tensor4D =>
+      (byPhases ? conv2dTransposeByPhases(tf, dy, filter) : tf.conv2dTranspose(dy, filter, shape, s.stride, s.pad));
+    const forward = layer.transposed
+      ? (x: Tensor): Tensor => {
+        const y = tf.add(transposedConv(image(x), f, outShape), bias);
+        return layer.relu ? tf.relu(y) : y;
+      }
+      : (x: Tensor): Tensor => tf.fused.conv2d({ x: image(x), filter: f, strides: s.stride, pad: s.pad, bias, activation });
     return {
-      weight, bias,
-      forward: (x) => activate(tf.add(conv(x), bias)),
+      weight, bias, forward,
       backward: (dyOut, x, y, needInput) => {
         const dy = deactivate(dyOut, y) as Tensor4D;
         const db = tf.sum(dy, [0, 1, 2]);
@@ -151,7 +194,7 @@ export class TfjsTrainer {
         }
         return {
           db, dw: convFilterGradient(tf, image(x), dy, k, s.stride, s.pad),
-          dx: needInput ? tf.reshape(tf.conv2dTranspose(dy, f, inShape, s.stride, s.pad), x.shape) : null,
+          dx: needInput ? tf.reshape(transposedConv(dy, f, inShape), x.shape) : null,
         };
       },
     };
@@ -275,12 +318,14 @@ export interface TfjsCheck {
 }
 
 /**
- * One step of a small model (16×16, 4 channels, batch 3) in tfjs and on our scalar reference
+ * One step of a small model (16×16, 8 channels, batch 3) in tfjs and on our scalar reference
  * backend from the same weights, images and ε: the losses, every parameter's gradient and
  * the Adam update must agree before tfjs's timing means anything.
  */
-export function checkTfjsTrainer(tf: Tf, objective: Objective, optimiser: OptimiserConfig): TfjsCheck {
-  const config = { ...BURGESS_CONFIG, height: 16, width: 16, latents: 3, convChannels: 4, hidden: 8 };
+export function checkTfjsTrainer(
+  tf: Tf, objective: Objective, optimiser: OptimiserConfig, transposedConv: TransposedConvRoute = "tfjs",
+): TfjsCheck {
+  const config = { ...BURGESS_CONFIG, height: 16, width: 16, latents: 3, convChannels: 8, hidden: 8 };
   const batch = 3;
   const be = new ReferenceBackend("f64");
   const model = BetaVAE.build(be, config, batch);
@@ -302,7 +347,7 @@ export function checkTfjsTrainer(tf: Tf, objective: Objective, optimiser: Optimi
   model.backend.adamUpdate(model.paramValues, model.paramGrads, model.adamM, model.adamV, model.arenaSize, { ...optimiser, step: 1 });
   const updated = read(model.paramValues);
 
-  const peer = new TfjsTrainer(tf, model, params, objective, optimiser);
+  const peer = new TfjsTrainer(tf, model, params, objective, optimiser, transposedConv);
   try {
     const theirs = peer.gradientsOf(images, eps);
     peer.trainStep(images, eps);
