@@ -336,7 +336,7 @@ async function runWebGpu() {
   const trainer = newTrainer(backend);
   const macs = stepMacs(trainer.model);
   // trainStep awaits the read-back of its logged scalars, so each timed step includes the GPU finishing.
-  const plan = { warmup: 1, minSeconds: options.quick ? 3 : 15, minSteps: options.quick ? 2 : 3 };
+  const plan = { warmup: 1, minSeconds: options.quick ? 3 : 15, minSteps: options.quick ? 1 : 3 };
   const timed = await timeSteps(`${backend.name}`, () => trainer.trainStep(), plan);
   backend.dispose();
   return {
