@@ -98,7 +98,7 @@ interface Throughput {
   /** Images over all timed seconds (includes the slow steps the median leaves out). */
   imagesPerSecOverall: number;
   stepGflops: number;
-  /** stepGflops / the WASM FMA peak (WASM backends only). */
+  /** stepGflops / (the one-thread WASM FMA peak × threads); WASM only. */
   fractionOfPeak: number | null;
 }
 
@@ -224,7 +224,8 @@ async function runWasm() {
   progress("measuring the FMA peak");
   const peakEnd = measurePeak(one);
   const peak = Math.max(peakStart, peakEnd);
-  for (const p of pending) rows.push(throughput(one.name, p.threads, plan.warmup, p.timed, flopsPerStep, peak));
+  // N threads can reach N times the one-thread peak.
+  for (const p of pending) rows.push(throughput(one.name, p.threads, plan.warmup, p.timed, flopsPerStep, peak * p.threads));
 
   let profile: Profile | null = null;
   if (options.profile) {
