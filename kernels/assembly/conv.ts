@@ -13,7 +13,18 @@
 //   backward filter  rows = (tap, ci), shared dimension = output pixels, from an im2col chunk
 //                    small enough to stay in cache, accumulated chunk by chunk.
 // Gradients overwrite their outputs. All shapes are validated by the caller.
+// With few input channels (the first conv; the last transposed conv) these tiles are mostly
+// empty, and each op first tries the paths of conv_narrow.ts.
 import { tile4x8, pack_b_panel, MR, NR, TILE_SCRATCH } from "./gemm";
+import { align16, copyFloats, zeroFloats } from "./conv_helpers";
+import {
+  conv2d_forward_few_inputs, conv2d_backward_data_few_inputs, conv2d_backward_filter_few_inputs,
+} from "./conv_narrow";
+
+/** Below this many input channels the forward pass and the filter gradient gather whole patches (conv_narrow.ts). */
+const FEW_INPUTS_PATCHES = 8;
+/** Up to this many input channels the data gradient goes through G = dy · fᵀ (conv_narrow.ts). */
+const FEW_INPUTS_GATHER = 4;
 
 /** Output pixels per im2col chunk in the filter gradient: about 128 KiB of floats. */
 // @ts-ignore: decorator
@@ -22,27 +33,8 @@ import { tile4x8, pack_b_panel, MR, NR, TILE_SCRATCH } from "./gemm";
 }
 
 // @ts-ignore: decorator
-@inline function align16(p: usize): usize {
-  return (p + 15) & ~15;
-}
-
-// @ts-ignore: decorator
 @inline function panelsOf(width: i32): i32 {
   return (width + NR - 1) / NR;
-}
-
-// @ts-ignore: decorator
-@inline function copyFloats(dst: usize, src: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
-}
-
-// @ts-ignore: decorator
-@inline function zeroFloats(dst: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), f32x4.splat(0));
-  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
 /** Scratch bytes that every conv2d op (and the transposed ops with cin/cout swapped) needs. */
@@ -62,6 +54,8 @@ export function conv2d_forward(
   n: i32, h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32,
   kh: i32, kw: i32, stride: i32, pad: i32, scratch: usize,
 ): void {
+  if (cin < FEW_INPUTS_PATCHES && conv2d_forward_few_inputs(y, x, f, n, h, w, cin, ho, wo, cout, kh, kw, stride, pad,
+    scratch, conv2d_scratch(cin, cout, kh, kw, stride))) return;
   const taps = kh * kw;
   const k = taps * cin;
   const panels = panelsOf(cout);
@@ -106,6 +100,8 @@ export function conv2d_backward_data(
   n: i32, h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32,
   kh: i32, kw: i32, stride: i32, pad: i32, scratch: usize,
 ): void {
+  if (cin <= FEW_INPUTS_GATHER && conv2d_backward_data_few_inputs(dx, dy, f, n, h, w, cin, ho, wo, cout, kh, kw, stride, pad,
+    scratch, conv2d_scratch(cin, cout, kh, kw, stride))) return;
   const panels = panelsOf(cin);
   const maxTaps = ((kh + stride - 1) / stride) * ((kw + stride - 1) / stride);
   const stage = scratch;
@@ -181,6 +177,8 @@ export function conv2d_backward_filter(
   n: i32, h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32,
   kh: i32, kw: i32, stride: i32, pad: i32, scratch: usize,
 ): void {
+  if (cin < FEW_INPUTS_PATCHES && conv2d_backward_filter_few_inputs(df, dy, x, n, h, w, cin, ho, wo, cout, kh, kw, stride, pad,
+    scratch, conv2d_scratch(cin, cout, kh, kw, stride))) return;
   const k = kh * kw * cin;
   const panels = panelsOf(cout);
   const chunk = filterChunk(k);

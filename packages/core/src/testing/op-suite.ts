@@ -114,6 +114,17 @@ export const CONV_CASES: Conv2dParams[] = [
   conv({ batch: 1, inHeight: 11, inWidth: 10, inChannels: 3, outChannels: 4, kernel: 5, stride: 3, pad: 2 }),
   conv({ batch: 2, inHeight: 5, inWidth: 6, inChannels: 12, outChannels: 17, kernel: 1, stride: 1, pad: 0 }),
   conv({ batch: 1, inHeight: 9, inWidth: 9, inChannels: 2, outChannels: 3, kernel: [3, 4], stride: 2, pad: 1 }),
+  // One input channel (the encoder's first conv; conv_narrow.ts): Burgess's shape, then odd ones.
+  conv({ batch: 3, inHeight: 64, inWidth: 64, inChannels: 1, outChannels: 32 }),
+  conv({ batch: 3, inHeight: 5, inWidth: 7, inChannels: 1, outChannels: 1, kernel: 3, stride: 1, pad: 1 }),
+  conv({ batch: 1, inHeight: 5, inWidth: 7, inChannels: 1, outChannels: 3, pad: 2 }),
+  conv({ batch: 3, inHeight: 7, inWidth: 5, inChannels: 1, outChannels: 8, kernel: 3, stride: 2, pad: 0 }),
+  conv({ batch: 1, inHeight: 6, inWidth: 7, inChannels: 1, outChannels: 32, stride: 1, pad: 2 }),
+  conv({ batch: 3, inHeight: 9, inWidth: 6, inChannels: 2, outChannels: 5, kernel: 3, stride: 1, pad: 0 }),
+  // One output channel.
+  conv({ batch: 3, inHeight: 5, inWidth: 7, inChannels: 5, outChannels: 1, stride: 1, pad: 2 }),
+  conv({ batch: 1, inHeight: 9, inWidth: 8, inChannels: 32, outChannels: 1, kernel: 3, stride: 2, pad: 1 }),
+  conv({ batch: 3, inHeight: 64, inWidth: 64, inChannels: 32, outChannels: 1, pad: 0 }),
 ];
 
 export const CONV_TRANSPOSE_CASES: Conv2dParams[] = [
@@ -124,6 +135,17 @@ export const CONV_TRANSPOSE_CASES: Conv2dParams[] = [
   conv({ batch: 2, inHeight: 5, inWidth: 4, inChannels: 3, outChannels: 2, kernel: 3, stride: 1, pad: 1 }),
   conv({ batch: 1, inHeight: 4, inWidth: 3, inChannels: 5, outChannels: 4, pad: 0 }),
   conv({ batch: 2, inHeight: 3, inWidth: 3, inChannels: 7, outChannels: 9, kernel: 3, stride: 2, pad: 1 }),
+  // One output channel (the decoder's last transposed conv; conv_narrow.ts): Burgess's shape, then odd ones.
+  conv({ batch: 3, inHeight: 32, inWidth: 32, inChannels: 32, outChannels: 1 }),
+  conv({ batch: 1, inHeight: 5, inWidth: 7, inChannels: 5, outChannels: 1, kernel: 3, stride: 1, pad: 1 }),
+  conv({ batch: 3, inHeight: 4, inWidth: 3, inChannels: 1, outChannels: 1, pad: 0 }),
+  conv({ batch: 1, inHeight: 3, inWidth: 4, inChannels: 3, outChannels: 1, pad: 2 }),
+  conv({ batch: 3, inHeight: 7, inWidth: 5, inChannels: 8, outChannels: 1, kernel: 3, stride: 1, pad: 0 }),
+  conv({ batch: 1, inHeight: 5, inWidth: 7, inChannels: 32, outChannels: 1, kernel: 3, stride: 2, pad: 2 }),
+  conv({ batch: 3, inHeight: 5, inWidth: 4, inChannels: 9, outChannels: 3, stride: 1, pad: 1 }),
+  // One input channel.
+  conv({ batch: 3, inHeight: 5, inWidth: 7, inChannels: 1, outChannels: 8, kernel: 3, stride: 2, pad: 1 }),
+  conv({ batch: 1, inHeight: 32, inWidth: 32, inChannels: 1, outChannels: 32 }),
 ];
 
 const COUNTS = [1, 3, 7, 640, 1027];
