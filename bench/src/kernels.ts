@@ -3,7 +3,10 @@
 // TensorFlow.js's wasm backend, against the machine's WASM peak (fma_peak) measured in the
 // same run. Prints a markdown table and writes JSON.
 //
-//   npm run bench:kernels -- [--quick] [--out FILE] [--no-reference] [--no-tfjs]
+//   npm run bench:kernels -- [--quick] [--out FILE] [--no-reference] [--no-tfjs] [--layers TEXT,…]
+//
+// --layers keeps only the layers whose name contains one of the comma-separated texts
+// (e.g. --layers "1→32,32→1" for the single-channel convolutions).
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { relaxedSimdSupported } from "@betavae/kernels";
@@ -23,11 +26,12 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     "no-reference": { type: "boolean", default: false },
     "no-tfjs": { type: "boolean", default: false },
+    layers: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
-  console.log("usage: npm run bench:kernels -- [--quick] [--out FILE] [--no-reference] [--no-tfjs]");
+  console.log("usage: npm run bench:kernels -- [--quick] [--out FILE] [--no-reference] [--no-tfjs] [--layers TEXT,…]");
   process.exit(0);
 }
 const quick = args.quick;
@@ -68,12 +72,18 @@ const deconv = (cin: number, cout: number, size: number): Layer =>
   ({ name: `dec deconv ${cin}→${cout} ${size}→${size * 2}`, kind: "deconv",
     shape: conv2dTransposeShape({ batch: BATCH, inHeight: size, inWidth: size, inChannels: cin, outChannels: cout, kernel: 4, stride: 2, pad: 1 }) });
 
-const LAYERS: Layer[] = [
+const ALL_LAYERS: Layer[] = [
   conv(1, 32, 64), conv(32, 32, 32), conv(32, 32, 16), conv(32, 32, 8),
   dense("enc", 512, 256), dense("enc", 256, 256), dense("enc", 256, 20),
   dense("dec", 10, 256), dense("dec", 256, 256), dense("dec", 256, 512),
   deconv(32, 32, 4), deconv(32, 32, 8), deconv(32, 32, 16), deconv(32, 1, 32),
 ];
+const layerFilter = args.layers?.split(",").map((t) => t.trim()).filter((t) => t.length > 0) ?? [];
+const LAYERS = layerFilter.length ? ALL_LAYERS.filter((l) => layerFilter.some((t) => l.name.includes(t))) : ALL_LAYERS;
+if (LAYERS.length === 0) {
+  console.error(`--layers ${args.layers}: no layer matches; names are ${ALL_LAYERS.map((l) => `"${l.name}"`).join(", ")}`);
+  process.exit(1);
+}
 
 function passLabel(layer: Layer, pass: Pass): string {
   if (pass === "forward") return "fwd";
@@ -403,12 +413,17 @@ const isGemm = (r: Row): boolean =>
 /** The 32→32 4×4 stride-2 convolutions and transposed convolutions. */
 const isConv32 = (r: Row): boolean =>
   r.kind !== "dense" && "inChannels" in r.shape && r.shape.inChannels === 32 && r.shape.outChannels === 32;
+/** The memory-bound convolutions with one channel on a side: the first conv and the last transposed conv. */
+const isSingleChannel = (r: Row): boolean =>
+  r.kind !== "dense" && "inChannels" in r.shape && Math.min(r.shape.inChannels, r.shape.outChannels) === 1;
 
 type Summary = ReturnType<typeof summarise>;
 
 function summarise(rows: Row[], peak: number) {
   const byPass = (set: Row[]) => Object.fromEntries(PASSES.map((pass) => [pass, aggregate(set.filter((r) => r.pass === pass), ours)]));
+  // A criterion whose layers were all filtered out (--layers) is left out.
   const criterion = (name: string, set: Row[], threshold: number) => {
+    if (set.length === 0) return [];
     const perPass = PASSES.map((pass) => {
       const cells = set.filter((r) => r.pass === pass);
       const g = aggregate(cells, ours) ?? 0;
@@ -418,7 +433,7 @@ function summarise(rows: Row[], peak: number) {
         lowest: { layer: lowest.layer, fraction: ours(lowest).gflops / peak },
       };
     });
-    return { name, threshold, pass: perPass.every((p) => p.fraction >= threshold), perPass };
+    return [{ name, threshold, pass: perPass.every((p) => p.fraction >= threshold), perPass }];
   };
   /** tfjs against ours on the cells tfjs ran, grouped by the tfjs op timed. */
   const versusTfjs = (set: string, cells: Row[]) =>
@@ -434,6 +449,7 @@ function summarise(rows: Row[], peak: number) {
   const referenceRows = rows.filter((r) => r.reference);
   const gemmRows = rows.filter(isGemm);
   const conv32Rows = rows.filter(isConv32);
+  const singleChannelRows = rows.filter(isSingleChannel);
   const errors = rows.flatMap((r) => [r.error.simd, r.error.relaxed, r.error.tfjs]).filter((e): e is number => e !== null);
   return {
     variant: rows.some((r) => r.relaxed) ? "wasm-relaxed" : "wasm-simd",
@@ -441,16 +457,24 @@ function summarise(rows: Row[], peak: number) {
     gemm: { gflops: aggregate(gemmRows, ours), byPass: byPass(gemmRows) },
     conv32: { gflops: aggregate(conv32Rows, ours), byPass: byPass(conv32Rows) },
     criteria: [
-      criterion(`GEMM (dense 512→256, 256→256, 256→512 at batch ${BATCH})`, gemmRows, 0.6),
-      criterion("conv 32→32 4×4 stride 2 (enc conv and dec deconv)", conv32Rows, 0.4),
+      ...criterion(`GEMM (dense 512→256, 256→256, 256→512 at batch ${BATCH})`, gemmRows, 0.6),
+      ...criterion("conv 32→32 4×4 stride 2 (enc conv and dec deconv)", conv32Rows, 0.4),
     ],
+    /** Every pass of the single-channel convolutions, with its time per call: what they add to a step. */
+    singleChannel: {
+      gflops: aggregate(singleChannelRows, ours),
+      millisecondsPerStep: singleChannelRows.reduce((a, r) => a + ours(r).seconds * 1e3, 0),
+      cells: singleChannelRows.map((r) => ({
+        layer: r.layer, label: r.label, fraction: ours(r).gflops / peak, milliseconds: ours(r).seconds * 1e3,
+      })),
+    },
     tfjs: [...versusTfjs("GEMM", gemmRows), ...versusTfjs("conv 32→32", conv32Rows)],
     tfjsGemmGradientsWithFlagsGflops: flagged.length
       ? gflops(flagged.reduce((a, c) => a + c.flops, 0), flagged.reduce((a, c) => a + c.seconds, 0)) : null,
     reference: referenceRows.length
       ? { cells: referenceRows.length, gflops: aggregate(referenceRows, (r) => r.reference)!, oursGflops: aggregate(referenceRows, ours)! }
       : null,
-    others: rows.filter((r) => !isGemm(r) && !isConv32(r)).map((r) => ({ layer: r.layer, label: r.label, fraction: ours(r).gflops / peak })),
+    others: rows.filter((r) => !isGemm(r) && !isConv32(r) && !isSingleChannel(r)).map((r) => ({ layer: r.layer, label: r.label, fraction: ours(r).gflops / peak })),
     worstError: errors.some(Number.isNaN) ? NaN : Math.max(0, ...errors),
   };
 }
@@ -533,9 +557,18 @@ function renderSummary(rows: Row[], s: Summary, c: ReportContext): string[] {
     out.push(`- Scalar reference: ${fmt(s.reference.gflops)} GFLOP/s over the ${s.reference.cells} cells it ran; `
       + `${s.variant} is ${ratio(s.reference.oursGflops / s.reference.gflops)} faster on the same cells.`);
   }
-  const layers = [...new Set(s.others.map((o) => o.layer))];
-  out.push(`- Outside the targets (tiny or single-channel layers), ${s.variant} % of peak: `
-    + layers.map((name) => `${name}: ${s.others.filter((o) => o.layer === name).map((o) => `${o.label} ${pct(o.fraction)}`).join(", ")}`).join("; ") + ".");
+  const byLayer = <T extends { layer: string; label: string }>(cells: T[], text: (cell: T) => string) =>
+    [...new Set(cells.map((o) => o.layer))]
+      .map((name) => `${name}: ${cells.filter((o) => o.layer === name).map((o) => `${o.label} ${text(o)}`).join(", ")}`).join("; ");
+  const single = s.singleChannel;
+  if (single.cells.length) {
+    out.push(`- Single-channel convolutions (memory-bound), ${s.variant}, % of peak and ms per call: `
+      + byLayer(single.cells, (o) => `${pct(o.fraction)} ${fmt(o.milliseconds)} ms`)
+      + ` — ${fmt(single.millisecondsPerStep)} ms in all (${fmt(single.gflops ?? 0)} GFLOP/s).`);
+  }
+  if (s.others.length) {
+    out.push(`- Outside the targets (tiny layers), ${s.variant} % of peak: ${byLayer(s.others, (o) => pct(o.fraction))}.`);
+  }
   const bad = !(s.worstError <= 1e-3);
   out.push(`- Outputs agree: worst relative error ${s.worstError.toExponential(1)}${bad ? " — CHECK THE KERNELS" : ""}.`, "");
   return out;
