@@ -4,15 +4,18 @@
 // these paths. With one channel the implicit GEMM of conv.ts degenerates: a segment of one
 // float per tap (forward, filter gradient) or a 4×8 tile with one useful column (data
 // gradient). Here instead:
-//   forward          patches of whole tap rows are gathered into a small im2col block, so
-//                    the tile walks k = kh·kw·cin in one segment;
+//   forward          patches are gathered into a small im2col block (whole tap rows, one
+//                    vector per row for 4×4 taps and cin = 1), so the tile walks
+//                    k = kh·kw·cin in one segment;
 //   backward data    first G = dy · fᵀ, a GEMM with k = cout and one column per (tap, ci), for
-//                    the few output rows an input row reads; then each input pixel sums its
-//                    taps' entries of G, four pixels of a stride phase per vector;
+//                    the few output rows an input row reads, stored column by column; then
+//                    each input pixel sums its taps' entries of G, four pixels of a stride
+//                    phase per vector;
 //   backward filter  the same im2col block as the forward pass, with dy read in place as B.
 // Each returns false, touching nothing, when the scratch that conv2d_scratch gives is too
 // small for it; conv.ts then takes its general path. Only the n images given are touched.
 import { tile4x8, pack_b_panel, MR, NR } from "./gemm";
+import { madd } from "./common";
 import { align16, copyFloats, zeroFloats } from "./conv_helpers";
 
 /** Output pixels per im2col block: 256 rows of 16 floats and their dy rows stay in L1/L2. */
@@ -32,24 +35,21 @@ function gatherPatches(
   let ow = p0 % wo, oh = (p0 / wo) % ho;
   let image = x + <usize>(p0 / (wo * ho)) * imageBytes;
   let dst = col;
+  const imageRowBytes = <usize>w * cin << 2;
   for (let pp = 0; pp < pc; pp++) {
     const ih0 = oh * stride - pad, iw0 = ow * stride - pad;
     const wholeRows = iw0 >= 0 && iw0 + kw <= w;
-    for (let i = 0; i < kh; i++) {
-      const ih = ih0 + i;
-      if (<u32>ih >= <u32>h) {
-        zeroFloats(dst, rowFloats);
-      } else if (wholeRows) {
-        copyFloats(dst, image + (<usize>(ih * w + iw0) * cin << 2), rowFloats);
+    if (wholeRows && ih0 >= 0 && ih0 + kh <= h) {
+      // Inside the image, the common case: kh contiguous runs; one vector each for 4×4 taps and cin = 1.
+      let src = image + (<usize>(ih0 * w + iw0) * cin << 2);
+      if (rowFloats == 4) {
+        for (let i = 0; i < kh; i++, src += imageRowBytes, dst += 16) v128.store(dst, v128.load(src));
       } else {
-        for (let j = 0; j < kw; j++) {
-          const iw = iw0 + j;
-          const at = dst + (<usize>(j * cin) << 2);
-          if (<u32>iw < <u32>w) copyFloats(at, image + (<usize>(ih * w + iw) * cin << 2), cin);
-          else zeroFloats(at, cin);
-        }
+        for (let i = 0; i < kh; i++, src += imageRowBytes, dst += rowBytes) copyFloats(dst, src, rowFloats);
       }
-      dst += rowBytes;
+    } else {
+      gatherEdgePatch(dst, image, ih0, iw0, wholeRows, h, w, cin, kh, kw);
+      dst += <usize>kh * rowBytes;
     }
     if (++ow == wo) {
       ow = 0;
@@ -58,6 +58,30 @@ function gatherPatches(
         image += imageBytes;
       }
     }
+  }
+}
+
+/** One patch that crosses the image's edge: zeros outside it. */
+function gatherEdgePatch(
+  dst: usize, image: usize, ih0: i32, iw0: i32, wholeRows: bool, h: i32, w: i32, cin: i32, kh: i32, kw: i32,
+): void {
+  const rowFloats = kw * cin;
+  const rowBytes = <usize>rowFloats << 2;
+  for (let i = 0; i < kh; i++) {
+    const ih = ih0 + i;
+    if (<u32>ih >= <u32>h) {
+      zeroFloats(dst, rowFloats);
+    } else if (wholeRows) {
+      copyFloats(dst, image + (<usize>(ih * w + iw0) * cin << 2), rowFloats);
+    } else {
+      for (let j = 0; j < kw; j++) {
+        const iw = iw0 + j;
+        const at = dst + (<usize>(j * cin) << 2);
+        if (<u32>iw < <u32>w) copyFloats(at, image + (<usize>(ih * w + iw) * cin << 2), cin);
+        else zeroFloats(at, cin);
+      }
+    }
+    dst += rowBytes;
   }
 }
 
@@ -192,9 +216,14 @@ export function conv2d_backward_data_few_inputs(
             store<usize>(cTab + (<usize>r << 2), slot + (<usize>q << 2));
           }
           for (let jp = 0; jp < panels; jp++) {
+            const b = packed + <usize>jp * cout * NR * 4;
+            const nr = min(NR, cols - jp * NR);
             // Stored transposed: column (tap, ci) of the tile goes to G's row for it.
-            tile4x8(aTab, 1, cout, 4, packed + <usize>jp * cout * NR * 4, NR * 4, cTab, <usize>(jp * NR) * colBytes, colBytes,
-              mr, min(NR, cols - jp * NR), 0, stage);
+            if (mr == MR && nr == NR) {
+              tile4x8Columns(dyRow + <usize>q0 * dyPixel, dyPixel, cout, b, slot + (<usize>q0 << 2) + <usize>(jp * NR) * colBytes, colBytes);
+            } else {
+              tile4x8(aTab, 1, cout, 4, b, NR * 4, cTab, <usize>(jp * NR) * colBytes, colBytes, mr, nr, 0, stage);
+            }
           }
         }
       }
@@ -233,4 +262,43 @@ export function conv2d_backward_data_few_inputs(
     }
   }
   return true;
+}
+
+/**
+ * tile4x8 (gemm.ts) for four consecutive rows of A (aRow bytes apart, k floats each) and a
+ * full panel of B, storing the tile transposed: column j of the tile, four floats, goes as
+ * one vector to dst + j·dstStep. The general tile would stage it and store 32 floats one by one.
+ */
+function tile4x8Columns(a: usize, aRow: usize, k: i32, b: usize, dst: usize, dstStep: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let p0 = a, p1 = a + aRow, p2 = a + 2 * aRow, p3 = a + 3 * aRow;
+  for (let kk = 0; kk < k; kk++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    b += NR * 4;
+    let v = v128.load32_splat(p0); p0 += 4;
+    c00 = madd(v, b0, c00); c01 = madd(v, b1, c01);
+    v = v128.load32_splat(p1); p1 += 4;
+    c10 = madd(v, b0, c10); c11 = madd(v, b1, c11);
+    v = v128.load32_splat(p2); p2 += 4;
+    c20 = madd(v, b0, c20); c21 = madd(v, b1, c21);
+    v = v128.load32_splat(p3); p3 += 4;
+    c30 = madd(v, b0, c30); c31 = madd(v, b1, c31);
+  }
+  storeColumns(dst, dstStep, c00, c10, c20, c30);
+  storeColumns(dst + 4 * dstStep, dstStep, c01, c11, c21, c31);
+}
+
+/** Rows r0..r3 (four lanes each) stored as their four columns, dst + j·step for column j. */
+// @ts-ignore: decorator
+@inline function storeColumns(dst: usize, step: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0.0 r1.0 r0.1 r1.1
+  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0.2 r1.2 r0.3 r1.3
+  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + step, f32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, f32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }

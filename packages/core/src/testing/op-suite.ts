@@ -121,6 +121,7 @@ export const CONV_CASES: Conv2dParams[] = [
   conv({ batch: 3, inHeight: 7, inWidth: 5, inChannels: 1, outChannels: 8, kernel: 3, stride: 2, pad: 0 }),
   conv({ batch: 1, inHeight: 6, inWidth: 7, inChannels: 1, outChannels: 32, stride: 1, pad: 2 }),
   conv({ batch: 3, inHeight: 9, inWidth: 6, inChannels: 2, outChannels: 5, kernel: 3, stride: 1, pad: 0 }),
+  conv({ batch: 3, inHeight: 8, inWidth: 7, inChannels: 12, outChannels: 9 }),
   // One output channel.
   conv({ batch: 3, inHeight: 5, inWidth: 7, inChannels: 5, outChannels: 1, stride: 1, pad: 2 }),
   conv({ batch: 1, inHeight: 9, inWidth: 8, inChannels: 32, outChannels: 1, kernel: 3, stride: 2, pad: 1 }),
