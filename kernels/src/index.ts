@@ -1,5 +1,7 @@
 // Loads the kernel module (relaxed-SIMD build where the runtime accepts it, plain SIMD
-// otherwise) into a memory the caller owns. Works in Node and in browsers.
+// otherwise) into a memory the caller owns. Works in Node and in browsers. A shared memory
+// gets the build compiled for one (`*-shared.wasm`), whose module other threads instantiate
+// over the same memory.
 import { instantiate } from "@assemblyscript/loader";
 
 export type KernelVariant = "relaxed" | "simd";
@@ -53,18 +55,30 @@ export type ConvKernel = (out: number, a: number, b: number,
 export interface KernelModule {
   variant: KernelVariant;
   exports: KernelExports;
+  /** The compiled module: other threads instantiate it over the same (shared) memory. */
+  module: WebAssembly.Module;
 }
 
-const bytesCache = new Map<KernelVariant, Promise<Uint8Array<ArrayBuffer>>>();
+/** The most pages a shared memory for the kernels may declare (the shared builds' maximum). */
+export const SHARED_MAXIMUM_PAGES = 65536;
 
-/** The compiled module's bytes: read from disk in Node, fetched in a browser. */
-export function kernelBytes(variant: KernelVariant): Promise<Uint8Array<ArrayBuffer>> {
-  let bytes = bytesCache.get(variant);
+const bytesCache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+
+/** The compiled module's bytes (the shared-memory build when `shared`): read from disk in Node, fetched in a browser. */
+export function kernelBytes(variant: KernelVariant, shared = false): Promise<Uint8Array<ArrayBuffer>> {
+  const file = `${variant}${shared ? "-shared" : ""}.wasm`;
+  let bytes = bytesCache.get(file);
   if (!bytes) {
-    bytes = fetchBytes(new URL(`../build/${variant}.wasm`, import.meta.url));
-    bytesCache.set(variant, bytes);
+    bytes = fetchBytes(new URL(`../build/${file}`, import.meta.url));
+    bytesCache.set(file, bytes);
   }
   return bytes;
+}
+
+/** Whether threads can share kernel memory here: SharedArrayBuffer exists (browsers need cross-origin isolation). */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 }
 
 async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
@@ -106,13 +120,17 @@ export async function bestVariant(): Promise<KernelVariant> {
   return (await relaxedSimdSupported()) ? "relaxed" : "simd";
 }
 
-/** Instantiates a kernel module over `memory` (the caller sizes and grows it). */
+/**
+ * Instantiates a kernel module over `memory` (the caller sizes and grows it). A shared memory
+ * must be declared with `shared: true` and a maximum of at most SHARED_MAXIMUM_PAGES.
+ */
 export async function loadKernels(memory: WebAssembly.Memory, variant?: KernelVariant): Promise<KernelModule> {
   const chosen = variant ?? (await bestVariant());
   if (chosen === "relaxed" && !(await relaxedSimdSupported())) {
     throw new Error("this runtime cannot compile relaxed-SIMD WebAssembly; use the 'simd' kernels");
   }
-  const bytes = await kernelBytes(chosen);
-  const { exports } = await instantiate<Record<string, unknown>>(bytes, { env: { memory } });
-  return { variant: chosen, exports: exports as unknown as KernelExports };
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const module = await WebAssembly.compile(await kernelBytes(chosen, shared));
+  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  return { variant: chosen, exports: exports as unknown as KernelExports, module };
 }
