@@ -18,8 +18,8 @@ import { tile4x8, pack_b_panel, MR, NR } from "./gemm";
 import { madd } from "./common";
 import { align16, copyFloats, zeroFloats } from "./conv_helpers";
 
-/** Output pixels per im2col block: 256 rows of 16 floats and their dy rows stay in L1/L2. */
-const PATCH_CHUNK = 256;
+/** Output pixels per im2col block: for cin = 1 its 128 patch rows and the dy rows the filter gradient reads stay in L1. */
+const PATCH_CHUNK = 128;
 
 /**
  * Writes the patches of output pixels p0 .. p0+pc-1 as pc rows of k = kh·kw·cin floats
