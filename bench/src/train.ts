@@ -168,16 +168,20 @@ function measurePeak(backend: WasmBackend): number {
   return gflops(96 * iterations, t.median);
 }
 
-/** A WASM backend on `threads` threads, or null where the backend cannot run threads. */
-async function wasmBackend(threads: number): Promise<WasmBackend | null> {
-  if (threads === 1) return WasmBackend.create();
-  if (!wasmThreadsSupported()) return null;
-  return WasmBackend.create({ threads } as Parameters<typeof WasmBackend.create>[0]);
-}
-
-/** Whether this build's WASM backend takes a `threads` option (it reports its thread count). */
-function wasmThreadsSupported(): boolean {
-  return false;
+/**
+ * A WASM backend on `threads` threads, or the reason there is none (no SharedArrayBuffer, or
+ * a build of the backend that takes no thread count: it would report running on one).
+ */
+async function threadedWasmBackend(threads: number): Promise<WasmBackend | string> {
+  let backend: WasmBackend;
+  try {
+    backend = await WasmBackend.create({ threads } as Parameters<typeof WasmBackend.create>[0]);
+  } catch (e) {
+    return `no ${threads}-thread row: ${(e as Error).message}`;
+  }
+  if ((backend as { threads?: number }).threads === threads) return backend;
+  backend.dispose();
+  return `no ${threads}-thread row: this WASM backend takes no thread count`;
 }
 
 const rssMiB = (): number => process.resourceUsage().maxRSS / 1024;
@@ -212,13 +216,12 @@ async function runWasm() {
   const pending = [{ threads: 1, timed: timedOne }];
   let threadsNote: string | null = null;
   if (options.threads > 1) {
-    const many = await wasmBackend(options.threads);
-    if (many) {
+    const many = await threadedWasmBackend(options.threads);
+    if (typeof many === "string") threadsNote = many;
+    else {
       const trainer = newTrainer(many);
       pending.push({ threads: options.threads, timed: await timeSteps(`${many.name}, ${options.threads} threads`, () => trainer.trainStep(), plan) });
       many.dispose();
-    } else {
-      threadsNote = `the WASM backend here takes no thread count; only the 1-thread row was measured`;
     }
   }
   progress("measuring the FMA peak");
