@@ -14,12 +14,18 @@ export async function backendNames(): Promise<BackendName[]> {
   return names;
 }
 
-export async function createBackend(name: string): Promise<Backend> {
+export interface BackendOptions {
+  /** Threads that share each op of a WASM backend (default 1); the reference backend runs on one. */
+  threads?: number;
+}
+
+export async function createBackend(name: string, options: BackendOptions = {}): Promise<Backend> {
+  const threads = options.threads ?? 1;
   switch (name) {
     case "reference": return new ReferenceBackend();
-    case "wasm": return WasmBackend.create();
-    case "wasm-simd": return WasmBackend.create({ variant: "simd" });
-    case "wasm-relaxed": return WasmBackend.create({ variant: "relaxed" });
+    case "wasm": return WasmBackend.create({ threads });
+    case "wasm-simd": return WasmBackend.create({ variant: "simd", threads });
+    case "wasm-relaxed": return WasmBackend.create({ variant: "relaxed", threads });
     default: throw new Error(`unknown backend '${name}' (choose from reference, wasm, wasm-simd, wasm-relaxed)`);
   }
 }

@@ -1,0 +1,172 @@
+// The threads of the WASM backend: N − 1 workers (worker_threads in Node, Web Workers in a
+// browser) that each instantiate the kernels over the backend's shared memory. An op stays
+// synchronous: the calling thread writes one kernel call per thread into a shared job table,
+// wakes the workers it needs through their slots of a shared Int32Array, runs row 0 itself,
+// and sleeps on the pending count until the others are done. No message is posted per op.
+import type { KernelExports } from "@betavae/kernels";
+
+/** The kernels a worker may be asked to run, by index in the job table. */
+export const POOL_CALLS = [
+  "gemm", "dense_forward", "dense_backward_data",
+  "conv2d_forward", "conv2d_backward_data", "conv2d_backward_filter",
+  "conv2d_transpose_forward", "conv2d_transpose_backward_data", "conv2d_transpose_backward_filter",
+  "bias_add", "bias_grad", "relu_forward", "relu_backward", "clamp_forward", "clamp_backward", "add", "sum_squares",
+  "bernoulli_nll_forward", "bernoulli_nll_backward", "gaussian_nll_forward", "gaussian_nll_backward", "adam_update",
+] as const satisfies readonly (keyof KernelExports)[];
+
+export type PoolCall = (typeof POOL_CALLS)[number];
+
+/** Numbers a kernel call takes at most (the convolutions' 15). */
+const MAX_ARGS = 15;
+const ROW = MAX_ARGS + 1;
+
+// Int32 slots of the control block: the pending count, a failure flag (the failing thread's
+// id + 1), the stop flag, then one wake-up counter per thread.
+const PENDING = 0, FAILED = 1, STOP = 2, SLOTS = 4;
+
+type Call = (...args: number[]) => void;
+
+export class KernelPool {
+  /** Threads that share an op, the calling one included. */
+  readonly size: number;
+  private readonly flags: Int32Array;
+  private readonly jobs: Float64Array;
+  private readonly calls: Call[];
+  private disposed = false;
+
+  private constructor(private readonly workers: WorkerHandle[], control: SharedArrayBuffer, layout: Layout, kernels: KernelExports) {
+    this.size = workers.length + 1;
+    this.flags = new Int32Array(control, 0, layout.flags);
+    this.jobs = new Float64Array(control, layout.jobsOffset);
+    this.calls = POOL_CALLS.map((name) => kernels[name] as unknown as Call);
+  }
+
+  /** Starts `threads − 1` workers over `memory` (shared) running `module`; resolves once every one is ready. */
+  static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: KernelExports): Promise<KernelPool> {
+    const flags = SLOTS + threads;
+    const jobsOffset = Math.ceil((flags * 4) / 8) * 8;
+    const layout: Layout = { flags, jobsOffset, row: ROW, slots: SLOTS, pending: PENDING, failed: FAILED, stop: STOP };
+    const control = new SharedArrayBuffer(jobsOffset + threads * ROW * 8);
+    const workers: WorkerHandle[] = [];
+    try {
+      for (let id = 1; id < threads; id++) {
+        workers.push(await startWorker({ id, module, memory, control, names: [...POOL_CALLS], layout }));
+      }
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw e;
+    }
+    return new KernelPool(workers, control, layout, kernels);
+  }
+
+  /**
+   * Sets thread `t`'s kernel call for the next `run` (unused arguments may be left 0). Takes
+   * the numbers one by one so that issuing an op allocates nothing.
+   */
+  set(t: number, call: PoolCall, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0,
+    a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0): void {
+    const j = this.jobs, r = t * ROW;
+    j[r] = POOL_CALLS.indexOf(call);
+    j[r + 1] = a0; j[r + 2] = a1; j[r + 3] = a2; j[r + 4] = a3; j[r + 5] = a4; j[r + 6] = a5; j[r + 7] = a6; j[r + 8] = a7;
+    j[r + 9] = a8; j[r + 10] = a9; j[r + 11] = a10; j[r + 12] = a11; j[r + 13] = a12; j[r + 14] = a13; j[r + 15] = a14;
+  }
+
+  /** Runs rows 0 … parts − 1 (row 0 on this thread) and returns when all are done. */
+  run(parts: number): void {
+    if (this.disposed) throw new Error("the WASM backend's threads have been stopped (dispose)");
+    const f = this.flags;
+    Atomics.store(f, PENDING, parts - 1);
+    for (let t = 1; t < parts; t++) {
+      Atomics.add(f, SLOTS + t, 1);
+      Atomics.notify(f, SLOTS + t, 1);
+    }
+    let failure: unknown = null;
+    try {
+      this.runRow(0);
+    } catch (e) {
+      failure = e;
+    }
+    // Every worker must finish before anyone reuses its scratch, even when row 0 failed.
+    for (let left = Atomics.load(f, PENDING); left !== 0; left = Atomics.load(f, PENDING)) Atomics.wait(f, PENDING, left);
+    if (failure !== null) throw failure;
+    const failed = Atomics.exchange(f, FAILED, 0);
+    if (failed !== 0) {
+      const call = POOL_CALLS[this.jobs[(failed - 1) * ROW]];
+      throw new Error(`kernel ${call} trapped on worker thread ${failed - 1} (an out-of-bounds pointer or size)`);
+    }
+  }
+
+  private runRow(t: number): void {
+    const j = this.jobs, r = t * ROW;
+    this.calls[j[r]](j[r + 1], j[r + 2], j[r + 3], j[r + 4], j[r + 5], j[r + 6], j[r + 7], j[r + 8],
+      j[r + 9], j[r + 10], j[r + 11], j[r + 12], j[r + 13], j[r + 14], j[r + 15]);
+  }
+
+  /** Stops every worker. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    Atomics.store(this.flags, STOP, 1);
+    for (let t = 1; t < this.size; t++) {
+      Atomics.add(this.flags, SLOTS + t, 1);
+      Atomics.notify(this.flags, SLOTS + t);
+    }
+    for (const w of this.workers) w.terminate();
+  }
+}
+
+/** Where things are in the control block; sent to every worker. */
+interface Layout {
+  flags: number;
+  jobsOffset: number;
+  row: number;
+  slots: number;
+  pending: number;
+  failed: number;
+  stop: number;
+}
+
+interface WorkerInit {
+  id: number;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  names: string[];
+  layout: Layout;
+}
+
+interface WorkerHandle {
+  terminate(): void;
+}
+
+/** Starts one kernel thread and waits for its "ready". Node: worker_threads, unref'd so it never keeps the process alive. */
+async function startWorker(init: WorkerInit): Promise<WorkerHandle> {
+  const isNode = typeof process !== "undefined" && !!process.versions?.node;
+  if (isNode) {
+    const { Worker } = await import("node:worker_threads");
+    const worker = new Worker(new URL("./wasm-worker.js", import.meta.url));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.once("message", (m: unknown) => (m === "ready" ? resolve() : reject(new Error(`kernel thread ${init.id} failed to start: ${(m as { error?: string }).error ?? m}`))));
+        worker.once("error", reject);
+        worker.once("exit", (code) => reject(new Error(`kernel thread ${init.id} exited with code ${code} before it was ready`)));
+        worker.postMessage(init);
+      });
+    } catch (e) {
+      void worker.terminate();
+      throw e;
+    }
+    worker.removeAllListeners();
+    worker.unref();
+    return { terminate: () => void worker.terminate() };
+  }
+  const worker = new Worker(new URL("./wasm-worker.js", import.meta.url), { type: "module" });
+  await new Promise<void>((resolve, reject) => {
+    worker.onmessage = (e) => (e.data === "ready" ? resolve() : reject(new Error(`kernel thread ${init.id} failed to start: ${e.data?.error ?? e.data}`)));
+    worker.onerror = (e) => reject(new Error(`kernel thread ${init.id} failed to start: ${e.message}`));
+    worker.postMessage(init);
+  });
+  worker.onmessage = null;
+  worker.onerror = null;
+  return { terminate: () => worker.terminate() };
+}
