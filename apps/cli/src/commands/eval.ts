@@ -2,13 +2,13 @@
 // means, or of a reference encoder (the ground-truth factors, an untrained network), written
 // to DIR/eval.json and printed as a table.
 import { join, resolve } from "node:path";
-import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { type Backend, BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
 import type { Dataset } from "@betavae/datasets";
 import {
   type Encoder, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, evaluate, groundTruthEncoder, modelEncoder, randomEncoder, samplesFrom,
 } from "@betavae/eval";
-import { createBackendByName } from "@betavae/webgpu";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
+import { THREADS_FLAG, openBackend } from "../backend";
 import { DATASET_NAMES, openDataset } from "../datasets";
 import { ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
 import { formatDuration } from "../progress";
@@ -22,6 +22,7 @@ export const EVAL_FLAGS: FlagSpecs = {
   seed: { type: "int", min: 0, help: "seed of the metrics' sampling", default: 0 },
   "init-seed": { type: "int", min: 0, help: "initialisation seed of --encoder random", default: 1 },
   backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend of the encoder", default: "wasm" },
+  threads: THREADS_FLAG,
   out: { type: "string", placeholder: "DIR", help: "where to write eval.json" },
 };
 
@@ -46,13 +47,14 @@ export async function evalCommand(argv: string[], io: { out: (line: string) => v
 
   let encoder: Encoder;
   let dataset: Dataset;
+  let backend: Backend | null = null;
   const source: Record<string, unknown> = {};
   if (flags.checkpoint) {
     const path = flags.checkpoint as string;
     const checkpoint = decodeCheckpoint(readFileOrFail(path, "checkpoint"));
     const dataFile = typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined;
     dataset = openDataset(String(checkpoint.app.dataset ?? "dsprites"), dataFile);
-    const backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
+    backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
     const model = BetaVAE.build(backend, checkpoint.config.model, ENCODE_BATCH);
     loadWeights(model, checkpoint, false);
     encoder = modelEncoder(model, `checkpoint ${path} (step ${checkpoint.state.step})`);
@@ -61,19 +63,23 @@ export async function evalCommand(argv: string[], io: { out: (line: string) => v
     dataset = openDataset(flags.dataset as string);
     if (flags.encoder === "ground-truth") encoder = groundTruthEncoder(dataset);
     else {
-      const backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
+      backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
       encoder = randomEncoder(backend, dataset, flags["init-seed"] as number, ENCODE_BATCH);
     }
   }
   const out = resolve(flags.out as string);
-  ensureWritableDir(out);
-
-  io.out(`evaluating ${encoder.description} on ${dataset.name}: ${metrics.join(", ")}`);
-  const progress = progressLine(io.err);
-  const result = await evaluate(dataset, encoder, {
-    metrics, seed: flags.seed as number, ...(flags.samples !== undefined ? { samples: samplesFrom(flags.samples as number) } : {}), progress,
-  });
-  progress.done();
+  let result: Evaluation;
+  try {
+    ensureWritableDir(out);
+    io.out(`evaluating ${encoder.description} on ${dataset.name}: ${metrics.join(", ")}`);
+    const progress = progressLine(io.err);
+    result = await evaluate(dataset, encoder, {
+      metrics, seed: flags.seed as number, ...(flags.samples !== undefined ? { samples: samplesFrom(flags.samples as number) } : {}), progress,
+    });
+    progress.done();
+  } finally {
+    backend?.dispose(); // stops its threads
+  }
   const path = join(out, "eval.json");
   writeFileAtomic(path, JSON.stringify({ ...source, ...result }, null, 2) + "\n");
   for (const line of table(result)) io.out(line);

@@ -7,9 +7,9 @@ import {
   type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer,
   decodeCheckpoint, encodeCheckpoint, restoreCheckpoint,
 } from "@betavae/core";
-import { createBackendByName } from "@betavae/webgpu";
 import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
+import { THREADS_FLAG, describeBackend, openBackend, threadsOf } from "../backend";
 import { openDataset, DATASET_NAMES } from "../datasets";
 import { figureModels, klPerLatent, reconstructionFigure, traversalFigure } from "@betavae/eval";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
@@ -31,6 +31,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   likelihood: { type: "choice", choices: ["bernoulli", "gaussian"], help: "decoder likelihood", default: "bernoulli" },
   seed: { type: "int", min: 0, help: "seed of everything random", default: 1 },
   backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend (webgpu falls back to wasm without an adapter)", default: "wasm" },
+  threads: THREADS_FLAG,
   "checkpoint-every": { type: "int", min: 1, help: "steps between checkpoints", default: 1000 },
   "log-every": { type: "int", min: 1, help: "steps between lines of metrics.jsonl", default: 10 },
   out: { type: "string", placeholder: "DIR", help: "run directory (default runs/<preset or dataset-objective>)" },
@@ -103,74 +104,78 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   config.model = { ...config.model, height: dataset.height, width: dataset.width, channels: dataset.channels };
 
   const steps = flags.steps as number;
-  const backend: Backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
-  const source = new DatasetSampler(dataset, config.seed + 1);
-  const trainer = new Trainer(backend, config, source);
-  if (checkpoint) restoreCheckpoint(trainer, checkpoint);
-  if (trainer.step >= steps) {
-    io.out(`${out} is already at step ${trainer.step} of ${steps}; give a larger --steps to train further`);
-    return 0;
-  }
-  const app = { dataset: datasetName, ...(dataFile ? { dataFile } : {}) };
-  writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: config, backend: backend.name }, null, 2) + "\n");
-  const metricsPath = join(out, "metrics.jsonl");
-  keepMetricsUpTo(metricsPath, trainer.step);
-
-  const save = async () => writeFileAtomic(checkpointPath, await encodeCheckpoint(trainer, app));
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130); // a second Ctrl-C: stop without waiting
-    interrupted = true;
-  };
-  process.on("SIGINT", onSigint);
-
-  const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
-  io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${config.objective.kind} objective, `
-    + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${backend.name}; run directory ${out}`);
-  const progress = new Progress(io.err);
-  const started = performance.now();
-  let windowStart = started, windowImages = 0, imagesPerSec = 0;
+  const backend: Backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
   try {
-    while (trainer.step < steps && !interrupted) {
-      const m = await trainer.trainStep();
-      windowImages += config.batch;
-      const now = performance.now();
-      if (now - windowStart > 1000 || imagesPerSec === 0) {
-        imagesPerSec = (windowImages * 1000) / (now - windowStart);
-        windowStart = now;
-        windowImages = 0;
-      }
-      if (m.step % (flags["log-every"] as number) === 0 || m.step === steps) {
-        appendFileSync(metricsPath, JSON.stringify({
-          step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, C: m.capacity,
-          [config.objective.kind === "beta" ? "beta" : "gamma"]: weight, loss: m.loss, gradNorm: m.gradNorm,
-          imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10,
-        }) + "\n");
-      }
-      progress.update({ step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity });
-      if (m.step % (flags["checkpoint-every"] as number) === 0) await save();
-      await new Promise((r) => setImmediate(r)); // lets a Ctrl-C in
+    const source = new DatasetSampler(dataset, config.seed + 1);
+    const trainer = new Trainer(backend, config, source);
+    if (checkpoint) restoreCheckpoint(trainer, checkpoint);
+    if (trainer.step >= steps) {
+      io.out(`${out} is already at step ${trainer.step} of ${steps}; give a larger --steps to train further`);
+      return 0;
     }
-  } catch (e) {
+    const app = { dataset: datasetName, ...(dataFile ? { dataFile } : {}) };
+    writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: config, backend: backend.name, threads: threadsOf(backend) }, null, 2) + "\n");
+    const metricsPath = join(out, "metrics.jsonl");
+    keepMetricsUpTo(metricsPath, trainer.step);
+
+    const save = async () => writeFileAtomic(checkpointPath, await encodeCheckpoint(trainer, app));
+    let interrupted = false;
+    const onSigint = () => {
+      if (interrupted) process.exit(130); // a second Ctrl-C: stop without waiting
+      interrupted = true;
+    };
+    process.on("SIGINT", onSigint);
+
+    const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
+    io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${config.objective.kind} objective, `
+      + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
+    const progress = new Progress(io.err);
+    const started = performance.now();
+    let windowStart = started, windowImages = 0, imagesPerSec = 0;
+    try {
+      while (trainer.step < steps && !interrupted) {
+        const m = await trainer.trainStep();
+        windowImages += config.batch;
+        const now = performance.now();
+        if (now - windowStart > 1000 || imagesPerSec === 0) {
+          imagesPerSec = (windowImages * 1000) / (now - windowStart);
+          windowStart = now;
+          windowImages = 0;
+        }
+        if (m.step % (flags["log-every"] as number) === 0 || m.step === steps) {
+          appendFileSync(metricsPath, JSON.stringify({
+            step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, C: m.capacity,
+            [config.objective.kind === "beta" ? "beta" : "gamma"]: weight, loss: m.loss, gradNorm: m.gradNorm,
+            imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10,
+          }) + "\n");
+        }
+        progress.update({ step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity });
+        if (m.step % (flags["checkpoint-every"] as number) === 0) await save();
+        await new Promise((r) => setImmediate(r)); // lets a Ctrl-C in
+      }
+    } catch (e) {
+      progress.done();
+      if (e instanceof NonFiniteError) {
+        throw new NonFiniteError(`${e.message}. The last checkpoint in ${out} is intact; try a lower --lr`);
+      }
+      throw e;
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
     progress.done();
-    if (e instanceof NonFiniteError) {
-      throw new NonFiniteError(`${e.message}. The last checkpoint in ${out} is intact; try a lower --lr`);
+    await save();
+    const elapsed = (performance.now() - started) / 1000;
+    if (interrupted) {
+      io.out(`interrupted at step ${trainer.step}: checkpoint saved to ${checkpointPath}; continue with --resume --out ${out}`);
+      return 0;
     }
-    throw e;
-  } finally {
-    process.off("SIGINT", onSigint);
-  }
-  progress.done();
-  await save();
-  const elapsed = (performance.now() - started) / 1000;
-  if (interrupted) {
-    io.out(`interrupted at step ${trainer.step}: checkpoint saved to ${checkpointPath}; continue with --resume --out ${out}`);
+    io.out(`trained ${steps} steps in ${formatDuration(elapsed)}; checkpoint ${checkpointPath}`);
+    const figures = await writeFigures(backend, trainer, dataset, config.seed, out);
+    io.out(`figures: ${figures.join(", ")}`);
     return 0;
+  } finally {
+    backend.dispose(); // stops its threads
   }
-  io.out(`trained ${steps} steps in ${formatDuration(elapsed)}; checkpoint ${checkpointPath}`);
-  const figures = await writeFigures(backend, trainer, dataset, config.seed, out);
-  io.out(`figures: ${figures.join(", ")}`);
-  return 0;
 }
 
 function objectiveFrom(flags: ParsedFlags): Objective {

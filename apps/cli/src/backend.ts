@@ -1,0 +1,29 @@
+// The compute backend a command runs on: --backend picks it, --threads sets how many threads
+// share each op of the WASM backends (a speed setting, not a model one: a run may resume
+// with another count).
+import { availableParallelism } from "node:os";
+import { type Backend, WasmBackend, createBackend } from "@betavae/core";
+import { createBackendByName } from "@betavae/webgpu";
+import type { FlagSpec, ParsedFlags } from "./args";
+
+export const THREADS_FLAG: FlagSpec = {
+  type: "int", min: 1, max: 1024, help: `threads sharing each op of the WASM backend (default: the available cores, ${availableParallelism()} here)`,
+};
+
+/** The backend --backend and --threads ask for; `warn` gets the WebGPU adapter line or why it fell back. */
+export async function openBackend(flags: ParsedFlags, warn: (line: string) => void): Promise<Backend> {
+  const name = flags.backend as string;
+  if (name === "webgpu") return createBackendByName(name, warn);
+  return createBackend(name, { threads: (flags.threads as number | undefined) ?? availableParallelism() });
+}
+
+/** Threads the backend runs its ops on (1 for all but the WASM backends). */
+export function threadsOf(backend: Backend): number {
+  return backend instanceof WasmBackend ? backend.threads : 1;
+}
+
+/** "wasm-relaxed, 2 threads": the backend as a run's first line names it. */
+export function describeBackend(backend: Backend): string {
+  const threads = threadsOf(backend);
+  return threads > 1 ? `${backend.name}, ${threads} threads` : backend.name;
+}
