@@ -1,8 +1,11 @@
 // The threads of the WASM backend: N − 1 workers (worker_threads in Node, Web Workers in a
 // browser) that each instantiate the kernels over the backend's shared memory. An op stays
-// synchronous: the calling thread writes one kernel call per thread into a shared job table,
-// wakes the workers it needs through their slots of a shared Int32Array, runs row 0 itself,
-// and sleeps on the pending count until the others are done. No message is posted per op.
+// synchronous: the calling thread writes the op's parts (one kernel call each) into a shared
+// job table, wakes the workers it needs through their slots of a shared Int32Array, and then
+// every thread, the calling one included, claims parts until none is left; the caller sleeps
+// on the pending count until the last part is done. Parts are claimed, not assigned, so a
+// thread the OS has descheduled holds nobody up; which thread runs a part never changes what
+// the part computes, so results do not depend on the claiming. No message is posted per op.
 import type { KernelExports } from "@betavae/kernels";
 
 /** The kernels a worker may be asked to run, by index in the job table. */
@@ -19,10 +22,15 @@ export type PoolCall = (typeof POOL_CALLS)[number];
 /** Numbers a kernel call takes at most (the convolutions' 15). */
 const MAX_ARGS = 15;
 const ROW = MAX_ARGS + 1;
+/** The most parts one op may have (the claim word keeps the count in 16 bits). */
+export const MAX_PARTS = 4096;
 
-// Int32 slots of the control block: the pending count, a failure flag (the failing thread's
-// id + 1), the stop flag, then one wake-up counter per thread.
-const PENDING = 0, FAILED = 1, STOP = 2, SLOTS = 4;
+// Int32 slots of the control block: parts not yet finished; a failure flag (the failing
+// part + 1); the stop flag; the claim word (parts << 16 | next part), which one
+// compare-exchange reads and advances, so a late thread can never claim a part twice or
+// one of another op; which argument is the scratch pointer, and the bytes between threads'
+// scratch regions (each thread adds id × that); then one wake-up counter per thread.
+const PENDING = 0, FAILED = 1, STOP = 2, CLAIM = 3, SCRATCH_ARG = 4, SCRATCH_STRIDE = 5, SLOTS = 8;
 
 type Call = (...args: number[]) => void;
 
@@ -45,8 +53,11 @@ export class KernelPool {
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, kernels: KernelExports): Promise<KernelPool> {
     const flags = SLOTS + threads;
     const jobsOffset = Math.ceil((flags * 4) / 8) * 8;
-    const layout: Layout = { flags, jobsOffset, row: ROW, slots: SLOTS, pending: PENDING, failed: FAILED, stop: STOP };
-    const control = new SharedArrayBuffer(jobsOffset + threads * ROW * 8);
+    const layout: Layout = {
+      flags, jobsOffset, row: ROW, slots: SLOTS, pending: PENDING, failed: FAILED, stop: STOP, claim: CLAIM,
+      scratchArg: SCRATCH_ARG, scratchStride: SCRATCH_STRIDE,
+    };
+    const control = new SharedArrayBuffer(jobsOffset + MAX_PARTS * ROW * 8);
     const workers: WorkerHandle[] = [];
     try {
       for (let id = 1; id < threads; id++) {
@@ -60,7 +71,7 @@ export class KernelPool {
   }
 
   /**
-   * Sets thread `t`'s kernel call for the next `run` (unused arguments may be left 0). Takes
+   * Sets part `t`'s kernel call for the next `run` (unused arguments may be left 0). Takes
    * the numbers one by one so that issuing an op allocates nothing.
    */
   set(t: number, call: PoolCall, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0,
@@ -71,32 +82,45 @@ export class KernelPool {
     j[r + 9] = a8; j[r + 10] = a9; j[r + 11] = a10; j[r + 12] = a11; j[r + 13] = a12; j[r + 14] = a13; j[r + 15] = a14;
   }
 
-  /** Runs rows 0 … parts − 1 (row 0 on this thread) and returns when all are done. */
-  run(parts: number): void {
+  /**
+   * Runs parts 0 … parts − 1 on every thread and returns when all are done. When the calls
+   * take scratch, argument `scratchArg` holds thread 0's region and thread i uses the one
+   * `i · scratchStride` bytes above it: regions belong to threads, not parts.
+   */
+  run(parts: number, scratchArg = -1, scratchStride = 0): void {
     if (this.disposed) throw new Error("the WASM backend's threads have been stopped (dispose)");
+    if (!(parts >= 1 && parts <= MAX_PARTS)) throw new RangeError(`an op runs in 1 to ${MAX_PARTS} parts, not ${parts}`);
     const f = this.flags;
-    Atomics.store(f, PENDING, parts - 1);
-    for (let t = 1; t < parts; t++) {
+    Atomics.store(f, SCRATCH_ARG, scratchArg);
+    Atomics.store(f, SCRATCH_STRIDE, scratchStride);
+    Atomics.store(f, PENDING, parts);
+    Atomics.store(f, CLAIM, parts << 16); // publishes the parts: claiming starts here
+    const helpers = Math.min(this.size, parts) - 1;
+    for (let t = 1; t <= helpers; t++) {
       Atomics.add(f, SLOTS + t, 1);
       Atomics.notify(f, SLOTS + t, 1);
     }
     let failure: unknown = null;
-    try {
-      this.runRow(0);
-    } catch (e) {
-      failure = e;
+    for (let claim = Atomics.load(f, CLAIM); (claim & 0xffff) < claim >>> 16; claim = Atomics.load(f, CLAIM)) {
+      if (Atomics.compareExchange(f, CLAIM, claim, claim + 1) !== claim) continue;
+      try {
+        this.runPart(claim & 0xffff);
+      } catch (e) {
+        failure ??= e;
+      }
+      Atomics.sub(f, PENDING, 1);
     }
-    // Every worker must finish before anyone reuses its scratch, even when row 0 failed.
+    // Every part must finish before anyone reuses the scratch, even when one here failed.
     for (let left = Atomics.load(f, PENDING); left !== 0; left = Atomics.load(f, PENDING)) Atomics.wait(f, PENDING, left);
     if (failure !== null) throw failure;
     const failed = Atomics.exchange(f, FAILED, 0);
     if (failed !== 0) {
       const call = POOL_CALLS[this.jobs[(failed - 1) * ROW]];
-      throw new Error(`kernel ${call} trapped on worker thread ${failed - 1} (an out-of-bounds pointer or size)`);
+      throw new Error(`kernel ${call} trapped on a worker thread (an out-of-bounds pointer or size)`);
     }
   }
 
-  private runRow(t: number): void {
+  private runPart(t: number): void {
     const j = this.jobs, r = t * ROW;
     this.calls[j[r]](j[r + 1], j[r + 2], j[r + 3], j[r + 4], j[r + 5], j[r + 6], j[r + 7], j[r + 8],
       j[r + 9], j[r + 10], j[r + 11], j[r + 12], j[r + 13], j[r + 14], j[r + 15]);
@@ -124,6 +148,9 @@ interface Layout {
   pending: number;
   failed: number;
   stop: number;
+  claim: number;
+  scratchArg: number;
+  scratchStride: number;
 }
 
 interface WorkerInit {

@@ -1,8 +1,9 @@
 // A kernel thread of the WASM backend (see wasm-pool.ts). Plain JavaScript with no imports
 // but Node's worker_threads, so Node runs it without a TypeScript loader and a bundler can
 // ship it as a Web Worker. It instantiates the kernels over the shared memory it is sent,
-// says "ready", then loops: sleep on its own slot of the control block, run the kernel call
-// in its row of the job table, count itself done, sleep again. No message per op.
+// says "ready", then loops: sleep on its own slot of the control block; once woken, claim
+// parts of the op (one compare-exchange on the claim word each) and run their kernel calls
+// with its own scratch region until no part is left; sleep again. No message per op.
 
 /**
  * @typedef {{ id: number, module: WebAssembly.Module, memory: WebAssembly.Memory,
@@ -23,7 +24,7 @@ function serve(init, reply) {
   const flags = new Int32Array(control, 0, layout.flags);
   const jobs = new Float64Array(control, layout.jobsOffset);
   const slot = layout.slots + id;
-  const row = id * layout.row;
+  const args = new Float64Array(15);
   reply("ready");
   let seen = 0;
   for (;;) {
@@ -32,14 +33,20 @@ function serve(init, reply) {
     if (now === seen) continue;
     seen = now;
     if (Atomics.load(flags, layout.stop) !== 0) return;
-    const r = row;
-    try {
-      calls[jobs[r]](jobs[r + 1], jobs[r + 2], jobs[r + 3], jobs[r + 4], jobs[r + 5], jobs[r + 6], jobs[r + 7], jobs[r + 8],
-        jobs[r + 9], jobs[r + 10], jobs[r + 11], jobs[r + 12], jobs[r + 13], jobs[r + 14], jobs[r + 15]);
-    } catch {
-      Atomics.store(flags, layout.failed, id + 1);
+    for (let claim = Atomics.load(flags, layout.claim); (claim & 0xffff) < claim >>> 16; claim = Atomics.load(flags, layout.claim)) {
+      if (Atomics.compareExchange(flags, layout.claim, claim, claim + 1) !== claim) continue;
+      const part = claim & 0xffff, r = part * layout.row;
+      for (let i = 0; i < 15; i++) args[i] = jobs[r + 1 + i];
+      const scratchArg = Atomics.load(flags, layout.scratchArg);
+      if (scratchArg >= 0) args[scratchArg] += id * Atomics.load(flags, layout.scratchStride);
+      try {
+        calls[jobs[r]](args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7],
+          args[8], args[9], args[10], args[11], args[12], args[13], args[14]);
+      } catch {
+        Atomics.store(flags, layout.failed, part + 1);
+      }
+      if (Atomics.sub(flags, layout.pending, 1) === 1) Atomics.notify(flags, layout.pending);
     }
-    if (Atomics.sub(flags, layout.pending, 1) === 1) Atomics.notify(flags, layout.pending);
   }
 }
 

@@ -3,16 +3,17 @@
 // frees); kernel scratch lives just above the last buffer and is reused by every op.
 //
 // With threads > 1 the memory is shared and a KernelPool (wasm-pool.ts) runs each large op
-// on every thread at once, split by pointer arithmetic without changing a kernel: batch
-// slices for convolutions and dense layers, row blocks of the weight gradient, ranges for
-// elementwise ops, losses and Adam. Sums over the batch (filter and bias gradients, loss
-// and norm scalars) are per-thread partials added in thread order, so a given thread count
-// gives the same bits every run. Each thread has its own scratch region. Ops too small to
-// pay for waking a thread run on the calling thread alone.
+// on every thread at once, cut into parts by pointer arithmetic without changing a kernel:
+// batch slices for convolutions and dense layers, row blocks of the weight gradient, ranges
+// for elementwise ops, losses and Adam. A few parts per thread, claimed as threads come
+// free, keep a descheduled thread from holding the rest up. Sums over the batch (filter and
+// bias gradients, loss and norm scalars) are per-part partials added in part order, so a
+// given thread count gives the same bits every run. Each thread has its own scratch region.
+// Ops too small to pay for waking a thread run on the calling thread alone.
 import { type KernelExports, type KernelVariant, SHARED_MAXIMUM_PAGES, loadKernels, sharedMemorySupported } from "@betavae/kernels";
 import { Backend, type DeviceBuffer } from "./backend";
 import type { AdamStep, Conv2dShape, DenseShape } from "./shapes";
-import { KernelPool, type PoolCall } from "./wasm-pool";
+import { KernelPool, MAX_PARTS, type PoolCall } from "./wasm-pool";
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -22,6 +23,8 @@ const MIN_MACS_PER_THREAD = 1 << 19;
 const MIN_FLOATS_PER_THREAD = 1 << 15;
 /** Ranges of elementwise ops start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
 const RANGE_QUANTUM = 16;
+/** Parts per thread of a large op: enough for the others to absorb a thread the OS has paused. */
+const PARTS_PER_THREAD = 4;
 
 export class WasmBuffer implements DeviceBuffer {
   constructor(readonly ptr: number, readonly length: number, readonly owner: WasmBackend) {}
@@ -141,16 +144,20 @@ export class WasmBackend extends Backend<WasmBuffer> {
     return this.top;
   }
 
-  /** Scratch for `parts` threads: `shared` bytes of partial results first, then `perThread` bytes each. Returns the base. */
-  private threadScratch(parts: number, perThread: number, shared: number): number {
-    this.ensure(this.top + align(shared) + parts * align(perThread));
+  /**
+   * Scratch for a threaded op: `shared` bytes of per-part results first, then `perThread`
+   * bytes for every thread (any thread may claim a part). Returns the base.
+   */
+  private threadScratch(perThread: number, shared: number): number {
+    this.ensure(this.top + align(shared) + this.threads * align(perThread));
     return this.top;
   }
 
-  /** Parts to cut an op into: one per thread at most, each with at least `least` of `work`, and no more than `units`. */
+  /** Parts to cut an op into: a few per thread at most, each with at least `least` of `work`, and no more than `units`. */
   private partsFor(work: number, least: number, units: number): number {
     if (!this.pool) return 1;
-    return Math.max(1, Math.min(this.threads, units, least > 0 ? Math.floor(work / least) : units));
+    const most = Math.min(MAX_PARTS, this.threads * PARTS_PER_THREAD, units);
+    return Math.max(1, Math.min(most, least > 0 ? Math.floor(work / least) : most));
   }
 
   /** Parts for an elementwise op over `count` floats. */
@@ -168,23 +175,23 @@ export class WasmBackend extends Backend<WasmBuffer> {
     const k = this.kernels, { batch: n, inFeatures: fi, outFeatures: fo } = s;
     const p = this.partsFor(n * fi * fo, this.minMacs, n);
     if (p === 1) return k.dense_forward(y.ptr, x.ptr, w.ptr, b ? b.ptr : 0, n, fi, fo, this.scratch(k.dense_scratch(n, fi, fo)));
-    const stride = this.denseSliceScratch(n, p, fi, fo), base = this.threadScratch(p, stride, 0);
+    const stride = this.denseSliceScratch(n, p, fi, fo), base = this.threadScratch(stride, 0);
     for (let t = 0; t < p; t++) {
       const n0 = cut(t, p, n), n1 = cut(t + 1, p, n);
-      this.pool!.set(t, "dense_forward", y.ptr + n0 * fo * 4, x.ptr + n0 * fi * 4, w.ptr, b ? b.ptr : 0, n1 - n0, fi, fo, base + t * stride);
+      this.pool!.set(t, "dense_forward", y.ptr + n0 * fo * 4, x.ptr + n0 * fi * 4, w.ptr, b ? b.ptr : 0, n1 - n0, fi, fo, base);
     }
-    this.pool!.run(p);
+    this.pool!.run(p, 7, stride);
   }
   protected denseBackwardDataImpl(dx: WasmBuffer, dy: WasmBuffer, w: WasmBuffer, s: DenseShape): void {
     const k = this.kernels, { batch: n, inFeatures: fi, outFeatures: fo } = s;
     const p = this.partsFor(n * fi * fo, this.minMacs, n);
     if (p === 1) return k.dense_backward_data(dx.ptr, dy.ptr, w.ptr, n, fi, fo, this.scratch(k.dense_scratch(n, fi, fo)));
-    const stride = this.denseSliceScratch(n, p, fi, fo), base = this.threadScratch(p, stride, 0);
+    const stride = this.denseSliceScratch(n, p, fi, fo), base = this.threadScratch(stride, 0);
     for (let t = 0; t < p; t++) {
       const n0 = cut(t, p, n), n1 = cut(t + 1, p, n);
-      this.pool!.set(t, "dense_backward_data", dx.ptr + n0 * fi * 4, dy.ptr + n0 * fo * 4, w.ptr, n1 - n0, fi, fo, base + t * stride);
+      this.pool!.set(t, "dense_backward_data", dx.ptr + n0 * fi * 4, dy.ptr + n0 * fo * 4, w.ptr, n1 - n0, fi, fo, base);
     }
-    this.pool!.run(p);
+    this.pool!.run(p, 6, stride);
   }
   protected denseBackwardWeightsImpl(dw: WasmBuffer, dy: WasmBuffer, x: WasmBuffer, s: DenseShape): void {
     const k = this.kernels, { batch: n, inFeatures: fi, outFeatures: fo } = s;
@@ -192,12 +199,12 @@ export class WasmBackend extends Backend<WasmBuffer> {
     const blocks = Math.ceil(fi / 4);
     const p = this.partsFor(n * fi * fo, this.minMacs, blocks);
     if (p === 1) return k.dense_backward_weights(dw.ptr, dy.ptr, x.ptr, n, fi, fo, this.scratch(k.dense_scratch(n, fi, fo)));
-    const stride = align(k.gemm_scratch(Math.min(fi, Math.ceil(blocks / p) * 4), n)), base = this.threadScratch(p, stride, 0);
+    const stride = align(k.gemm_scratch(Math.min(fi, Math.ceil(blocks / p) * 4), n)), base = this.threadScratch(stride, 0);
     for (let t = 0; t < p; t++) {
       const r0 = Math.min(fi, cut(t, p, blocks) * 4), r1 = Math.min(fi, cut(t + 1, p, blocks) * 4);
-      this.pool!.set(t, "gemm", dw.ptr + r0 * fo * 4, x.ptr + r0 * 4, dy.ptr, r1 - r0, fo, n, fi, fo, fo, 1, 0, 0, base + t * stride);
+      this.pool!.set(t, "gemm", dw.ptr + r0 * fo * 4, x.ptr + r0 * 4, dy.ptr, r1 - r0, fo, n, fi, fo, fo, 1, 0, 0, base);
     }
-    this.pool!.run(p);
+    this.pool!.run(p, 12, stride);
   }
 
   /** Scratch per thread for dense ops on batch slices (a GEMM's scratch is not monotonic in its rows, so take both slice sizes). */
@@ -221,12 +228,12 @@ export class WasmBackend extends Backend<WasmBuffer> {
     const p = this.partsFor(rows * channels, this.minFloats, rows);
     if (p === 1) return k.bias_grad(db.ptr, dy.ptr, rows, channels, this.scratch(k.bias_grad_scratch(channels)));
     const partial = align(channels * 4), stride = align(k.bias_grad_scratch(channels));
-    const base = this.threadScratch(p, stride, (p - 1) * partial), scratch0 = base + align((p - 1) * partial);
+    const base = this.threadScratch(stride, (p - 1) * partial), scratch0 = base + align((p - 1) * partial);
     for (let t = 0; t < p; t++) {
       const r0 = cut(t, p, rows), r1 = cut(t + 1, p, rows);
-      this.pool!.set(t, "bias_grad", t === 0 ? db.ptr : base + (t - 1) * partial, dy.ptr + r0 * channels * 4, r1 - r0, channels, scratch0 + t * stride);
+      this.pool!.set(t, "bias_grad", t === 0 ? db.ptr : base + (t - 1) * partial, dy.ptr + r0 * channels * 4, r1 - r0, channels, scratch0);
     }
-    this.pool!.run(p);
+    this.pool!.run(p, 4, stride);
     for (let t = 1; t < p; t++) k.add(db.ptr, db.ptr, base + (t - 1) * partial, channels);
   }
 
@@ -274,14 +281,14 @@ export class WasmBackend extends Backend<WasmBuffer> {
     const filterFloats = taps * s.inChannels * s.outChannels;
     const partial = role === "filter" ? align(filterFloats * 4) : 0;
     const stride = align(scratchBytes);
-    const base = this.threadScratch(p, stride, (p - 1) * partial), scratch0 = base + align((p - 1) * partial);
+    const base = this.threadScratch(stride, (p - 1) * partial), scratch0 = base + align((p - 1) * partial);
     for (let t = 0; t < p; t++) {
       const n0 = cut(t, p, s.batch), n1 = cut(t + 1, p, s.batch);
       const target = role !== "filter" ? out.ptr + n0 * outStride : t === 0 ? out.ptr : base + (t - 1) * partial;
       this.pool!.set(t, call, target, a.ptr + n0 * aStride, b.ptr + n0 * bStride, n1 - n0, s.inHeight, s.inWidth, s.inChannels,
-        s.outHeight, s.outWidth, s.outChannels, s.kernelHeight, s.kernelWidth, s.stride, s.pad, scratch0 + t * stride);
+        s.outHeight, s.outWidth, s.outChannels, s.kernelHeight, s.kernelWidth, s.stride, s.pad, scratch0);
     }
-    this.pool!.run(p);
+    this.pool!.run(p, 14, stride);
     if (role === "filter") for (let t = 1; t < p; t++) k.add(out.ptr, out.ptr, base + (t - 1) * partial, filterFloats);
   }
 
@@ -337,7 +344,7 @@ export class WasmBackend extends Backend<WasmBuffer> {
   protected sumSquaresImpl(out: WasmBuffer, x: WasmBuffer, count: number): void {
     const p = this.rangeParts(count);
     if (p === 1) return this.kernels.sum_squares(out.ptr, x.ptr, count);
-    const base = this.threadScratch(p, 0, p * 4);
+    const base = this.threadScratch(0, p * 4);
     for (let t = 0; t < p; t++) {
       const i0 = this.rangeStart(t, p, count), i1 = this.rangeStart(t + 1, p, count);
       this.pool!.set(t, "sum_squares", base + t * 4, x.ptr + i0 * 4, i1 - i0);
@@ -357,7 +364,7 @@ export class WasmBackend extends Backend<WasmBuffer> {
   protected bernoulliNllForwardImpl(loss: WasmBuffer, logits: WasmBuffer, targets: WasmBuffer, batch: number, pixels: number): void {
     const p = this.partsFor(batch * pixels, this.minFloats, pixels);
     if (p === 1) return this.kernels.bernoulli_nll_forward(loss.ptr, logits.ptr, targets.ptr, batch, pixels);
-    const base = this.threadScratch(p, 0, p * 4);
+    const base = this.threadScratch(0, p * 4);
     for (let t = 0; t < p; t++) {
       const q0 = cut(t, p, pixels), q1 = cut(t + 1, p, pixels), o = q0 * batch * 4;
       this.pool!.set(t, "bernoulli_nll_forward", base + t * 4, logits.ptr + o, targets.ptr + o, batch, q1 - q0);
@@ -377,7 +384,7 @@ export class WasmBackend extends Backend<WasmBuffer> {
   protected gaussianNllForwardImpl(loss: WasmBuffer, x: WasmBuffer, targets: WasmBuffer, batch: number, pixels: number, variance: number): void {
     const p = this.partsFor(batch * pixels, this.minFloats, pixels);
     if (p === 1) return this.kernels.gaussian_nll_forward(loss.ptr, x.ptr, targets.ptr, batch, pixels, variance);
-    const base = this.threadScratch(p, 0, p * 4);
+    const base = this.threadScratch(0, p * 4);
     for (let t = 0; t < p; t++) {
       // Each part also adds its pixels' share of the normalising constant, so the parts sum to the whole.
       const q0 = cut(t, p, pixels), q1 = cut(t + 1, p, pixels), o = q0 * batch * 4;
@@ -412,7 +419,7 @@ export class WasmBackend extends Backend<WasmBuffer> {
     this.pool!.run(p);
   }
 
-  /** out[0] = the `parts` float partials at `at`, summed in thread order. */
+  /** out[0] = the `parts` float partials at `at`, summed in part order. */
   private sumPartials(out: WasmBuffer, at: number, parts: number): void {
     const f = this.floats();
     let sum = 0;
