@@ -17,10 +17,10 @@ import { KernelPool, MAX_PARTS, type PoolCall } from "./wasm-pool";
 
 const PAGE = 65536;
 const ALIGN = 16;
-/** Least multiply-adds worth a thread of their own: waking one costs tens of microseconds. */
-const MIN_MACS_PER_THREAD = 1 << 19;
-/** Least floats an elementwise op, loss or Adam step hands a thread. */
-const MIN_FLOATS_PER_THREAD = 1 << 15;
+/** Least multiply-adds worth a part of their own: handing a part to another thread costs tens of microseconds. */
+const MIN_MACS_PER_PART = 1 << 19;
+/** Least floats in a part of an elementwise op, loss or Adam step. */
+const MIN_FLOATS_PER_PART = 1 << 15;
 /** Ranges of elementwise ops start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
 const RANGE_QUANTUM = 16;
 /** Parts per thread of a large op: enough for the others to absorb a thread the OS has paused. */
@@ -61,8 +61,8 @@ export class WasmBackend extends Backend<WasmBuffer> {
     this.threads = pool ? pool.size : 1;
     this.top = align(kernels.heap_base());
     this.f32 = new Float32Array(memory.buffer);
-    this.minMacs = splitSmallOps ? 0 : MIN_MACS_PER_THREAD;
-    this.minFloats = splitSmallOps ? 0 : MIN_FLOATS_PER_THREAD;
+    this.minMacs = splitSmallOps ? 0 : MIN_MACS_PER_PART;
+    this.minFloats = splitSmallOps ? 0 : MIN_FLOATS_PER_PART;
   }
 
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
