@@ -7,13 +7,18 @@
 // go into a ring of 256-byte uniform slots written once per submit.
 import { Backend, type DeviceBuffer, type AdamStep, type Conv2dShape, type DenseShape } from "@betavae/core";
 import {
-  GEMMS, MAPS, PARAM_BASE, PARAM_WORDS, REDUCE_TERMS, TILE_M, TILE_N, WORKGROUP, gemmShader, mapShader, prelude,
-  reduceRowsPerGroup, reduceShader,
+  GEMMS, type GemmSchedule, MAPS, PARAM_BASE, PARAM_WORDS, REDUCE_TERMS, SPLIT_CHUNK_SLOT, TILE_K, type Tile, WORKGROUP,
+  gemmShader, mapShader, prelude, reduceRowsPerGroup, reduceShader, tileSide,
 } from "./shaders";
 
 const UNIFORM_STRIDE = 256;
 const UNIFORM_CHUNK_SLOTS = 256;
 const MAX_GROUPS = 65535;
+/** GEMMs with at most this many columns take the narrow schedule. */
+const NARROW_MAX_N = 4;
+/** Split-K: workgroups to aim for, and the shortest K-chunk worth a workgroup. */
+const SPLIT_TARGET_GROUPS = 128;
+const SPLIT_MIN_CHUNK = 512;
 
 export class WebGpuBuffer implements DeviceBuffer {
   constructor(readonly gpu: GPUBuffer, readonly offset: number, readonly length: number, readonly owner: WebGpuBackend) {}
@@ -44,12 +49,15 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
   private readonly uniforms: UniformChunk[] = [];
   private uniformIndex = 0;
   private readonly staging = new Map<number, GPUBuffer[]>();
-  private scratch: WebGpuBuffer | null = null;
+  /** Scratch of the multi-pass reductions, and of split-K partial products. */
+  private readonly scratch: Record<"reduce" | "split", WebGpuBuffer | null> = { reduce: null, split: null };
   private retired: GPUBuffer[] = [];
   private readonly buffers = new Set<GPUBuffer>();
   private error: Error | null = null;
   /** Dispatches encoded since the backend was made (for tests and benchmarks). */
   dispatches = 0;
+  /** The shader kinds compiled so far, e.g. "convT_fwd_narrow1" (which GEMM schedules ran), without their shapes. */
+  readonly kinds = new Set<string>();
 
   constructor(readonly device: GPUDevice, readonly adapter: AdapterDescription) {
     super();
@@ -210,7 +218,7 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
    * go in as u32; wrap a value in `f32()` to pass a float.
    */
   private dispatch(kind: string, source: (operands: string[], slots: number[]) => string, operands: Operands,
-    params: (number | F32)[], groups: [number, number]): void {
+    params: (number | F32)[], groups: [number, number, number?]): void {
     const distinct: GPUBuffer[] = [];
     const slots = operands.map(([, b]) => {
       let s = distinct.indexOf(b.gpu);
@@ -219,6 +227,7 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
     });
     const names = operands.map(([n]) => n);
     const key = `${kind}|${slots.join(",")}`;
+    this.kinds.add(kind.split("@")[0]);
     const pipeline = this.pipeline(key, distinct.length, () => prelude(names, slots) + source(names, slots));
     const { chunk, offset } = this.uniformSlot();
     const words = new Uint32Array(PARAM_WORDS);
@@ -237,19 +246,48 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, group);
     let [gx, gy] = groups;
+    const gz = groups[2] ?? 1;
     if (gx > MAX_GROUPS) {
       // a long 1-D dispatch folds into 2-D; map shaders recover the index from num_workgroups
-      if (gy !== 1) throw new Error(`${kind}: dispatch of ${gx}×${gy} workgroups is too large`);
+      if (gy !== 1) throw new Error(`${kind}: dispatch of ${gx}×${gy}×${gz} workgroups is too large`);
       gy = Math.ceil(gx / MAX_GROUPS);
       gx = Math.ceil(gx / gy);
     }
-    if (gy > MAX_GROUPS) throw new Error(`${kind}: dispatch of ${gx}×${gy} workgroups is too large`);
-    this.pass.dispatchWorkgroups(gx, gy);
+    if (gy > MAX_GROUPS || gz > MAX_GROUPS) throw new Error(`${kind}: dispatch of ${gx}×${gy}×${gz} workgroups is too large`);
+    this.pass.dispatchWorkgroups(gx, gy, gz);
     this.dispatches++;
   }
 
-  private gemm(kind: string, operands: Operands, m: number, n: number, k: number, extra: number[] = []): void {
-    this.dispatch(kind, () => gemmShader(GEMMS[kind]), operands, [m, n, k, ...extra], [Math.ceil(n / TILE_N), Math.ceil(m / TILE_M)]);
+  /** C[m, n] = Σ_k A(m, k)·B(k, n) in the schedule that suits its shape (see GemmSchedule). */
+  private gemm(kind: string, operands: Operands, m: number, n: number, k: number, conv?: number[]): void {
+    const spec = GEMMS[kind];
+    const params = [m, n, k];
+    // a conv's parameters are part of its shader, so of its pipeline's key
+    const shape = conv ? `@${conv.join(",")}` : "";
+    const tile: Tile = { tm: tileSide(m), tn: tileSide(n) };
+    const tileKey = `_${tile.tm}x${tile.tn}`;
+    const tiles = Math.ceil(m / tile.tm) * Math.ceil(n / tile.tn);
+    if (n <= NARROW_MAX_N) {
+      const columns = n === 1 ? 1 : n === 2 ? 2 : 4;
+      const schedule: GemmSchedule = { kind: "narrow", columns };
+      this.dispatch(`${kind}_narrow${columns}${shape}`, () => gemmShader(spec, schedule, conv), operands, params,
+        [Math.ceil(m / WORKGROUP), 1, Math.ceil(n / columns)]);
+    } else if (!spec.bias && tiles < SPLIT_TARGET_GROUPS && k >= 2 * SPLIT_MIN_CHUNK) {
+      // each K-chunk's partial C goes to its own plane of scratch; a column sum adds them
+      const wanted = Math.min(Math.ceil(SPLIT_TARGET_GROUPS / tiles), Math.floor(k / SPLIT_MIN_CHUNK));
+      const chunk = Math.ceil(k / wanted / TILE_K) * TILE_K;
+      const splits = Math.ceil(k / chunk);
+      const partials = this.scratchBuffer("split", splits * m * n);
+      const out = operands.find(([name]) => name === spec.out)![1];
+      const partialOperands = operands.map(([name, buf]): [string, WebGpuBuffer] => [name, name === spec.out ? partials : buf]);
+      const splitParams = [...params, ...new Array(SPLIT_CHUNK_SLOT - PARAM_BASE - params.length).fill(0), chunk];
+      this.dispatch(`${kind}_split${tileKey}${shape}`, () => gemmShader(spec, { kind: "split", tile }, conv), partialOperands, splitParams,
+        [Math.ceil(n / tile.tn), Math.ceil(m / tile.tm), splits]);
+      this.reduce("sum", [partials], out, splits, m * n);
+    } else {
+      this.dispatch(`${kind}${tileKey}${shape}`, () => gemmShader(spec, { kind: "tiled", tile }, conv), operands, params,
+        [Math.ceil(n / tile.tn), Math.ceil(m / tile.tm)]);
+    }
   }
 
   private map(kind: string, operands: Operands, count: number, extra: (number | F32)[] = []): void {
@@ -259,15 +297,14 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
   }
 
   /** A scratch region of at least `length` floats (valid until the next submit's ops run). */
-  private scratchBuffer(length: number): WebGpuBuffer {
-    if (!this.scratch || this.scratch.length < length) {
-      if (this.scratch) {
-        this.retired.push(this.scratch.gpu);
-        this.buffers.delete(this.scratch.gpu);
-      }
-      this.scratch = this.alloc(Math.max(length, 2 * (this.scratch?.length ?? 0), 4096));
+  private scratchBuffer(use: "reduce" | "split", length: number): WebGpuBuffer {
+    const current = this.scratch[use];
+    if (current && current.length >= length) return current;
+    if (current) {
+      this.retired.push(current.gpu);
+      this.buffers.delete(current.gpu);
     }
-    return this.scratch;
+    return (this.scratch[use] = this.alloc(Math.max(length, 2 * (current?.length ?? 0), 4096)));
   }
 
   /**
@@ -290,7 +327,7 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
     }
     // partial sums ping-pong between the two halves of the scratch buffer
     const half = Math.ceil((groups * channels) / 4) * 4;
-    const scratch = this.scratchBuffer(2 * half);
+    const scratch = this.scratchBuffer("reduce", 2 * half);
     const halves = [this.subBufferImpl(scratch, 0, half), this.subBufferImpl(scratch, half, half)];
     let side = 0;
     pass(term, inputs, halves[side], rows, groups, false);

@@ -21,8 +21,8 @@ export const PARAM_WORDS = 32;
 export const PARAM_BASE = 8;
 export const WORKGROUP = 256;
 
-/** GEMM tile sizes. */
-export const TILE_M = 64, TILE_N = 64, TILE_K = 16;
+/** The K-depth of a GEMM tile step. */
+export const TILE_K = 16;
 
 /** Reduce: rows summed serially per invocation before the tree. */
 export const REDUCE_SERIAL = 16;
@@ -47,7 +47,8 @@ export function prelude(operands: string[], slots: number[]): string {
 }
 
 // ── GEMM ─────────────────────────────────────────────────────────────────────────────────
-// C[M, N] = Σ_k A(m, k)·B(k, n). Parameters: M, N, K at 8, 9, 10; the loaders' own from 11.
+// C[M, N] = Σ_k A(m, k)·B(k, n). Parameters: M, N, K at 8, 9, 10 (and the split schedule's
+// K-chunk at 11); a convolution's own are literals in its shader.
 
 export interface GemmSpec {
   /** WGSL statements ending in `return vec4<i32>(…);`: what A's loads need of row m (m < M). */
@@ -56,59 +57,134 @@ export interface GemmSpec {
   a: string;
   /** WGSL statements ending in `return …;`, with k, n in scope (k < K, n < N). */
   b: string;
-  /** WGSL statements storing v at (m, n). */
-  c: string;
+  /** The output operand: C is stored row-major, C[m·N + n]. */
+  out: string;
+  /** Adds the bias operand b[n] to every row of C. */
+  bias?: boolean;
 }
 
-export function gemmShader(spec: GemmSpec): string {
-  // Fully unrolled 4×4 register block: scalar accumulators, no private arrays (which a
-  // software rasteriser may keep in memory).
-  const R = [0, 1, 2, 3];
-  const accs = () => R.flatMap((i) => R.map((j) => `  var c${i}${j} = 0.0;`)).join("\n");
-  const inner = () => `    for (var kk = 0u; kk < BK; kk++) {
-${R.map((i) => `      let a${i} = As[kk * BM + lid.y + ${i * 16}u];`).join("\n")}
-${R.map((j) => `      let b${j} = Bs[kk * BN + lid.x + ${j * 16}u];`).join("\n")}
-${R.flatMap((i) => R.map((j) => `      c${i}${j} = fma(a${i}, b${j}, c${i}${j});`)).join("\n")}
-    }`;
-  const loads = () => [0, 1, 2, 3].map((r) => `    {
-      let ka = k0 + tid / BM + ${r * (WORKGROUP / TILE_M)}u;
-      var va = 0.0;
-      if (am < M && ka < K) { va = a_at(arow, ka); }
-      As[tid + ${r * WORKGROUP}u] = va;
-      let kb = k0 + tid / BN + ${r * (WORKGROUP / TILE_N)}u;
-      var vb = 0.0;
-      if (bn < N && kb < K) { vb = b_at(kb, bn); }
-      Bs[tid + ${r * WORKGROUP}u] = vb;
-    }`).join("\n");
-  const stores = () => R.flatMap((i) => R.map((j) =>
-    `  if (m0 + lid.y + ${i * 16}u < M && n0 + lid.x + ${j * 16}u < N) { c_put(m0 + lid.y + ${i * 16}u, n0 + lid.x + ${j * 16}u, c${i}${j}); }`)).join("\n");
-  return `
-${CONV_PARAMS}
+/**
+ * How a GEMM is scheduled:
+ *   - tiled:  tm×tn output tiles (32 or 64 each way, fitted to M and N), A and B staged in
+ *             workgroup memory;
+ *   - split:  tiled, but workgroup z covers only K-chunk z (chunk at slot 11) and writes its
+ *             partial C to plane z of the output operand (a scratch buffer), summed afterwards;
+ *             for small M·N with a long K (filter gradients), which would leave most of the
+ *             GPU idle and run K serially;
+ *   - narrow: one invocation per row m and NC ≤ 4 columns, no workgroup memory; for N of 1–4
+ *             (the last transposed conv), where a 64-wide tile would be 1/64 useful.
+ */
+export type GemmSchedule = { kind: "tiled" | "split"; tile: Tile } | { kind: "narrow"; columns: 1 | 2 | 4 };
+
+/** An output tile of the tiled schedules: tm × tn with tm, tn ∈ {32, 64}. */
+export interface Tile {
+  tm: 32 | 64;
+  tn: 32 | 64;
+}
+
+/**
+ * The tile side for an extent: N = 32 channels should not pay for 64 columns. Not 16: a
+ * 16-wide tile's 4×4 workgroup sent SwiftShader's shader compiler into unbounded memory use.
+ */
+export const tileSide = (extent: number): 32 | 64 => (extent <= 32 ? 32 : 64);
+
+/** The uniform slot of the split schedule's K-chunk length. */
+export const SPLIT_CHUNK_SLOT = 11;
+
+function storeC(spec: GemmSpec, split: boolean): string {
+  if (split) return `${spec.out}_st((kz * pu(8u) + m) * pu(9u) + n, v);`;
+  return `${spec.out}_st(m * pu(9u) + n, v${spec.bias ? " + b_ld(n)" : ""});`;
+}
+
+function gemmFunctions(spec: GemmSpec, split: boolean, conv: readonly number[] | undefined): string {
+  return `${convParams(conv)}
 fn a_row(m: u32) -> vec4<i32> { ${spec.row} }
 fn a_at(row: vec4<i32>, k: u32) -> f32 { ${spec.a} }
 fn b_at(k: u32, n: u32) -> f32 { ${spec.b} }
-fn c_put(m: u32, n: u32, v: f32) { ${spec.c} }
-const BM = ${TILE_M}u;
-const BN = ${TILE_N}u;
+fn c_put(m: u32, n: u32, kz: u32, v: f32) { ${storeC(spec, split)} }
+`;
+}
+
+/** The GEMM's shader; `conv` bakes a convolution's parameters in as literals. */
+export function gemmShader(spec: GemmSpec, schedule: GemmSchedule, conv?: readonly number[]): string {
+  return schedule.kind === "narrow"
+    ? narrowShader(spec, schedule.columns, conv)
+    : tiledShader(spec, schedule.tile, schedule.kind === "split", conv);
+}
+
+/** One row of C per invocation, `columns` columns per workgroup z; B loads are uniform across the workgroup. */
+function narrowShader(spec: GemmSpec, columns: number, conv: readonly number[] | undefined): string {
+  const J = Array.from({ length: columns }, (_, j) => j);
+  return `${gemmFunctions(spec, false, conv)}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let M = pu(8u);
+  let N = pu(9u);
+  let K = pu(10u);
+  let m = (wid.y * nw.x + wid.x) * ${WORKGROUP}u + lid.x;
+  if (m >= M) { return; }
+  let nBase = wid.z * ${columns}u;
+${J.map((j) => `  let n${j} = min(nBase + ${j}u, N - 1u);\n  var c${j} = 0.0;`).join("\n")}
+  let row = a_row(m);
+  for (var k = 0u; k < K; k++) {
+    let a = a_at(row, k);
+${J.map((j) => `    c${j} = fma(a, b_at(k, n${j}), c${j});`).join("\n")}
+  }
+${J.map((j) => `  if (nBase + ${j}u < N) { c_put(m, nBase + ${j}u, 0u, c${j}); }`).join("\n")}
+}
+`;
+}
+
+function tiledShader(spec: GemmSpec, tile: Tile, split: boolean, conv: readonly number[] | undefined): string {
+  // Each invocation owns a fully unrolled 4×4 block of C — scalar accumulators, no private
+  // arrays (which a software rasteriser may keep in memory) — at rows lid.y + 0, gy, 2gy, 3gy
+  // and columns lid.x + 0, gx, 2gx, 3gx of the tile, for a (gx = tn/4) × (gy = tm/4) workgroup.
+  const { tm, tn } = tile;
+  const gx = tn / 4, gy = tm / 4, threads = gx * gy;
+  const R = [0, 1, 2, 3];
+  const accs = () => R.flatMap((i) => R.map((j) => `  var c${i}${j} = 0.0;`)).join("\n");
+  const inner = () => `    for (var kk = 0u; kk < BK; kk++) {
+${R.map((i) => `      let a${i} = As[kk * BM + lid.y + ${i * gy}u];`).join("\n")}
+${R.map((j) => `      let b${j} = Bs[kk * BN + lid.x + ${j * gx}u];`).join("\n")}
+${R.flatMap((i) => R.map((j) => `      c${i}${j} = fma(a${i}, b${j}, c${i}${j});`)).join("\n")}
+    }`;
+  // the tiles hold BM·BK and BN·BK floats: each invocation loads BM·BK/threads and BN·BK/threads of them
+  const loads = (operand: "a" | "b") => {
+    const [rows, count] = operand === "a" ? [tm, (tm * TILE_K) / threads] : [tn, (tn * TILE_K) / threads];
+    return Array.from({ length: count }, (_, r) => operand === "a"
+      ? `    { let ka = k0 + tid / BM + ${r * (threads / rows)}u; var va = 0.0; if (am < M && ka < kEnd) { va = a_at(arow, ka); } As[tid + ${r * threads}u] = va; }`
+      : `    { let kb = k0 + tid / BN + ${r * (threads / rows)}u; var vb = 0.0; if (bn < N && kb < kEnd) { vb = b_at(kb, bn); } Bs[tid + ${r * threads}u] = vb; }`).join("\n");
+  };
+  const stores = () => R.flatMap((i) => R.map((j) =>
+    `  if (m0 + lid.y + ${i * gy}u < M && n0 + lid.x + ${j * gx}u < N) { c_put(m0 + lid.y + ${i * gy}u, n0 + lid.x + ${j * gx}u, kz, c${i}${j}); }`)).join("\n");
+  return `
+${gemmFunctions(spec, split, conv)}
+const BM = ${tm}u;
+const BN = ${tn}u;
 const BK = ${TILE_K}u;
-var<workgroup> As: array<f32, ${TILE_M * TILE_K}>;
-var<workgroup> Bs: array<f32, ${TILE_N * TILE_K}>;
-@compute @workgroup_size(16, 16)
+var<workgroup> As: array<f32, ${tm * TILE_K}>;
+var<workgroup> Bs: array<f32, ${tn * TILE_K}>;
+@compute @workgroup_size(${gx}, ${gy})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let M = pu(8u);
   let N = pu(9u);
   let K = pu(10u);
-  let tid = lid.y * 16u + lid.x;
+  let tid = lid.y * ${gx}u + lid.x;
   let m0 = wid.y * BM;
   let n0 = wid.x * BN;
-  // 256 % BM = 256 % BN = 0: every tile element this invocation loads has the same A row and
-  // B column, so the row's index arithmetic (the im2col decode) runs once, not per tile.
+  // threads % BM = threads % BN = 0: every tile element this invocation loads has the same A
+  // row and B column, so the row's index arithmetic (the im2col decode) runs once, not per tile.
   let am = m0 + tid % BM;
   let arow = a_row(min(am, M - 1u));
   let bn = n0 + tid % BN;
+  // K-chunk of this workgroup: all of K, or chunk wid.z of the split schedule
+  let kz = wid.z;
+  let kBegin = ${split ? `kz * pu(${SPLIT_CHUNK_SLOT}u)` : "0u"};
+  let kEnd = ${split ? `min(K, kBegin + pu(${SPLIT_CHUNK_SLOT}u))` : "K"};
 ${accs()}
-  for (var k0 = 0u; k0 < K; k0 += BK) {
-${loads()}
+  for (var k0 = kBegin; k0 < kEnd; k0 += BK) {
+${loads("a")}
+${loads("b")}
     workgroupBarrier();
 ${inner()}
     workgroupBarrier();
@@ -118,20 +194,19 @@ ${stores()}
 `;
 }
 
-// Convolution parameters (from 11): batch, inH, inW, inC, outH, outW, outC, kh, kw, stride, pad.
-const CONV_PARAMS = `
-fn cB() -> u32 { return pu(11u); }
-fn cIH() -> u32 { return pu(12u); }
-fn cIW() -> u32 { return pu(13u); }
-fn cIC() -> u32 { return pu(14u); }
-fn cOH() -> u32 { return pu(15u); }
-fn cOW() -> u32 { return pu(16u); }
-fn cOC() -> u32 { return pu(17u); }
-fn cKH() -> u32 { return pu(18u); }
-fn cKW() -> u32 { return pu(19u); }
-fn cS() -> u32 { return pu(20u); }
-fn cP() -> u32 { return pu(21u); }
-`;
+// Convolution parameters: batch, inH, inW, inC, outH, outW, outC, kh, kw, stride, pad. They
+// are baked into each conv shader as literals (one pipeline per layer shape): the implicit
+// im2col's divisions by channel counts, kernel width and stride then compile to shifts and
+// multiplies, where a runtime divisor costs a real integer division per element — the bulk
+// of the loads on a software adapter.
+const CONV_PARAM_NAMES = ["cB", "cIH", "cIW", "cIC", "cOH", "cOW", "cOC", "cKH", "cKW", "cS", "cP"];
+export const CONV_PARAM_COUNT = CONV_PARAM_NAMES.length;
+
+function convParams(values: readonly number[] | undefined): string {
+  if (!values) return "";
+  if (values.length !== CONV_PARAM_COUNT) throw new Error(`conv shader: ${values.length} parameters, expected ${CONV_PARAM_COUNT}`);
+  return CONV_PARAM_NAMES.map((name, j) => `fn ${name}() -> u32 { return ${values[j]}u; }`).join("\n");
+}
 
 // The conv GEMMs' A loads are gathers (implicit im2col). A conv "pixel" p = (n, h, w) of a
 // PH×PW grid and a "tap" t = (i, j, c) with c fastest. The row setup decodes whichever of the
@@ -185,33 +260,33 @@ const ROW_M = "return vec4<i32>(i32(m), 0, 0, 0);";
 /** GEMM specs of every op, by shader key. Operand names match the backend's dispatches. */
 export const GEMMS: Record<string, GemmSpec> = {
   // y[n, j] = Σ_i x[n, i]·W[i, j] (+ b[j]); M = batch, N = out, K = in
-  dense_fwd: { row: ROW_M, a: "return x_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(k * pu(9u) + n);", c: "y_st(m * pu(9u) + n, v);" },
-  dense_fwd_bias: { row: ROW_M, a: "return x_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(k * pu(9u) + n);", c: "y_st(m * pu(9u) + n, v + b_ld(n));" },
+  dense_fwd: { row: ROW_M, a: "return x_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(k * pu(9u) + n);", out: "y" },
+  dense_fwd_bias: { row: ROW_M, a: "return x_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(k * pu(9u) + n);", out: "y", bias: true },
   // dx[n, i] = Σ_j dy[n, j]·W[i, j]; M = batch, N = in, K = out
-  dense_bwd_data: { row: ROW_M, a: "return dy_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(n * pu(10u) + k);", c: "dx_st(m * pu(9u) + n, v);" },
+  dense_bwd_data: { row: ROW_M, a: "return dy_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(n * pu(10u) + k);", out: "dx" },
   // dW[i, j] = Σ_n x[n, i]·dy[n, j]; M = in, N = out, K = batch
-  dense_bwd_weights: { row: ROW_M, a: "return x_ld(k * pu(8u) + u32(row.x));", b: "return dy_ld(k * pu(9u) + n);", c: "dw_st(m * pu(9u) + n, v);" },
+  dense_bwd_weights: { row: ROW_M, a: "return x_ld(k * pu(8u) + u32(row.x));", b: "return dy_ld(k * pu(9u) + n);", out: "dw" },
 
   // conv2d forward: M = batch·OH·OW, N = OC, K = KH·KW·IC
-  conv_fwd: { ...strided("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", true), b: "return f_ld(k * pu(9u) + n);", c: "y_st(m * pu(9u) + n, v);" },
+  conv_fwd: { ...strided("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", true), b: "return f_ld(k * pu(9u) + n);", out: "y" },
   // conv2d backward data: M = batch·IH·IW, N = IC, K = KH·KW·OC; f[(i, j, ci), co]
   conv_bwd_data: {
     ...adjoint("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()"),
     b: "let co = k % cOC(); let tap = k / cOC(); return f_ld((tap * cIC() + n) * cOC() + co);",
-    c: "dx_st(m * pu(9u) + n, v);",
+    out: "dx",
   },
   // conv2d backward filter: M = KH·KW·IC, N = OC, K = batch·OH·OW
-  conv_bwd_filter: { ...strided("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", false), b: "return dy_ld(k * pu(9u) + n);", c: "df_st(m * pu(9u) + n, v);" },
+  conv_bwd_filter: { ...strided("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", false), b: "return dy_ld(k * pu(9u) + n);", out: "df" },
   // transposed forward: M = batch·OH·OW, N = OC, K = KH·KW·IC; fT[(i, j, co), ci]
   convT_fwd: {
     ...adjoint("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()"),
     b: "let ci = k % cIC(); let tap = k / cIC(); return f_ld((tap * cOC() + n) * cIC() + ci);",
-    c: "y_st(m * pu(9u) + n, v);",
+    out: "y",
   },
   // transposed backward data: M = batch·IH·IW, N = IC, K = KH·KW·OC; fT[k, ci]
-  convT_bwd_data: { ...strided("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", true), b: "return f_ld(k * pu(9u) + n);", c: "dx_st(m * pu(9u) + n, v);" },
+  convT_bwd_data: { ...strided("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", true), b: "return f_ld(k * pu(9u) + n);", out: "dx" },
   // transposed backward filter: M = KH·KW·OC, N = IC, K = batch·IH·IW
-  convT_bwd_filter: { ...strided("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", false), b: "return x_ld(k * pu(9u) + n);", c: "df_st(m * pu(9u) + n, v);" },
+  convT_bwd_filter: { ...strided("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", false), b: "return x_ld(k * pu(9u) + n);", out: "df" },
 };
 
 // ── reduce ───────────────────────────────────────────────────────────────────────────────
