@@ -2,7 +2,7 @@
 // share each op of the WASM backends (a speed setting, not a model one: a run may resume
 // with another count).
 import { availableParallelism } from "node:os";
-import { type Backend, WasmBackend, createBackend } from "@betavae/core";
+import { type Backend, WasmBackend } from "@betavae/core";
 import { createBackendByName } from "@betavae/webgpu";
 import type { FlagSpec, ParsedFlags } from "./args";
 
@@ -12,9 +12,8 @@ export const THREADS_FLAG: FlagSpec = {
 
 /** The backend --backend and --threads ask for; `warn` gets the WebGPU adapter line or why it fell back. */
 export async function openBackend(flags: ParsedFlags, warn: (line: string) => void): Promise<Backend> {
-  const name = flags.backend as string;
-  if (name === "webgpu") return createBackendByName(name, warn);
-  return createBackend(name, { threads: (flags.threads as number | undefined) ?? availableParallelism() });
+  // a WebGPU run that falls back to WASM gets the threads too
+  return createBackendByName(flags.backend as string, warn, { threads: (flags.threads as number | undefined) ?? availableParallelism() });
 }
 
 /** Threads the backend runs its ops on (1 for all but the WASM backends). */

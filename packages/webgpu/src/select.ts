@@ -1,11 +1,12 @@
 // Backends by name, "webgpu" included: core's registry knows nothing of this package, so
 // tools that offer WebGPU resolve names here. Asking for WebGPU where there is no adapter
 // falls back to WASM with one line through `warn`, never a crash.
-import { type Backend, backendNames, createBackend } from "@betavae/core";
+import { type Backend, type BackendOptions, backendNames, createBackend } from "@betavae/core";
 import { createWebGpuBackend, describeAdapter, WebGpuUnavailableError } from "./device";
 
-export async function createBackendByName(name: string, warn: (line: string) => void = (l) => console.error(l)): Promise<Backend> {
-  if (name !== "webgpu") return createBackend(name);
+export async function createBackendByName(name: string, warn: (line: string) => void = (l) => console.error(l),
+  options: BackendOptions = {}): Promise<Backend> {
+  if (name !== "webgpu") return createBackend(name, options);
   try {
     const be = await createWebGpuBackend();
     warn(`webgpu: ${describeAdapter(be.adapter)}`);
@@ -13,7 +14,7 @@ export async function createBackendByName(name: string, warn: (line: string) => 
   } catch (e) {
     if (!(e instanceof WebGpuUnavailableError)) throw e;
     warn(`webgpu unavailable: ${e.message}; using the wasm backend instead`);
-    return createBackend("wasm");
+    return createBackend("wasm", options);
   }
 }
 
