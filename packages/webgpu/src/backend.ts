@@ -8,7 +8,8 @@
 import { Backend, type DeviceBuffer, type AdamStep, type Conv2dShape, type DenseShape } from "@betavae/core";
 import {
   GEMMS, type GemmSchedule, MAPS, PARAM_BASE, PARAM_WORDS, REDUCE_TERMS, SPLIT_CHUNK_SLOT, TILE_K, type Tile, WORKGROUP,
-  gemmShader, mapShader, prelude, reduceRowsPerGroup, reduceShader, tileSide,
+  gemmShader, mapShader, prelude, reduceRowsPerGroup, reduceShader, tileSide, type GemmSpec, type StridePhase, stridePhases,
+  convBackwardDataPhase, convTransposeForwardPhase,
 } from "./shaders";
 
 const UNIFORM_STRIDE = 256;
@@ -259,11 +260,10 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
   }
 
   /** C[m, n] = Σ_k A(m, k)·B(k, n) in the schedule that suits its shape (see GemmSchedule). */
-  private gemm(kind: string, operands: Operands, m: number, n: number, k: number, conv?: number[]): void {
-    const spec = GEMMS[kind];
+  private gemm(kind: string, operands: Operands, m: number, n: number, k: number, conv?: number[], spec = GEMMS[kind], variant = ""): void {
     const params = [m, n, k];
-    // a conv's parameters are part of its shader, so of its pipeline's key
-    const shape = conv ? `@${conv.join(",")}` : "";
+    // a conv's parameters (and the variant of its spec) are part of its shader, so of its pipeline's key
+    const shape = conv ? `@${conv.join(",")}${variant}` : "";
     const tile: Tile = { tm: tileSide(m), tn: tileSide(n) };
     const tileKey = `_${tile.tm}x${tile.tn}`;
     const tiles = Math.ceil(m / tile.tm) * Math.ceil(n / tile.tn);
@@ -272,7 +272,7 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
       const schedule: GemmSchedule = { kind: "narrow", columns };
       this.dispatch(`${kind}_narrow${columns}${shape}`, () => gemmShader(spec, schedule, conv), operands, params,
         [Math.ceil(m / WORKGROUP), 1, Math.ceil(n / columns)]);
-    } else if (!spec.bias && tiles < SPLIT_TARGET_GROUPS && k >= 2 * SPLIT_MIN_CHUNK) {
+    } else if (!spec.bias && !spec.store && tiles < SPLIT_TARGET_GROUPS && k >= 2 * SPLIT_MIN_CHUNK) {
       // each K-chunk's partial C goes to its own plane of scratch; a column sum adds them
       const wanted = Math.min(Math.ceil(SPLIT_TARGET_GROUPS / tiles), Math.floor(k / SPLIT_MIN_CHUNK));
       const chunk = Math.ceil(k / wanted / TILE_K) * TILE_K;
@@ -363,24 +363,31 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
 
   // ── convolutions: implicit GEMMs ──────────────────────────────────────────────
   private conv(kind: string, operands: Operands, s: Conv2dShape, m: number, n: number, k: number): void {
-    this.gemm(kind, operands, m, n, k, [s.batch, s.inHeight, s.inWidth, s.inChannels, s.outHeight, s.outWidth, s.outChannels,
-      s.kernelHeight, s.kernelWidth, s.stride, s.pad]);
+    this.gemm(kind, operands, m, n, k, convParams(s));
+  }
+  /** An adjoint gather onto the qh×qw grid, one GEMM per stride phase (see StridePhase). */
+  private phasedConv(kind: string, phaseSpec: (p: StridePhase) => GemmSpec, operands: Operands, s: Conv2dShape,
+    qh: number, qw: number, n: number, channels: number): void {
+    for (const p of stridePhases(qh, qw, s.kernelHeight, s.kernelWidth, s.stride, s.pad)) {
+      this.gemm(`${kind}_phase`, operands, s.batch * p.count[0] * p.count[1], n, p.taps[0] * p.taps[1] * channels, convParams(s),
+        phaseSpec(p), `#${p.rh},${p.rw}`);
+    }
   }
   protected conv2dForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
     this.conv("conv_fwd", [["y", y], ["x", x], ["f", f]], s, s.batch * s.outHeight * s.outWidth, s.outChannels,
       s.kernelHeight * s.kernelWidth * s.inChannels);
   }
   protected conv2dBackwardDataImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
-    this.conv("conv_bwd_data", [["dx", dx], ["dy", dy], ["f", f]], s, s.batch * s.inHeight * s.inWidth, s.inChannels,
-      s.kernelHeight * s.kernelWidth * s.outChannels);
+    this.phasedConv("conv_bwd_data", convBackwardDataPhase, [["dx", dx], ["dy", dy], ["f", f]], s, s.inHeight, s.inWidth,
+      s.inChannels, s.outChannels);
   }
   protected conv2dBackwardFilterImpl(df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape): void {
     this.conv("conv_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.inChannels, s.outChannels,
       s.batch * s.outHeight * s.outWidth);
   }
   protected conv2dTransposeForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
-    this.conv("convT_fwd", [["y", y], ["x", x], ["f", f]], s, s.batch * s.outHeight * s.outWidth, s.outChannels,
-      s.kernelHeight * s.kernelWidth * s.inChannels);
+    this.phasedConv("convT_fwd", convTransposeForwardPhase, [["y", y], ["x", x], ["f", f]], s, s.outHeight, s.outWidth,
+      s.outChannels, s.inChannels);
   }
   protected conv2dTransposeBackwardDataImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
     this.conv("convT_bwd_data", [["dx", dx], ["dy", dy], ["f", f]], s, s.batch * s.inHeight * s.inWidth, s.inChannels,
@@ -448,6 +455,9 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
     ]);
   }
 }
+
+const convParams = (s: Conv2dShape) => [s.batch, s.inHeight, s.inWidth, s.inChannels, s.outHeight, s.outWidth, s.outChannels,
+  s.kernelHeight, s.kernelWidth, s.stride, s.pad];
 
 class F32 {
   constructor(readonly value: number) {}

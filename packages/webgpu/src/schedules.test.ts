@@ -77,12 +77,14 @@ describe.skipIf(!webgpu)("WebGPU GEMM schedules against the float64 reference", 
     for (const [size, cin] of [[64, 1], [32, 32], [16, 32], [8, 32]]) await convTest(conv2dShape(layer(size, cin, 32)), false, seed++);
     // the filter gradients' K (batch·pixels) is long and their M·N a few tiles: split-K
     expect(ran("conv_bwd_filter_split")).toBe(true);
+    // the data gradients gather by stride phase
+    expect(ran("conv_bwd_data_phase")).toBe(true);
   });
   it("Burgess decoder transposed convolutions (32→32 at 4×4 … 32→1 at 32×32), batch 16", async () => {
     let seed = 11;
     for (const [size, cout] of [[4, 32], [8, 32], [16, 32], [32, 1]]) await convTest(conv2dTransposeShape(layer(size, 32, cout)), true, seed++);
     // one output channel: the narrow schedule
-    expect(ran("convT_fwd_narrow1")).toBe(true);
+    expect(ran("convT_fwd_phase_narrow1")).toBe(true);
     expect(ran("convT_bwd_filter_split")).toBe(true);
   });
   it("dense layers with 1, 2, 3 and 4 outputs (narrow), a batch of 4096 (split-K weight gradient), and small tiles", async () => {

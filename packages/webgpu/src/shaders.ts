@@ -1,9 +1,10 @@
 /// <reference types="@webgpu/types" />
 // WGSL for every op, generated from small templates. Three shader families cover the whole
 // backend interface:
-//   - gemm:    a 64×64×16 tiled GEMM in workgroup memory (256 invocations, 4×4 outputs each),
-//              parametrised by how it loads A(m, k), B(k, n) and stores C(m, n). Dense layers and
-//              all six convolutions are this GEMM with implicit (im2col-style) loads.
+//   - gemm:    a GEMM parametrised by how it loads A(m, k), B(k, n) and stores C(m, n), in one
+//              of three schedules (see GemmSchedule). Dense layers and all six convolutions
+//              are this GEMM with implicit (im2col-style) loads; the two adjoint gathers run as
+//              one GEMM per stride phase.
 //   - reduce:  column sums of rows × channels terms with a tree reduction in workgroup memory,
 //              in as many passes as needed (bias gradients, losses, KL, Σx²).
 //   - map:     one invocation per element (ReLU, clamp, add, reparameterisation, loss
@@ -61,6 +62,8 @@ export interface GemmSpec {
   out: string;
   /** Adds the bias operand b[n] to every row of C. */
   bias?: boolean;
+  /** WGSL statements storing v at (m, n) where C is not row-major (the stride phases). */
+  store?: string;
 }
 
 /**
@@ -93,6 +96,7 @@ export const SPLIT_CHUNK_SLOT = 11;
 
 function storeC(spec: GemmSpec, split: boolean): string {
   if (split) return `${spec.out}_st((kz * pu(8u) + m) * pu(9u) + n, v);`;
+  if (spec.store) return spec.store;
   return `${spec.out}_st(m * pu(9u) + n, v${spec.bias ? " + b_ld(n)" : ""});`;
 }
 
@@ -237,27 +241,13 @@ function strided(t: string, TH: string, TW: string, TC: string, PH: string, PW: 
     };
 }
 
-/**
- * The adjoint gather: the T element (T of size TH×TW×TC) that pixel (n, qh, qw) of the large
- * QH×QW grid meets through tap (i, j): T[n, (qh + pad − i)/s, (qw + pad − j)/s, c] when both
- * divide exactly and fall inside T, else 0. The pixel is the row: row = (n, qh + pad, qw + pad, ·).
- */
-function adjoint(t: string, TH: string, TW: string, TC: string, QH: string, QW: string): Pick<GemmSpec, "row" | "a"> {
-  return {
-    row: `${decodePixel("m", QH, QW)} return vec4<i32>(i32(pn_), i32(ph_ + cP()), i32(pw_ + cP()), 0);`,
-    a: `${decodeTap("k", TC)} let th = row.y - i32(ti_); let tw = row.z - i32(tj_);
-    if (th < 0 || tw < 0) { return 0.0; }
-    let s = cS();
-    if (u32(th) % s != 0u || u32(tw) % s != 0u) { return 0.0; }
-    let oh = u32(th) / s; let ow = u32(tw) / s;
-    if (oh >= ${TH} || ow >= ${TW}) { return 0.0; }
-    return ${t}_ld(((u32(row.x) * ${TH} + oh) * ${TW} + ow) * ${TC} + tc_);`,
-  };
-}
-
 const ROW_M = "return vec4<i32>(i32(m), 0, 0, 0);";
 
-/** GEMM specs of every op, by shader key. Operand names match the backend's dispatches. */
+/**
+ * GEMM specs of the ops, by shader key (the two adjoint gathers — conv2d backward data and
+ * transposed conv2d forward — are built per stride phase below). Operand names match the
+ * backend's dispatches.
+ */
 export const GEMMS: Record<string, GemmSpec> = {
   // y[n, j] = Σ_i x[n, i]·W[i, j] (+ b[j]); M = batch, N = out, K = in
   dense_fwd: { row: ROW_M, a: "return x_ld(u32(row.x) * pu(10u) + k);", b: "return w_ld(k * pu(9u) + n);", out: "y" },
@@ -269,25 +259,82 @@ export const GEMMS: Record<string, GemmSpec> = {
 
   // conv2d forward: M = batch·OH·OW, N = OC, K = KH·KW·IC
   conv_fwd: { ...strided("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", true), b: "return f_ld(k * pu(9u) + n);", out: "y" },
-  // conv2d backward data: M = batch·IH·IW, N = IC, K = KH·KW·OC; f[(i, j, ci), co]
-  conv_bwd_data: {
-    ...adjoint("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()"),
-    b: "let co = k % cOC(); let tap = k / cOC(); return f_ld((tap * cIC() + n) * cOC() + co);",
-    out: "dx",
-  },
   // conv2d backward filter: M = KH·KW·IC, N = OC, K = batch·OH·OW
   conv_bwd_filter: { ...strided("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", false), b: "return dy_ld(k * pu(9u) + n);", out: "df" },
-  // transposed forward: M = batch·OH·OW, N = OC, K = KH·KW·IC; fT[(i, j, co), ci]
-  convT_fwd: {
-    ...adjoint("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()"),
-    b: "let ci = k % cIC(); let tap = k / cIC(); return f_ld((tap * cOC() + n) * cIC() + ci);",
-    out: "y",
-  },
   // transposed backward data: M = batch·IH·IW, N = IC, K = KH·KW·OC; fT[k, ci]
   convT_bwd_data: { ...strided("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", true), b: "return f_ld(k * pu(9u) + n);", out: "dx" },
   // transposed backward filter: M = KH·KW·OC, N = IC, K = batch·IH·IW
   convT_bwd_filter: { ...strided("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", false), b: "return x_ld(k * pu(9u) + n);", out: "df" },
 };
+
+/**
+ * One stride phase (rh, rw) of an adjoint gather (conv2d backward data, transposed conv2d
+ * forward). Pixel q of the large grid meets T through tap i only when (q + pad − i) is a
+ * multiple of the stride, i.e. i ≡ q + pad (mod s): grouping the pixels by that residue, each
+ * group is a dense GEMM over its own taps, with no zero taps — s² fewer multiply-adds than
+ * the plain adjoint gather, and no divisibility tests in the loads.
+ */
+export interface StridePhase {
+  rh: number;
+  rw: number;
+  /** taps of the phase along h and w: i = rh + s·i′ for i′ < taps */
+  taps: [number, number];
+  /** the phase's pixels: q = (first + u)·s + r − pad for u < count */
+  first: [number, number];
+  count: [number, number];
+}
+
+/** The s² stride phases of an adjoint gather onto a QH×QW grid (phases without pixels left out). */
+export function stridePhases(qh: number, qw: number, kh: number, kw: number, stride: number, pad: number): StridePhase[] {
+  const along = (q: number, k: number, r: number) => {
+    const first = Math.max(0, Math.ceil((pad - r) / stride));
+    const end = Math.floor((q - 1 + pad - r) / stride) + 1;
+    return { taps: Math.max(0, Math.ceil((k - r) / stride)), first, count: Math.max(0, end - first) };
+  };
+  const phases: StridePhase[] = [];
+  for (let rh = 0; rh < stride; rh++) {
+    for (let rw = 0; rw < stride; rw++) {
+      const h = along(qh, kh, rh), w = along(qw, kw, rw);
+      if (h.count > 0 && w.count > 0) phases.push({ rh, rw, taps: [h.taps, w.taps], first: [h.first, w.first], count: [h.count, w.count] });
+    }
+  }
+  return phases;
+}
+
+/**
+ * The GEMM of one stride phase: M = batch·count_h·count_w pixels, K = taps_h·taps_w·TC, with
+ * T (TH×TW×TC) gathered from and C scattered to the QH×QW grid. `filter` gives f's index of
+ * (tap, k mod TC, n) in the op's own layout.
+ */
+function phasedAdjoint(t: string, TH: string, TW: string, TC: string, QH: string, QW: string, out: string,
+  filter: (tap: string, c: string) => string, p: StridePhase): GemmSpec {
+  const [PH, PW] = p.count.map((c) => `${c}u`);
+  const [UH, UW] = p.first.map((f) => `${f}u`);
+  // a phase with no taps along a side has K = 0 and never loads; keep its divisors non-zero
+  const TKW = `${Math.max(1, p.taps[1])}u`;
+  const decode = `let pb_ = m % ${PW}; let pa_ = (m / ${PW}) % ${PH}; let pn_ = m / (${PW} * ${PH});`;
+  return {
+    row: `${decode} return vec4<i32>(i32(pn_), i32(pa_ + ${UH}), i32(pb_ + ${UW}), 0);`,
+    a: `let c = k % ${TC}; let jj = (k / ${TC}) % ${TKW}; let ii = k / (${TC} * ${TKW});
+    let th = row.y - i32(ii); let tw = row.z - i32(jj);
+    if (th < 0 || tw < 0 || th >= i32(${TH}) || tw >= i32(${TW})) { return 0.0; }
+    return ${t}_ld(((u32(row.x) * ${TH} + u32(th)) * ${TW} + u32(tw)) * ${TC} + c);`,
+    b: `let c = k % ${TC}; let kk = k / ${TC};
+    let tap = (${p.rh}u + cS() * (kk / ${TKW})) * cKW() + ${p.rw}u + cS() * (kk % ${TKW});
+    return f_ld(${filter("tap", "c")});`,
+    out,
+    store: `${decode}
+    let qh = (pa_ + ${UH}) * cS() + ${p.rh}u - cP(); let qw = (pb_ + ${UW}) * cS() + ${p.rw}u - cP();
+    ${out}_st(((pn_ * ${QH} + qh) * ${QW} + qw) * pu(9u) + n, v);`,
+  };
+}
+
+/** conv2d backward data by stride phase: dx[n, q, ci] = Σ dy[n, ·, co]·f[(i, j, ci), co]. */
+export const convBackwardDataPhase = (p: StridePhase) =>
+  phasedAdjoint("dy", "cOH()", "cOW()", "cOC()", "cIH()", "cIW()", "dx", (tap, co) => `(${tap} * cIC() + n) * cOC() + ${co}`, p);
+/** transposed conv2d forward by stride phase: y[n, q, co] = Σ x[n, ·, ci]·fT[(i, j, co), ci]. */
+export const convTransposeForwardPhase = (p: StridePhase) =>
+  phasedAdjoint("x", "cIH()", "cIW()", "cIC()", "cOH()", "cOW()", "y", (tap, ci) => `(${tap} * cOC() + n) * cIC() + ${ci}`, p);
 
 // ── reduce ───────────────────────────────────────────────────────────────────────────────
 // out[c] (or partial[g·C + c]) = Σ_r term(r·C + c) over a block of rows. Parameters: rows R at
