@@ -5,46 +5,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { compare } from "../compare";
 import { BURGESS_CONFIG } from "../model/config";
-import { Rng } from "../rng";
-import { defineOpSuite } from "../testing/op-suite";
+import { type OpCase, convCase, defineOpSuite, evaluate } from "../testing/op-suite";
 import { SquaresSource } from "../testing/squares-source";
 import { DEFAULT_OPTIMISER, type StepMetrics, Trainer, type TrainingConfig } from "../train/trainer";
-import type { Backend, DeviceBuffer } from "./backend";
-import { type Conv2dParams, type Conv2dShape, type DenseShape, conv2dShape, conv2dSizes, conv2dTransposeShape } from "./shapes";
+import { type Conv2dParams, type DenseShape, conv2dShape, conv2dTransposeShape } from "./shapes";
 import { WasmBackend } from "./wasm";
 
 const RTOL = 1e-5;
 
 // Every op that can be split is split, however small, so small shapes reach the threaded paths.
 defineOpSuite("wasm, 2 threads", () => WasmBackend.create({ threads: 2, splitSmallOps: true }));
-
-/** An input: its length, or [length, lo, hi] for values uniform in [lo, hi). */
-type InputSpec = number | [number, number, number];
-
-interface OpCase {
-  name: string;
-  inputs: Record<string, InputSpec>;
-  /** output name → [length, terms summed per element]; a name also in inputs is updated in place */
-  outputs: Record<string, [number, number]>;
-  run(be: Backend, b: Record<string, DeviceBuffer>): void;
-}
-
-async function evaluate(be: WasmBackend, c: OpCase, seed: number): Promise<Record<string, Float32Array>> {
-  const rng = new Rng(seed);
-  const bufs: Record<string, DeviceBuffer> = {};
-  for (const [name, spec] of Object.entries(c.inputs)) {
-    const [length, lo, hi] = typeof spec === "number" ? [spec, -1, 1] : spec;
-    const values = new Float32Array(length);
-    rng.fillUniform(values, lo, hi);
-    bufs[name] = be.alloc(length);
-    be.write(bufs[name], values);
-  }
-  for (const [name, [length]] of Object.entries(c.outputs)) bufs[name] ??= be.alloc(length);
-  c.run(be, bufs);
-  const out: Record<string, Float32Array> = {};
-  for (const name of Object.keys(c.outputs)) out[name] = await be.read(bufs[name]);
-  return out;
-}
 
 function denseCase(s: DenseShape): OpCase {
   const { batch: n, inFeatures: k, outFeatures: m } = s;
@@ -57,36 +27,6 @@ function denseCase(s: DenseShape): OpCase {
       be.denseForward(b.yNoBias, b.x, b.w, null, s);
       be.denseBackwardData(b.dx, b.dy, b.w, s);
       be.denseBackwardWeights(b.dw, b.dy, b.x, s);
-    },
-  };
-}
-
-function convCase(s: Conv2dShape, transposed: boolean): OpCase {
-  const size = conv2dSizes(s);
-  const taps = s.kernelHeight * s.kernelWidth;
-  const inPixels = s.batch * s.inHeight * s.inWidth, outPixels = s.batch * s.outHeight * s.outWidth;
-  return {
-    name: `${transposed ? "conv2dTranspose" : "conv2d"} n${s.batch} ${s.inHeight}×${s.inWidth}×${s.inChannels} → `
-      + `${s.outHeight}×${s.outWidth}×${s.outChannels} k${s.kernelHeight}×${s.kernelWidth} s${s.stride} p${s.pad}`,
-    inputs: { x: size.input, f: size.filter, dy: size.output, bias: s.outChannels },
-    outputs: {
-      y: [size.output, taps * s.inChannels],
-      dx: [size.input, taps * s.outChannels],
-      df: [size.filter, transposed ? inPixels : outPixels],
-      db: [s.outChannels, outPixels],
-    },
-    run(be, b) {
-      if (transposed) {
-        be.conv2dTransposeForward(b.y, b.x, b.f, s);
-        be.conv2dTransposeBackwardData(b.dx, b.dy, b.f, s);
-        be.conv2dTransposeBackwardFilter(b.df, b.dy, b.x, s);
-      } else {
-        be.conv2dForward(b.y, b.x, b.f, s);
-        be.conv2dBackwardData(b.dx, b.dy, b.f, s);
-        be.conv2dBackwardFilter(b.df, b.dy, b.x, s);
-      }
-      be.biasAdd(b.y, b.bias, outPixels, s.outChannels);
-      be.biasGrad(b.db, b.dy, outPixels, s.outChannels);
     },
   };
 }

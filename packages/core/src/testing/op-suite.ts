@@ -16,9 +16,9 @@ import { Rng } from "../rng";
 const RTOL = 1e-5;
 
 /** An input: its length, or [length, lo, hi] for values uniform in [lo, hi). */
-type InputSpec = number | [number, number, number];
+export type InputSpec = number | [number, number, number];
 
-interface OpCase {
+export interface OpCase {
   name: string;
   inputs: Record<string, InputSpec>;
   /** output name → [length, terms summed per element]; a name also in inputs is updated in place */
@@ -26,7 +26,7 @@ interface OpCase {
   run(be: Backend, b: Record<string, DeviceBuffer>): void;
 }
 
-async function evaluate(be: Backend, c: OpCase, seed: number): Promise<Record<string, Float32Array>> {
+export async function evaluate(be: Backend, c: OpCase, seed: number): Promise<Record<string, Float32Array>> {
   const rng = new Rng(seed);
   const bufs: Record<string, DeviceBuffer> = {};
   for (const [name, spec] of Object.entries(c.inputs)) {
@@ -58,7 +58,7 @@ function denseCase(s: DenseShape): OpCase {
   };
 }
 
-function convCase(s: Conv2dShape, transposed: boolean): OpCase {
+export function convCase(s: Conv2dShape, transposed: boolean): OpCase {
   const size = conv2dSizes(s);
   const taps = s.kernelHeight * s.kernelWidth;
   const inPixels = s.batch * s.inHeight * s.inWidth, outPixels = s.batch * s.outHeight * s.outWidth;
