@@ -2,7 +2,6 @@
 // Finding a GPU: `navigator.gpu` in a browser (or any runtime that has it), the `webgpu`
 // package (Dawn) in Node. No adapter is not a crash: createWebGpuBackend throws
 // WebGpuUnavailableError with the reason, and callers fall back to WASM.
-import { existsSync } from "node:fs";
 import { WebGpuBackend, type AdapterDescription } from "./backend";
 
 export class WebGpuUnavailableError extends Error {
@@ -31,6 +30,8 @@ async function gpuObject(options: WebGpuOptions): Promise<GPU> {
   nodeGpu ??= (async () => {
     // Dawn reads VK_ICD_FILENAMES when it makes its Vulkan instance: point it at SwiftShader
     // when nothing else is configured and Debian's chromium is installed (DESIGN §10).
+    // (node:fs is imported here, not at the top, so browser bundles of this module need no shim)
+    const { existsSync } = await import("node:fs");
     if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     const specifier = "webgpu";
     let mod: { create(options: string[]): GPU; globals: object };

@@ -1,0 +1,102 @@
+import { decodeCheckpoint, hasOptimizerState } from "@betavae/core";
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { Engine } from "./engine";
+import { makeCheckpoint } from "./fixtures";
+
+const SHIPPED = new URL("../../../models/dsprites-capacity.safetensors", import.meta.url);
+
+const engines: Engine[] = [];
+async function engine(): Promise<Engine> {
+  const e = await Engine.create("wasm", 1);
+  engines.push(e);
+  return e;
+}
+afterEach(() => engines.splice(0).forEach((e) => e.dispose()));
+
+const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+describe("Engine", () => {
+  it("opens the shipped model: its KL order, a decoded image that follows z, traversal and reconstruction grids", async () => {
+    const e = await engine();
+    const info = await e.load(new Uint8Array(readFileSync(SHIPPED)), "shipped model");
+    expect(info).toMatchObject({ dataset: "dsprites", origin: "shipped model", step: 12000 });
+    const view = await e.view(1);
+    expect(view.kl).toHaveLength(10);
+    expect([...view.order].sort()).toEqual([...Array(10).keys()].sort());
+    for (let i = 1; i < 10; i++) expect(view.kl[view.order[i - 1]]).toBeGreaterThanOrEqual(view.kl[view.order[i]]);
+    expect(view.kl.filter((v) => v > 0.1).length).toBeGreaterThanOrEqual(3);
+    // the seed image's posterior mean decodes to something close to the image itself
+    const decoded = await e.decode(view.mean);
+    expect(decoded).toHaveLength(64 * 64);
+    const misses = decoded.reduce((n, p, i) => n + (Math.round(p) !== view.seedImage[i] ? 1 : 0), 0);
+    expect(misses).toBeLessThan(0.03 * 64 * 64);
+    // moving the most informative latent moves the image; an inactive one barely does
+    const moved = Float32Array.from(view.mean);
+    moved[view.order[0]] += 2;
+    expect(maxDifference(await e.decode(moved), decoded)).toBeGreaterThan(0.5);
+    const idle = Float32Array.from(view.mean);
+    idle[view.order[9]] += 2;
+    expect(maxDifference(await e.decode(idle), decoded)).toBeLessThan(0.2);
+    expect(view.traversal.height).toBeGreaterThan(10 * 64);
+    expect(view.reconstructions.width).toBeGreaterThan(8 * 64);
+  });
+
+  it("trains a new model from scratch: the reconstruction loss falls", async () => {
+    const e = await engine();
+    await e.reset({ dataset: "blobs", latents: 4, batch: 8, seed: 3, objective: { kind: "beta", beta: 1 }, lr: 2e-3 });
+    const first = await e.trainStep();
+    let last = first;
+    for (let i = 0; i < 40; i++) last = await e.trainStep();
+    expect(last.step).toBe(41);
+    expect(last.recon).toBeLessThan(0.7 * first.recon);
+    expect(e.model).toMatchObject({ dataset: "blobs", step: 41, origin: "new model" });
+  });
+
+  it("continues with a changed objective and learning rate, but asks for a new model when a defining setting changes", async () => {
+    const e = await engine();
+    const settings = { dataset: "dsprites" as const, latents: 3, batch: 2, seed: 1, objective: { kind: "beta" as const, beta: 4 }, lr: 1e-3 };
+    await e.reset(settings);
+    await e.trainStep();
+    expect(e.adjust({ ...settings, objective: { kind: "capacity", gamma: 100, capacityMax: 5, capacitySteps: 10 }, lr: 1e-4 })).toBe(true);
+    const m = await e.trainStep();
+    expect(m.capacity).toBeCloseTo(0.5, 6); // C at update index 1 of a 10-step schedule to 5 nats
+    expect(e.model!.config.optimiser.lr).toBe(1e-4);
+    expect(e.adjust({ ...settings, batch: 4 })).toBe(false);
+    expect(e.adjust({ ...settings, dataset: "blobs" })).toBe(false);
+    expect(() => e.adjust({ ...settings, objective: { kind: "beta", beta: -1 } })).toThrow(/beta must be a non-negative number/);
+  });
+
+  it("saves a checkpoint bvae reads and loads it back to the same model", async () => {
+    const e = await engine();
+    await e.reset({ dataset: "color-dsprites", latents: 5, batch: 4, seed: 2, objective: { kind: "beta", beta: 2 }, lr: 1e-3 });
+    for (let i = 0; i < 3; i++) await e.trainStep();
+    const z = [0.5, -1, 0, 2, -0.3];
+    const before = await e.decode(z);
+    const bytes = await e.save();
+    const checkpoint = decodeCheckpoint(bytes);
+    expect(checkpoint.app).toEqual({ dataset: "color-dsprites" });
+    expect(checkpoint.state.step).toBe(3);
+    expect(hasOptimizerState(checkpoint)).toBe(true);
+    const other = await engine();
+    const info = await other.load(bytes, "saved.safetensors");
+    expect(info).toMatchObject({ dataset: "color-dsprites", step: 3, origin: "saved.safetensors" });
+    expect(Array.from(await other.decode(z))).toEqual(Array.from(before));
+    // and it trains on exactly as the original would
+    expect((await other.trainStep()).loss).toBe((await e.trainStep()).loss);
+  });
+
+  it("refuses bad files with a sentence, leaving the current model as it was", async () => {
+    const e = await engine();
+    await e.load(await makeCheckpoint({ steps: 2 }), "cli.safetensors");
+    const z = [1, 0, 0, 0, 0, -1];
+    const before = await e.decode(z);
+    await expect(e.load(new TextEncoder().encode("just some notes\n"), "notes.txt")).rejects.toThrow(/^notes\.txt is not a betavae checkpoint: /);
+    await expect(e.load(await makeCheckpoint({ steps: 1, size: 32 }), "small.safetensors"))
+      .rejects.toThrow("small.safetensors is a model of 32×32×1 images; dsprites images are 64×64×1, so the page cannot show or train it");
+    const truncated = await makeCheckpoint({ steps: 1 });
+    await expect(e.load(truncated.subarray(0, truncated.length - 100), "cut.safetensors")).rejects.toThrow(/^cut\.safetensors is not a betavae checkpoint/);
+    expect(e.model).toMatchObject({ origin: "cli.safetensors", step: 2 });
+    expect(Array.from(await e.decode(z))).toEqual(Array.from(before));
+  });
+});

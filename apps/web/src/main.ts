@@ -1,0 +1,374 @@
+// The demo page: opens with the shipped dSprites model, one slider per latent (ordered by KL),
+// the decoded image live while dragging, traversals and reconstructions; trains in a worker
+// with live curves; loads checkpoints from `bvae` and downloads the page's model as one.
+import type { Objective, StepMetrics } from "@betavae/core";
+import type { DatasetName } from "@betavae/datasets";
+import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
+import { TrainingCharts } from "./charts";
+import { EngineClient } from "./client";
+import { ACTIVE_KL, type BackendChoice, type BackendInfo, type ModelInfo, RANGE, type TrainSettings, type View } from "./engine";
+import { drawFloatImage, drawRaster } from "./raster";
+
+const element = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const form = element<HTMLFormElement>("settings");
+const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
+const buttons = {
+  start: element<HTMLButtonElement>("start"), pause: element<HTMLButtonElement>("pause"), reset: element<HTMLButtonElement>("reset"),
+  download: element<HTMLButtonElement>("download"), shipped: element<HTMLButtonElement>("shipped"),
+  newSeed: element<HTMLButtonElement>("new-seed"), zero: element<HTMLButtonElement>("zero"),
+};
+
+const charts = new TrainingCharts(element("chart-recon"), element("chart-kl"), element("chart-latents"));
+let model: ModelInfo | null = null;
+let training = false;
+let stopped: (() => void) | null = null;
+let viewSeed = 1;
+let z = new Float32Array(0);
+let sliders: HTMLInputElement[] = [];
+
+const client = new EngineClient(onReport, (message) => say(`the engine stopped: ${message}`, "error"));
+
+// ---------- messages ----------
+
+function say(text: string, tone: "ok" | "error" | "" = ""): void {
+  const m = element("message");
+  m.textContent = text;
+  m.className = tone;
+}
+
+function fail(e: unknown): void {
+  say((e as Error).message, "error");
+}
+
+// ---------- backend and models ----------
+
+function threadCount(): number {
+  // threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages
+  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
+}
+
+async function startEngine(choice: BackendChoice): Promise<void> {
+  const info: BackendInfo = await client.request({ kind: "init", backend: choice, threads: threadCount() });
+  const badge = element("backend");
+  badge.textContent = info.label;
+  badge.dataset.kind = info.kind;
+  badge.classList.toggle("fallback", Boolean(info.fallback));
+  badge.title = info.fallback ? `using WASM: ${info.fallback}` : "";
+}
+
+async function loadBytes(bytes: Uint8Array, origin: string): Promise<boolean> {
+  await stopTraining();
+  try {
+    showModel(await client.request({ kind: "load", bytes, origin }, [bytes.buffer]));
+  } catch (e) {
+    fail(e);
+    return false;
+  }
+  charts.reset(model!.config.model.latents);
+  await refreshView(true);
+  return true;
+}
+
+async function loadShipped(): Promise<void> {
+  const response = await fetch(shippedModelUrl);
+  if (!response.ok) throw new Error(`the shipped model could not be fetched (HTTP ${response.status})`);
+  if (await loadBytes(new Uint8Array(await response.arrayBuffer()), "shipped model")) say("");
+}
+
+function showModel(info: ModelInfo): void {
+  model = info;
+  fillForm(info);
+  const o = info.config.objective;
+  const objective = o.kind === "beta" ? `β-VAE, β = ${o.beta}` : `capacity, γ = ${o.gamma}, C → ${o.capacityMax} nats over ${o.capacitySteps} steps`;
+  const text = `${info.origin}: ${info.dataset}, ${info.config.model.latents} latents, ${objective}, step ${info.step}`;
+  const line = element("model-info");
+  line.textContent = text;
+  line.dataset.origin = info.origin;
+  line.dataset.step = String(info.step);
+}
+
+// ---------- the view: sliders, decoded image, traversal, reconstructions ----------
+
+async function refreshView(resetLatents: boolean): Promise<void> {
+  const view = await client.request({ kind: "view", seed: viewSeed });
+  showView(view, resetLatents);
+}
+
+function showView(view: View, resetLatents: boolean): void {
+  if (resetLatents || z.length !== view.mean.length) {
+    z = Float32Array.from(view.mean, (v) => Math.max(-RANGE, Math.min(RANGE, v)));
+    buildSliders(view);
+    requestDecode();
+  } else {
+    updateSliders(view);
+  }
+  drawRaster(element<HTMLCanvasElement>("traversal"), view.traversal);
+  drawRaster(element<HTMLCanvasElement>("reconstructions"), view.reconstructions);
+}
+
+function buildSliders(view: View): void {
+  const box = element("sliders");
+  box.replaceChildren();
+  sliders = [];
+  for (let j = 0; j < view.kl.length; j++) {
+    const row = document.createElement("label");
+    row.className = "slider";
+    row.dataset.latent = String(j);
+    const name = document.createElement("span");
+    name.textContent = `z${j}`;
+    const kl = document.createElement("span");
+    kl.className = "kl";
+    const input = document.createElement("input");
+    Object.assign(input, { type: "range", min: String(-RANGE), max: String(RANGE), step: "0.01", value: String(z[j]) });
+    input.setAttribute("aria-label", `latent z${j}`);
+    const value = document.createElement("output");
+    value.textContent = z[j].toFixed(2);
+    input.addEventListener("input", () => {
+      z[j] = Number(input.value);
+      value.textContent = z[j].toFixed(2);
+      requestDecode();
+    });
+    row.append(name, kl, input, value);
+    box.append(row);
+    sliders[j] = input;
+  }
+  updateSliders(view);
+}
+
+/** KL labels, inactive marks and KL order; rows are not reordered under a dragging pointer. */
+function updateSliders(view: View): void {
+  const box = element("sliders");
+  const rows = view.order.map((j) => box.querySelector<HTMLElement>(`[data-latent="${j}"]`)!);
+  for (const [rank, row] of rows.entries()) {
+    const j = view.order[rank];
+    const active = view.kl[j] > ACTIVE_KL;
+    row.classList.toggle("inactive", !active);
+    row.querySelector(".kl")!.textContent = `${view.kl[j].toFixed(2)}${active ? "" : " off"}`;
+    row.title = active ? `KL ${view.kl[j].toFixed(3)} nats` : `inactive: KL ${view.kl[j].toFixed(3)} ≤ ${ACTIVE_KL} nats, the decoder ignores it`;
+  }
+  if (!box.matches(":active")) box.replaceChildren(...rows);
+}
+
+function setLatents(values: ArrayLike<number>): void {
+  z = Float32Array.from(values);
+  sliders.forEach((input, j) => {
+    input.value = String(z[j]);
+    input.nextElementSibling!.textContent = z[j].toFixed(2);
+  });
+  requestDecode();
+}
+
+// Decoding keeps one request in flight: moves made meanwhile collapse into the next request.
+let decoding = false;
+let dirty = false;
+let frames: number[] = [];
+
+function requestDecode(): void {
+  if (decoding) {
+    dirty = true;
+    return;
+  }
+  decoding = true;
+  dirty = false;
+  const m = model!.config.model;
+  client.request({ kind: "decode", z: z.slice() }).then((image) => {
+    drawFloatImage(element<HTMLCanvasElement>("decoded"), image, m.width, m.height, m.channels);
+    countFrame(performance.now());
+  }, fail).finally(() => {
+    decoding = false;
+    if (dirty) requestDecode();
+  });
+}
+
+/** Frames per second over the latest burst of decodes (frames less than 250 ms apart). */
+function countFrame(now: number): void {
+  if (frames.length && now - frames[frames.length - 1] > 250) frames = [];
+  frames.push(now);
+  if (frames.length > 120) frames.shift();
+  if (frames.length < 5) return;
+  const fps = ((frames.length - 1) * 1000) / (now - frames[0]);
+  const label = element("fps");
+  label.dataset.fps = fps.toFixed(1);
+  label.textContent = `decoding at ${fps.toFixed(0)} frames/s`;
+}
+
+// ---------- training ----------
+
+function readSettings(): TrainSettings {
+  const number = (name: string, what: string, integer = false) => {
+    const v = Number(field(name).value);
+    if (field(name).value.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+      throw new Error(`${what} must be ${integer ? "a whole number" : "a number"}, got '${field(name).value}'`);
+    }
+    return v;
+  };
+  const kind = (form.elements.namedItem("objective") as RadioNodeList).value;
+  const objective: Objective = kind === "capacity"
+    ? { kind: "capacity", gamma: number("gamma", "γ"), capacityMax: number("capacityMax", "C max"), capacitySteps: number("capacitySteps", "the schedule length", true) }
+    : { kind: "beta", beta: number("beta", "β") };
+  const latents = number("latents", "the latent count", true);
+  if (latents < 1 || latents > 64) throw new Error(`the latent count must be between 1 and 64, got ${latents}`);
+  const batch = number("batch", "the batch", true);
+  if (batch < 1 || batch > 512) throw new Error(`the batch must be between 1 and 512, got ${batch}`);
+  return {
+    dataset: field("dataset").value as DatasetName, latents, batch, seed: number("seed", "the seed", true), objective, lr: number("lr", "the learning rate"),
+  };
+}
+
+function fillForm(info: ModelInfo): void {
+  const c = info.config;
+  field("dataset").value = info.dataset;
+  field("latents").value = String(c.model.latents);
+  field("batch").value = String(c.batch);
+  field("seed").value = String(c.seed);
+  field("lr").value = String(c.optimiser.lr);
+  (form.elements.namedItem("objective") as RadioNodeList).value = c.objective.kind;
+  if (c.objective.kind === "beta") field("beta").value = String(c.objective.beta);
+  else {
+    field("gamma").value = String(c.objective.gamma);
+    field("capacityMax").value = String(c.objective.capacityMax);
+    field("capacitySteps").value = String(c.objective.capacitySteps);
+  }
+  showObjectiveFields();
+}
+
+function showObjectiveFields(): void {
+  const kind = (form.elements.namedItem("objective") as RadioNodeList).value;
+  for (const label of form.querySelectorAll<HTMLElement>("[data-objective]")) label.hidden = label.dataset.objective !== kind;
+}
+
+function setTraining(running: boolean): void {
+  training = running;
+  buttons.start.disabled = running;
+  buttons.pause.disabled = !running;
+  element("train").dataset.running = String(running);
+}
+
+/** Pauses training and resolves once the worker has stopped. */
+function stopTraining(): Promise<void> {
+  if (!training) return Promise.resolve();
+  return new Promise((resolve) => {
+    stopped = resolve;
+    client.control({ kind: "pause" });
+  });
+}
+
+function onReport(report: Parameters<ConstructorParameters<typeof EngineClient>[0]>[0]): void {
+  switch (report.kind) {
+    case "metrics":
+      onMetrics(report.points, report.imagesPerSec);
+      break;
+    case "view":
+      showView(report.view, false);
+      break;
+    case "training":
+      if (report.model) showModel(report.model);
+      if (report.running && report.note) {
+        charts.reset(report.model!.config.model.latents);
+        say(report.note);
+        void refreshView(true).catch(fail);
+      }
+      setTraining(report.running);
+      if (report.error) say(`training stopped: ${report.error}`, "error");
+      if (!report.running) {
+        element("train-status").textContent = `paused at step ${report.model?.step ?? 0}`;
+        stopped?.();
+        stopped = null;
+      }
+      break;
+  }
+}
+
+function onMetrics(points: StepMetrics[], imagesPerSec: number): void {
+  if (!points.length) return;
+  charts.add(points);
+  const m = points[points.length - 1];
+  const c = m.capacity === null ? "" : ` · C ${m.capacity.toFixed(2)}`;
+  element("train-status").textContent = `step ${m.step} · ${Math.round(imagesPerSec)} images/s · recon ${m.recon.toFixed(1)} · KL ${m.kl.toFixed(2)}${c}`;
+  element("model-info").dataset.step = String(m.step);
+}
+
+async function start(): Promise<void> {
+  const settings = readSettings();
+  if (!model) throw new Error("no model yet");
+  client.control({ kind: "train", settings, viewSeed });
+}
+
+async function reset(): Promise<void> {
+  const settings = readSettings();
+  await stopTraining();
+  showModel(await client.request({ kind: "reset", settings }));
+  charts.reset(settings.latents);
+  await refreshView(true);
+  say("new model: random weights, step 0");
+}
+
+// ---------- checkpoints ----------
+
+async function loadFile(file: File): Promise<void> {
+  say(`loading ${file.name}…`);
+  if (await loadBytes(new Uint8Array(await file.arrayBuffer()), file.name)) say(`loaded ${file.name}`, "ok");
+}
+
+async function download(): Promise<void> {
+  const bytes = await client.request({ kind: "save" });
+  const info = model!;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
+  link.download = `betavae-${info.dataset}-step${element("model-info").dataset.step ?? info.step}.safetensors`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+async function switchBackend(choice: BackendChoice): Promise<void> {
+  await stopTraining();
+  const bytes = model ? await client.request({ kind: "save" }) : null;
+  const origin = model?.origin ?? "shipped model";
+  await startEngine(choice);
+  if (bytes) await loadBytes(bytes, origin);
+}
+
+// ---------- wiring ----------
+
+const guarded = (task: () => Promise<void>) => () => void task().catch(fail);
+
+buttons.start.addEventListener("click", guarded(start));
+buttons.pause.addEventListener("click", () => client.control({ kind: "pause" }));
+buttons.reset.addEventListener("click", guarded(reset));
+buttons.download.addEventListener("click", guarded(download));
+buttons.shipped.addEventListener("click", guarded(loadShipped));
+buttons.newSeed.addEventListener("click", guarded(async () => {
+  viewSeed++;
+  await refreshView(true);
+}));
+buttons.zero.addEventListener("click", () => setLatents(new Float32Array(z.length)));
+form.addEventListener("change", (event) => {
+  const target = event.target as HTMLInputElement;
+  if (target.name === "objective") showObjectiveFields();
+  if (target.name === "backend") void switchBackend(target.value as BackendChoice).catch(fail);
+});
+
+const fileInput = element<HTMLInputElement>("file");
+fileInput.addEventListener("change", () => {
+  const file = fileInput.files?.[0];
+  fileInput.value = "";
+  if (file) void loadFile(file).catch(fail);
+});
+const dropZone = element("drop-zone");
+// a file dropped anywhere must not make the browser navigate away from the page
+for (const type of ["dragover", "drop"]) window.addEventListener(type, (e) => e.preventDefault());
+dropZone.addEventListener("dragover", () => dropZone.classList.add("over"));
+dropZone.addEventListener("dragleave", () => dropZone.classList.remove("over"));
+dropZone.addEventListener("drop", (event) => {
+  dropZone.classList.remove("over");
+  const file = (event as DragEvent).dataTransfer?.files[0];
+  if (file) void loadFile(file).catch(fail);
+});
+window.addEventListener("resize", () => charts.resize());
+
+showObjectiveFields();
+void (async () => {
+  await startEngine("auto");
+  await loadShipped();
+  document.body.dataset.ready = "true";
+})().catch(fail);
