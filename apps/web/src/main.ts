@@ -89,9 +89,11 @@ function showModel(info: ModelInfo): void {
 
 // ---------- the view: sliders, decoded image, traversal, reconstructions ----------
 
+/** Fetches the view for the current seed; resolves once the decoded image shows it. */
 async function refreshView(resetLatents: boolean): Promise<void> {
   const view = await client.request({ kind: "view", seed: viewSeed });
   showView(view, resetLatents);
+  await decodesDone();
 }
 
 function showView(view: View, resetLatents: boolean): void {
@@ -162,6 +164,13 @@ function setLatents(values: ArrayLike<number>): void {
 let decoding = false;
 let dirty = false;
 let frames: number[] = [];
+let latencies: number[] = [];
+let drained: (() => void)[] = [];
+
+/** Resolves when no decode is in flight or waiting. */
+function decodesDone(): Promise<void> {
+  return decoding ? new Promise((resolve) => drained.push(resolve)) : Promise.resolve();
+}
 
 function requestDecode(): void {
   if (decoding) {
@@ -171,25 +180,36 @@ function requestDecode(): void {
   decoding = true;
   dirty = false;
   const m = model!.config.model;
+  const asked = performance.now();
   client.request({ kind: "decode", z: z.slice() }).then((image) => {
     drawFloatImage(element<HTMLCanvasElement>("decoded"), image, m.width, m.height, m.channels);
-    countFrame(performance.now());
+    countFrame(asked, performance.now());
   }, fail).finally(() => {
     decoding = false;
     if (dirty) requestDecode();
+    else for (const resolve of drained.splice(0)) resolve();
   });
 }
 
-/** Frames per second over the latest burst of decodes (frames less than 250 ms apart). */
-function countFrame(now: number): void {
-  if (frames.length && now - frames[frames.length - 1] > 250) frames = [];
+/** Frames per second over the latest burst of decodes (frames less than 250 ms apart), and the median time a decode takes. */
+function countFrame(asked: number, now: number): void {
+  if (frames.length && now - frames[frames.length - 1] > 250) {
+    frames = [];
+    latencies = [];
+  }
   frames.push(now);
-  if (frames.length > 120) frames.shift();
+  latencies.push(now - asked);
+  if (frames.length > 120) {
+    frames.shift();
+    latencies.shift();
+  }
   if (frames.length < 5) return;
   const fps = ((frames.length - 1) * 1000) / (now - frames[0]);
+  const median = [...latencies].sort((a, b) => a - b)[latencies.length >> 1];
   const label = element("fps");
   label.dataset.fps = fps.toFixed(1);
-  label.textContent = `decoding at ${fps.toFixed(0)} frames/s`;
+  label.dataset.latency = median.toFixed(2);
+  label.textContent = `${fps.toFixed(0)} frames/s · ${median.toFixed(1)} ms per decode`;
 }
 
 // ---------- training ----------

@@ -1,0 +1,165 @@
+// The built page in a real browser: Debian's chromium, driven by playwright-core (no browser
+// is ever downloaded). Serves dist/ with `vite preview` (cross-origin isolated, so the WASM
+// backend gets its threads) and walks the three states a visitor sees: the shipped model's
+// sliders, training, and a loaded checkpoint. Screenshots and the measured decode rate go to
+// e2e/screenshots/.
+import { decodeCheckpoint, hasOptimizerState, restoreCheckpoint, Trainer, WasmBackend } from "@betavae/core";
+import { DatasetSampler, createDataset } from "@betavae/datasets";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, type Page, chromium } from "playwright-core";
+import { type PreviewServer, preview } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCheckpoint } from "../src/fixtures";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
+const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
+
+describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
+  let server: PreviewServer;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const measured: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    if (!existsSync(`${ROOT}/dist/index.html`)) throw new Error("apps/web/dist is missing: run `npx turbo build --filter=@betavae/web` first");
+    mkdirSync(SHOTS, { recursive: true });
+    server = await preview({ root: ROOT, logLevel: "silent", preview: { port: 0, host: "127.0.0.1", strictPort: false } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1100 }, acceptDownloads: true });
+    page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+    await page.goto(server.resolvedUrls!.local[0]);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 90_000 });
+  });
+
+  afterAll(async () => {
+    writeFileSync(`${SHOTS}/measured.json`, JSON.stringify(measured, null, 2) + "\n");
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** A 32-bit FNV-1a hash of a canvas's pixels (short enough to read in a failure). */
+  const canvasPixels = (selector: string) => page.locator(selector).evaluate((c: HTMLCanvasElement) => {
+    const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let h = 0x811c9dc5;
+    for (const v of data) h = Math.imul(h ^ v, 0x01000193);
+    return `${c.width}×${c.height}:${(h >>> 0).toString(16)}`;
+  });
+  const decodedPixels = () => canvasPixels("#decoded");
+  const modelLine = () => page.locator("#model-info");
+
+  it("opens with the shipped model: sliders ordered by KL, inactive ones marked, the image follows a dragged slider", async () => {
+    await expect.poll(() => modelLine().getAttribute("data-origin")).toBe("shipped model");
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    measured.backend = await page.locator("#backend").textContent();
+    const rows = page.locator("#sliders .slider");
+    expect(await rows.count()).toBe(10);
+    const kls = (await page.locator("#sliders .kl").allTextContents()).map((t) => Number.parseFloat(t));
+    expect(kls).toEqual([...kls].sort((a, b) => b - a));
+    expect(await page.locator("#sliders .slider.inactive").count()).toBeGreaterThan(0);
+    expect(await page.locator("#sliders .slider:not(.inactive)").count()).toBeGreaterThanOrEqual(3);
+    await page.screenshot({ path: `${SHOTS}/1-sliders.png`, fullPage: true });
+
+    const before = await decodedPixels();
+    // drag the highest-KL slider back and forth for 2 s, moving faster than any screen refreshes,
+    // so the page's frame rate is the decoder's, not the input's
+    const box = (await rows.first().locator("input").boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + 2, y);
+    await page.mouse.down();
+    const dragStart = Date.now();
+    let moves = 0;
+    for (let i = 0; Date.now() - dragStart < 2000; i++) {
+      const phase = (i % 80) / 40;
+      await page.mouse.move(box.x + 2 + (box.width - 4) * (phase <= 1 ? phase : 2 - phase), y);
+      moves++;
+    }
+    await page.mouse.up();
+    measured.dragMovesPerSecond = Math.round(moves / ((Date.now() - dragStart) / 1000));
+    await expect.poll(decodedPixels).not.toBe(before);
+    measured.dragFramesPerSecond = Number(await page.locator("#fps").getAttribute("data-fps"));
+    measured.decodeMedianMs = Number(await page.locator("#fps").getAttribute("data-latency"));
+    expect(measured.dragFramesPerSecond).toBeGreaterThan(0);
+  });
+
+  it("trains a new model in the worker: the loss chart gains points, the loss falls, the traversal refreshes", async () => {
+    await page.selectOption("select[name=dataset]", "dsprites");
+    await page.fill("input[name=batch]", "16");
+    await page.check("input[name=objective][value=beta]");
+    await page.fill("input[name=beta]", "4");
+    await page.fill("input[name=lr]", "0.001");
+    await page.click("#reset");
+    await expect.poll(() => modelLine().getAttribute("data-origin")).toBe("new model");
+    const traversalBefore = await canvasPixels("#traversal");
+    await page.click("#start");
+    await expect.poll(async () => Number(await page.locator("#chart-recon").getAttribute("data-points")), { timeout: 180_000 }).toBeGreaterThanOrEqual(60);
+    await expect.poll(() => canvasPixels("#traversal"), { timeout: 30_000 }).not.toBe(traversalBefore);
+    await page.screenshot({ path: `${SHOTS}/2-training.png`, fullPage: true });
+    await page.click("#pause");
+    await expect.poll(() => page.locator("#train").getAttribute("data-running")).toBe("false");
+    const chart = page.locator("#chart-recon");
+    const [first, last] = [Number(await chart.getAttribute("data-first")), Number(await chart.getAttribute("data-last"))];
+    measured.training = { steps: Number(await chart.getAttribute("data-points")), firstRecon: first, lastRecon: last, status: await page.locator("#train-status").textContent() };
+    expect(last).toBeLessThan(0.5 * first);
+    expect(await page.locator("#chart-recon canvas").count()).toBeGreaterThan(0);
+  });
+
+  it("downloads the page's model as a checkpoint the CLI's code resumes", async () => {
+    const step = Number(await modelLine().getAttribute("data-step"));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    expect(download.suggestedFilename()).toBe(`betavae-dsprites-step${step}.safetensors`);
+    const checkpoint = decodeCheckpoint(new Uint8Array(readFileSync((await download.path())!)));
+    expect(checkpoint.app).toEqual({ dataset: "dsprites" });
+    expect(checkpoint.state.step).toBe(step);
+    expect(checkpoint.config).toMatchObject({ batch: 16, objective: { kind: "beta", beta: 4 }, optimiser: { lr: 0.001 } });
+    expect(hasOptimizerState(checkpoint)).toBe(true);
+    const backend = await WasmBackend.create();
+    try {
+      const trainer = new Trainer(backend, checkpoint.config, new DatasetSampler(createDataset("dsprites"), checkpoint.config.seed + 1));
+      restoreCheckpoint(trainer, checkpoint);
+      expect((await trainer.trainStep()).step).toBe(step + 1);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("loads checkpoints made by bvae from the file picker and by drag and drop", async () => {
+    await page.setInputFiles("#file", { name: "cli-run.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(await makeCheckpoint({ steps: 3 })) });
+    await expect.poll(() => page.locator("#message").textContent()).toBe("loaded cli-run.safetensors");
+    expect(await modelLine().getAttribute("data-origin")).toBe("cli-run.safetensors");
+    expect(await modelLine().getAttribute("data-step")).toBe("3");
+    expect(await page.locator("#sliders .slider").count()).toBe(6);
+    await page.screenshot({ path: `${SHOTS}/3-loaded.png`, fullPage: true });
+
+    const dropped = Buffer.from(await makeCheckpoint({ steps: 5, latents: 4, seed: 9 })).toString("base64");
+    await page.locator("#drop-zone").evaluate((zone, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], "dropped.safetensors"));
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, dropped);
+    await expect.poll(() => page.locator("#message").textContent()).toBe("loaded dropped.safetensors");
+    expect(await modelLine().getAttribute("data-origin")).toBe("dropped.safetensors");
+    expect(await modelLine().getAttribute("data-step")).toBe("5");
+    expect(await page.locator("#sliders .slider").count()).toBe(4);
+  });
+
+  it("says what is wrong with a file that is not a checkpoint, or one for another image size, and keeps the model", async () => {
+    const line = await modelLine().textContent();
+    const image = await decodedPixels();
+    await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a model\n") });
+    await expect.poll(() => page.locator("#message.error").textContent()).toMatch(/^notes\.txt is not a betavae checkpoint: /);
+    await page.setInputFiles("#file", { name: "tiny.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from(await makeCheckpoint({ steps: 1, size: 32 })) });
+    await expect.poll(() => page.locator("#message.error").textContent()).toContain("tiny.safetensors is a model of 32×32×1 images");
+    expect(await modelLine().textContent()).toBe(line);
+    expect(await decodedPixels()).toBe(image);
+  });
+
+  it("logged no console errors", () => {
+    expect(problems).toEqual([]);
+  });
+});
