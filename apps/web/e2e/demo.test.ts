@@ -84,6 +84,23 @@ describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
     measured.dragFramesPerSecond = Number(await page.locator("#fps").getAttribute("data-fps"));
     measured.decodeMedianMs = Number(await page.locator("#fps").getAttribute("data-latency"));
     expect(measured.dragFramesPerSecond).toBeGreaterThan(0);
+
+    // the same drag from inside the page, one slider move per animation frame for 2 s: the
+    // frame rate a person dragging sees, free of the automation protocol's round trips
+    await page.waitForTimeout(400); // ends the burst above
+    measured.animationFrameDrag = await rows.first().locator("input").evaluate((input: HTMLInputElement) => new Promise((resolve) => {
+      const start = performance.now();
+      let moves = 0;
+      const step = (now: number) => {
+        const phase = ((now - start) % 1000) / 500;
+        input.value = String(-3 + 3 * (phase <= 1 ? phase : 2 - phase));
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        moves++;
+        if (now - start < 2000) requestAnimationFrame(step);
+        else setTimeout(() => resolve({ movesPerSecond: Math.round(moves / 2), framesPerSecond: Number(document.getElementById("fps")!.dataset.fps) }), 100);
+      };
+      requestAnimationFrame(step);
+    }));
   });
 
   it("trains a new model in the worker: the loss chart gains points, the loss falls, the traversal refreshes", async () => {

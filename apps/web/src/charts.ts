@@ -10,7 +10,7 @@ export const LATENT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#946
 
 interface Chart {
   plot: uPlot;
-  columns: number[][];
+  columns: (number | null)[][];
   element: HTMLElement;
 }
 
@@ -28,7 +28,7 @@ export class TrainingCharts {
     const width = Math.max(280, this.recon.clientWidth || 360);
     const axes = (label: string): uPlot.Axis[] => [{ label: "step" }, { label, size: 56 }];
     const make = (element: HTMLElement, title: string, label: string, series: uPlot.Series[]): Chart => {
-      const columns = [[], ...series.map(() => [])] as number[][];
+      const columns: (number | null)[][] = [[], ...series.map(() => [])];
       const plot = new uPlot({ title, width, height: 200, scales: { x: { time: false } }, axes: axes(label), series: [{ label: "step" }, ...series] }, columns as uPlot.AlignedData, element);
       element.dataset.points = "0";
       return { plot, columns, element };
@@ -46,7 +46,7 @@ export class TrainingCharts {
     const [recon, kl, perLatent] = this.charts;
     for (const m of points) {
       push(recon, [m.step, m.recon]);
-      push(kl, [m.step, m.kl, m.capacity ?? NaN]);
+      push(kl, [m.step, m.kl, m.capacity]); // null draws no C line for the β objective
       push(perLatent, [m.step, ...m.klPerLatent.slice(0, this.latents)]);
     }
     if (!this.drawQueued) {
@@ -71,7 +71,7 @@ export class TrainingCharts {
   }
 }
 
-function push(chart: Chart, row: number[]): void {
+function push(chart: Chart, row: (number | null)[]): void {
   row.forEach((v, i) => chart.columns[i].push(v));
   if (chart.columns[0].length > MAX_POINTS) {
     chart.columns = chart.columns.map((col) => col.filter((_, i) => i % 2 === 0 || i === col.length - 1));

@@ -78,11 +78,15 @@ async function loadShipped(): Promise<void> {
 function showModel(info: ModelInfo): void {
   model = info;
   fillForm(info);
+  describeModel();
+}
+
+function describeModel(): void {
+  const info = model!;
   const o = info.config.objective;
   const objective = o.kind === "beta" ? `β-VAE, β = ${o.beta}` : `capacity, γ = ${o.gamma}, C → ${o.capacityMax} nats over ${o.capacitySteps} steps`;
-  const text = `${info.origin}: ${info.dataset}, ${info.config.model.latents} latents, ${objective}, step ${info.step}`;
   const line = element("model-info");
-  line.textContent = text;
+  line.textContent = `${info.origin}: ${info.dataset}, ${info.config.model.latents} latents, ${objective}, step ${info.step}`;
   line.dataset.origin = info.origin;
   line.dataset.step = String(info.step);
 }
@@ -305,7 +309,10 @@ function onMetrics(points: StepMetrics[], imagesPerSec: number): void {
   const m = points[points.length - 1];
   const c = m.capacity === null ? "" : ` · C ${m.capacity.toFixed(2)}`;
   element("train-status").textContent = `step ${m.step} · ${Math.round(imagesPerSec)} images/s · recon ${m.recon.toFixed(1)} · KL ${m.kl.toFixed(2)}${c}`;
-  element("model-info").dataset.step = String(m.step);
+  if (model) {
+    model.step = m.step;
+    describeModel();
+  }
 }
 
 async function start(): Promise<void> {
@@ -331,18 +338,17 @@ async function loadFile(file: File): Promise<void> {
 }
 
 async function download(): Promise<void> {
-  const bytes = await client.request({ kind: "save" });
-  const info = model!;
+  const { bytes, step } = await client.request({ kind: "save" });
   const link = document.createElement("a");
   link.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
-  link.download = `betavae-${info.dataset}-step${element("model-info").dataset.step ?? info.step}.safetensors`;
+  link.download = `betavae-${model!.dataset}-step${step}.safetensors`;
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
 async function switchBackend(choice: BackendChoice): Promise<void> {
   await stopTraining();
-  const bytes = model ? await client.request({ kind: "save" }) : null;
+  const bytes = model ? (await client.request({ kind: "save" })).bytes : null;
   const origin = model?.origin ?? "shipped model";
   await startEngine(choice);
   if (bytes) await loadBytes(bytes, origin);

@@ -19,7 +19,8 @@ export interface Replies {
   reset: ModelInfo;
   decode: Float32Array;
   view: View;
-  save: Uint8Array;
+  /** the checkpoint and the step it holds */
+  save: { bytes: Uint8Array; step: number };
 }
 
 /** Control messages with no reply: training runs until paused. */

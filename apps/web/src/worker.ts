@@ -81,7 +81,10 @@ async function handle(request: Request): Promise<Replies[Request["kind"]]> {
     case "view":
       return exclusive(() => need().view(request.seed));
     case "save":
-      return exclusive(() => need().save());
+      return exclusive(async () => {
+        const e = need();
+        return { bytes: await e.save(), step: e.model!.step };
+      });
   }
 }
 
@@ -116,7 +119,8 @@ scope.onmessage = (event: MessageEvent) => {
   const { id, request } = data as { id: number; request: Request };
   handle(request).then(
     (value) => {
-      const transfer = value instanceof Float32Array || value instanceof Uint8Array ? [value.buffer] : [];
+      const array = value instanceof Float32Array ? value : request.kind === "save" ? (value as Replies["save"]).bytes : null;
+      const transfer = array ? [array.buffer] : [];
       scope.postMessage({ kind: "reply", id, ok: true, value }, transfer);
     },
     (err: Error) => scope.postMessage({ kind: "reply", id, ok: false, error: err.message }),
