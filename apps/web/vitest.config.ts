@@ -1,6 +1,13 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  // the browser test builds nothing itself: it serves dist/ (turbo runs build before test)
-  test: { include: ["src/**/*.test.ts", "e2e/**/*.test.ts"], testTimeout: 240_000, hookTimeout: 120_000, fileParallelism: false },
+  test: {
+    // the browser test builds nothing itself: it serves dist/ (turbo runs build before test)
+    include: ["src/**/*.test.ts", "e2e/**/*.test.ts"],
+    testTimeout: 240_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+    // the page shares a loaded CI machine: give its work time before a poll gives up
+    expect: { poll: { timeout: 30_000, interval: 100 } },
+  },
 });

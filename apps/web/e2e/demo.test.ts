@@ -111,10 +111,11 @@ describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
     await page.fill("input[name=lr]", "0.001");
     await page.click("#reset");
     await expect.poll(() => modelLine().getAttribute("data-origin")).toBe("new model");
-    const traversalBefore = await canvasPixels("#traversal");
+    const [traversalBefore, decodedBefore] = [await canvasPixels("#traversal"), await decodedPixels()];
     await page.click("#start");
     await expect.poll(async () => Number(await page.locator("#chart-recon").getAttribute("data-points")), { timeout: 180_000 }).toBeGreaterThanOrEqual(60);
     await expect.poll(() => canvasPixels("#traversal"), { timeout: 30_000 }).not.toBe(traversalBefore);
+    await expect.poll(decodedPixels, { timeout: 30_000 }).not.toBe(decodedBefore);
     await page.screenshot({ path: `${SHOTS}/2-training.png`, fullPage: true });
     await page.click("#pause");
     await expect.poll(() => page.locator("#train").getAttribute("data-running")).toBe("false");

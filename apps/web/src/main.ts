@@ -107,6 +107,7 @@ function showView(view: View, resetLatents: boolean): void {
     requestDecode();
   } else {
     updateSliders(view);
+    requestDecode(); // the sliders' image follows the model as it trains
   }
   drawRaster(element<HTMLCanvasElement>("traversal"), view.traversal);
   drawRaster(element<HTMLCanvasElement>("reconstructions"), view.reconstructions);
