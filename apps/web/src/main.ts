@@ -79,6 +79,7 @@ function showModel(info: ModelInfo): void {
   model = info;
   fillForm(info);
   describeModel();
+  if (!training) element("train-status").textContent = `not training (step ${info.step})`;
 }
 
 function describeModel(): void {
