@@ -1,7 +1,7 @@
 // The demo's model engine: one trained model (or the shipped one), its backend, and the
-// smaller views that share its parameters (batch 1 for the sliders, batch 8 for traversals,
-// batch 64 for KL and reconstructions). It runs inside the page's worker, but nothing here
-// knows about messages, so Node tests drive it directly.
+// views that share its parameters (batch 1 for the sliders, batch 8 for traversals, batch 64
+// for KL and reconstructions: the trained model itself when it has that batch). It runs
+// inside the page's worker, but nothing here knows about messages, so Node tests drive it.
 //
 // Each model owns its backend: a reset or a load builds the new one beside the old and only
 // then swaps, so a checkpoint that fails to load leaves the current model untouched (and the
@@ -13,14 +13,13 @@ import {
 } from "@betavae/core";
 import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
 import { bestVariant } from "@betavae/kernels";
-import { klPerLatent, reconstructionFigure, traversalFigure } from "@betavae/eval";
+import { figureModels, klPerLatent, reconstructionFigure, traversalFigure } from "@betavae/eval";
 
 /** A latent counts as active when its mean KL exceeds this (nats), as in DESIGN §7. */
 export const ACTIVE_KL = 0.1;
 /** Sliders and traversals sweep each latent over [−RANGE, RANGE]. */
 export const RANGE = 3;
 const TRAVERSAL_STEPS = 8;
-const VIEW_BATCH = 64;
 
 export type BackendChoice = "auto" | "wasm" | "webgpu";
 
@@ -236,8 +235,7 @@ export class Engine {
       next = {
         backend, trainer, dataset, origin,
         single: BetaVAE.build(backend, trainer.config.model, 1, trainer.model),
-        traversal: BetaVAE.build(backend, trainer.config.model, TRAVERSAL_STEPS, trainer.model),
-        batch: BetaVAE.build(backend, trainer.config.model, VIEW_BATCH, trainer.model),
+        ...figureModels(backend, trainer.model, TRAVERSAL_STEPS),
       };
     } catch (e) {
       backend.dispose();

@@ -6,6 +6,8 @@ import { type Dataset, type RasterImage, imageGrid } from "@betavae/datasets";
 import { drawText, textWidth } from "./font";
 
 const ZOOM = 2;
+/** Images per batch for reconstructions and KL per latent. */
+const FIGURE_BATCH = 64;
 const GAP = 2;
 
 /** Decoder outputs as displayable images in [0, 1]: sigmoid of Bernoulli logits, or the Gaussian mean. */
@@ -29,10 +31,14 @@ export interface FigureModels {
   traversal: BetaVAE;
 }
 
-/** Models sharing `trained`'s parameters at the batch sizes figures use. */
+/**
+ * Models sharing `trained`'s parameters at the batch sizes figures use. A trained model of
+ * batch 64 serves as the batch model itself (its activations are scratch between steps), which
+ * spares a second set of activations.
+ */
 export function figureModels(backend: Backend, trained: BetaVAE, steps: number): FigureModels {
   return {
-    batch: BetaVAE.build(backend, trained.config, 64, trained),
+    batch: trained.batch === FIGURE_BATCH ? trained : BetaVAE.build(backend, trained.config, FIGURE_BATCH, trained),
     traversal: BetaVAE.build(backend, trained.config, steps, trained),
   };
 }

@@ -1,0 +1,31 @@
+// Bundles the CLI into dist/bin/bvae.mjs, one plain-JavaScript file Node runs without a
+// TypeScript loader (faster start, and ~40 MiB less memory than tsx's loader thread and
+// transpiler). The kernels find their modules at ../build/*.wasm beside the file that loads
+// them, and the WASM threads their worker at ./wasm-worker.js, so both are copied to match.
+import { build } from "esbuild";
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const dist = here("../dist/");
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(`${dist}bin`, { recursive: true });
+mkdirSync(`${dist}build`, { recursive: true });
+
+await build({
+  entryPoints: [here("../src/run.ts")],
+  outfile: `${dist}bin/bvae.mjs`,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  // Dawn is a native addon, loaded only for --backend webgpu
+  external: ["webgpu"],
+  // bundled CommonJS dependencies call require()
+  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+  logLevel: "warning",
+});
+
+const kernels = here("../../../kernels/build/");
+for (const file of readdirSync(kernels).filter((f) => f.endsWith(".wasm"))) copyFileSync(kernels + file, `${dist}build/${file}`);
+copyFileSync(here("../../../packages/core/src/backend/wasm-worker.js"), `${dist}bin/wasm-worker.js`);
