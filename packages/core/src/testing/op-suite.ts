@@ -14,6 +14,7 @@ import { sharedFixturesDir } from "./fixtures-dir";
 import { Rng } from "../rng";
 
 const RTOL = 1e-5;
+const ORACLE = new ReferenceBackend("f64");
 
 /** An input: its length, or [length, lo, hi] for values uniform in [lo, hi). */
 export type InputSpec = number | [number, number, number];
@@ -43,7 +44,15 @@ export async function evaluate(be: Backend, c: OpCase, seed: number): Promise<Re
   return out;
 }
 
-function denseCase(s: DenseShape): OpCase {
+/** Runs `c` on `be` and on the float64 reference from the same seed; every output must agree within compare's tolerance. */
+export async function expectMatchesReference(be: Backend, c: OpCase, seed: number): Promise<void> {
+  const [got, want] = await Promise.all([evaluate(be, c, seed), evaluate(ORACLE, c, seed)]);
+  for (const [name, [, terms]] of Object.entries(c.outputs)) {
+    expect({ output: name, ...compare(got[name], want[name], terms, RTOL) }).toMatchObject({ output: name, pass: true });
+  }
+}
+
+export function denseCase(s: DenseShape): OpCase {
   const { batch: n, inFeatures: k, outFeatures: m } = s;
   return {
     name: `dense ${n}×${k}·${k}×${m}`,
@@ -244,7 +253,6 @@ function elementwiseCases(): OpCase[] {
 export function defineOpSuite(label: string, create: () => Promise<Backend>): void {
   describe(`ops on ${label}`, () => {
     let be: Backend;
-    const oracle = new ReferenceBackend("f64");
     const backend = async () => (be ??= await create());
 
     describe("golden vectors (../shared/fixtures/ops)", () => {
@@ -269,11 +277,7 @@ export function defineOpSuite(label: string, create: () => Promise<Backend>): vo
     describe("random shapes against the float64 reference", () => {
       cases.forEach((c, i) => {
         it(c.name, async () => {
-          const [got, want] = await Promise.all([evaluate(await backend(), c, 1000 + i), evaluate(oracle, c, 1000 + i)]);
-          for (const [name, [, terms]] of Object.entries(c.outputs)) {
-            const result = compare(got[name], want[name], terms, RTOL);
-            expect({ output: name, ...result }).toMatchObject({ output: name, pass: true });
-          }
+          await expectMatchesReference(await backend(), c, 1000 + i);
         });
       });
     });
@@ -292,7 +296,7 @@ export function defineOpSuite(label: string, create: () => Promise<Backend>): vo
       });
       it("rejects a buffer of another backend", async () => {
         const b = await backend();
-        expect(() => b.reluForward(oracle.alloc(4), b.alloc(4), 4)).toThrow(/not a buffer of the/);
+        expect(() => b.reluForward(ORACLE.alloc(4), b.alloc(4), 4)).toThrow(/not a buffer of the/);
       });
       it("rejects a sub-buffer that does not fit", async () => {
         const b = await backend();
