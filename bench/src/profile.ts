@@ -61,6 +61,8 @@ const OPS: Record<string, Describe> = {
   denseBackwardWeights: dense("dense bwd weights"),
   biasAdd: plain("bias add"),
   biasGrad: plain("bias grad"),
+  biasAddRelu: plain("bias + ReLU fwd"),
+  reluBackwardBiasGrad: plain("ReLU bwd + bias grad"),
   reluForward: plain("relu fwd"),
   reluBackward: plain("relu bwd"),
   clampForward: plain("clamp logvar fwd"),

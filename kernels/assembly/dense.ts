@@ -12,7 +12,7 @@ export function dense_scratch(n: i32, k: i32, m: i32): usize {
 /** y = x·W (+ b when b != 0). */
 export function dense_forward(y: usize, x: usize, w: usize, b: usize, n: i32, k: i32, m: i32, scratch: usize): void {
   gemm(y, x, w, n, m, k, k, m, m, 0, 0, 0, scratch);
-  if (b) bias_add(y, b, n, m);
+  if (b) bias_add(y, b, n, m, -Infinity);
 }
 
 /** dx = dy·Wᵀ. */

@@ -25,9 +25,9 @@ export interface KernelExports {
   conv2d_transpose_forward: ConvKernel;
   conv2d_transpose_backward_data: ConvKernel;
   conv2d_transpose_backward_filter: ConvKernel;
-  bias_add(y: number, b: number, rows: number, channels: number): void;
+  bias_add(y: number, b: number, rows: number, channels: number, floor: number): void;
   bias_grad_scratch(channels: number): number;
-  bias_grad(db: number, dy: number, rows: number, channels: number, scratch: number): void;
+  bias_grad(db: number, dy: number, rows: number, channels: number, scratch: number, reluOutput: number): void;
   relu_forward(y: number, x: number, count: number): void;
   relu_backward(dx: number, dy: number, y: number, count: number): void;
   clamp_forward(y: number, x: number, count: number, lo: number, hi: number): void;

@@ -104,6 +104,20 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
     this.check("biasGrad", [[db, channels, "db"], [dy, rows * channels, "dy"]]);
     this.biasGradImpl(db, dy, rows, channels);
   }
+  /** y[r][c] = max(y[r][c] + b[c], 0): a bias and the ReLU after it (one pass where the backend fuses them). */
+  biasAddRelu(y: B, b: B, rows: number, channels: number): void {
+    this.checkCount("biasAddRelu", rows, "rows");
+    this.checkCount("biasAddRelu", channels, "channels");
+    this.check("biasAddRelu", [[y, rows * channels, "y"], [b, channels, "b"]]);
+    this.biasAddReluImpl(y, b, rows, channels);
+  }
+  /** dy ← dy·[y > 0] in place (the ReLU's backward, y its output), then db[c] = Σ_r dy[r][c]. */
+  reluBackwardBiasGrad(db: B, dy: B, y: B, rows: number, channels: number): void {
+    this.checkCount("reluBackwardBiasGrad", rows, "rows");
+    this.checkCount("reluBackwardBiasGrad", channels, "channels");
+    this.check("reluBackwardBiasGrad", [[db, channels, "db"], [dy, rows * channels, "dy"], [y, rows * channels, "y"]]);
+    this.reluBackwardBiasGradImpl(db, dy, y, rows, channels);
+  }
 
   // ── conv2d ──────────────────────────────────────────────────────────────────
   conv2dForward(y: B, x: B, f: B, s: Conv2dShape): void {
@@ -257,6 +271,15 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
   protected abstract denseBackwardWeightsImpl(dw: B, dy: B, x: B, s: DenseShape): void;
   protected abstract biasAddImpl(y: B, b: B, rows: number, channels: number): void;
   protected abstract biasGradImpl(db: B, dy: B, rows: number, channels: number): void;
+  /** The two ops one after the other; backends with a fused kernel override it. */
+  protected biasAddReluImpl(y: B, b: B, rows: number, channels: number): void {
+    this.biasAddImpl(y, b, rows, channels);
+    this.reluForwardImpl(y, y, rows * channels);
+  }
+  protected reluBackwardBiasGradImpl(db: B, dy: B, y: B, rows: number, channels: number): void {
+    this.reluBackwardImpl(dy, dy, y, rows * channels);
+    this.biasGradImpl(db, dy, rows, channels);
+  }
   protected abstract conv2dForwardImpl(y: B, x: B, f: B, s: Conv2dShape): void;
   protected abstract conv2dBackwardDataImpl(dx: B, dy: B, f: B, s: Conv2dShape): void;
   protected abstract conv2dBackwardFilterImpl(df: B, dy: B, x: B, s: Conv2dShape): void;

@@ -215,23 +215,37 @@ export class WasmBackend extends Backend<WasmBuffer> {
 
   // ── bias: row slices; the gradient as per-thread partials ────────────────────
   protected biasAddImpl(y: WasmBuffer, b: WasmBuffer, rows: number, channels: number): void {
+    this.biasAddFloor(y, b, rows, channels, -Infinity);
+  }
+  protected override biasAddReluImpl(y: WasmBuffer, b: WasmBuffer, rows: number, channels: number): void {
+    this.biasAddFloor(y, b, rows, channels, 0);
+  }
+  /** y = max(y + b, floor) by row blocks: −∞ for the bias alone, 0 with the ReLU fused. */
+  private biasAddFloor(y: WasmBuffer, b: WasmBuffer, rows: number, channels: number, floor: number): void {
     const p = this.partsFor(rows * channels, this.minFloats, rows);
-    if (p === 1) return this.kernels.bias_add(y.ptr, b.ptr, rows, channels);
+    if (p === 1) return this.kernels.bias_add(y.ptr, b.ptr, rows, channels, floor);
     for (let t = 0; t < p; t++) {
       const r0 = cut(t, p, rows), r1 = cut(t + 1, p, rows);
-      this.pool!.set(t, "bias_add", y.ptr + r0 * channels * 4, b.ptr, r1 - r0, channels);
+      this.pool!.set(t, "bias_add", y.ptr + r0 * channels * 4, b.ptr, r1 - r0, channels, floor);
     }
     this.pool!.run(p);
   }
   protected biasGradImpl(db: WasmBuffer, dy: WasmBuffer, rows: number, channels: number): void {
+    this.biasGradMasked(db, dy, 0, rows, channels);
+  }
+  protected override reluBackwardBiasGradImpl(db: WasmBuffer, dy: WasmBuffer, y: WasmBuffer, rows: number, channels: number): void {
+    this.biasGradMasked(db, dy, y.ptr, rows, channels);
+  }
+  /** db = Σ rows of dy, masked in place by the ReLU output at `reluOutput` (0: no mask); row blocks summed as partials. */
+  private biasGradMasked(db: WasmBuffer, dy: WasmBuffer, reluOutput: number, rows: number, channels: number): void {
     const k = this.kernels;
     const p = this.partsFor(rows * channels, this.minFloats, rows);
-    if (p === 1) return k.bias_grad(db.ptr, dy.ptr, rows, channels, this.scratch(k.bias_grad_scratch(channels)));
+    if (p === 1) return k.bias_grad(db.ptr, dy.ptr, rows, channels, this.scratch(k.bias_grad_scratch(channels)), reluOutput);
     const partial = align(channels * 4), stride = align(k.bias_grad_scratch(channels));
     const base = this.threadScratch(stride, (p - 1) * partial), scratch0 = base + align((p - 1) * partial);
     for (let t = 0; t < p; t++) {
-      const r0 = cut(t, p, rows), r1 = cut(t + 1, p, rows);
-      this.pool!.set(t, "bias_grad", t === 0 ? db.ptr : base + (t - 1) * partial, dy.ptr + r0 * channels * 4, r1 - r0, channels, scratch0);
+      const r0 = cut(t, p, rows), r1 = cut(t + 1, p, rows), o = r0 * channels * 4;
+      this.pool!.set(t, "bias_grad", t === 0 ? db.ptr : base + (t - 1) * partial, dy.ptr + o, r1 - r0, channels, scratch0, reluOutput && reluOutput + o);
     }
     this.pool!.run(p, 4, stride);
     for (let t = 1; t < p; t++) k.add(db.ptr, db.ptr, base + (t - 1) * partial, channels);

@@ -1,7 +1,8 @@
 // The model's layers, each with its forward and backward pass side by side. A layer owns
 // views of its weight and bias (and their gradients) in the model's parameter arena; the
 // activations it reads and writes are passed in. ReLU, where a layer has one, runs in place
-// on the layer's output, and its backward in place on the output gradient.
+// on the layer's output (fused with a conv's bias), and its backward in place on the output
+// gradient, fused with the bias gradient.
 import type { Backend, DeviceBuffer } from "../backend/backend";
 import { type Conv2dShape, type DenseShape, conv2dShape, conv2dTransposeShape } from "../backend/shapes";
 
@@ -52,9 +53,10 @@ export class DenseLayer implements Layer {
   }
 
   backward(be: Backend, dOutput: DeviceBuffer, input: DeviceBuffer, output: DeviceBuffer, dInput: DeviceBuffer | null): void {
-    if (this.relu) be.reluBackward(dOutput, dOutput, output, this.outputSize);
+    // the ReLU's backward masks dOutput in the bias gradient's pass, before the weight gradient reads it
+    if (this.relu) be.reluBackwardBiasGrad(this.bias.grad, dOutput, output, this.shape.batch, this.shape.outFeatures);
+    else be.biasGrad(this.bias.grad, dOutput, this.shape.batch, this.shape.outFeatures);
     be.denseBackwardWeights(this.weight.grad, dOutput, input, this.shape);
-    be.biasGrad(this.bias.grad, dOutput, this.shape.batch, this.shape.outFeatures);
     if (dInput) be.denseBackwardData(dInput, dOutput, this.weight.value, this.shape);
   }
 }
@@ -90,13 +92,13 @@ export class ConvLayer implements Layer {
   forward(be: Backend, input: DeviceBuffer, output: DeviceBuffer): void {
     if (this.transposed) be.conv2dTransposeForward(output, input, this.weight.value, this.shape);
     else be.conv2dForward(output, input, this.weight.value, this.shape);
-    be.biasAdd(output, this.bias.value, this.outPixels, this.shape.outChannels);
-    if (this.relu) be.reluForward(output, output, this.outputSize);
+    if (this.relu) be.biasAddRelu(output, this.bias.value, this.outPixels, this.shape.outChannels);
+    else be.biasAdd(output, this.bias.value, this.outPixels, this.shape.outChannels);
   }
 
   backward(be: Backend, dOutput: DeviceBuffer, input: DeviceBuffer, output: DeviceBuffer, dInput: DeviceBuffer | null): void {
-    if (this.relu) be.reluBackward(dOutput, dOutput, output, this.outputSize);
-    be.biasGrad(this.bias.grad, dOutput, this.outPixels, this.shape.outChannels);
+    if (this.relu) be.reluBackwardBiasGrad(this.bias.grad, dOutput, output, this.outPixels, this.shape.outChannels);
+    else be.biasGrad(this.bias.grad, dOutput, this.outPixels, this.shape.outChannels);
     if (this.transposed) {
       be.conv2dTransposeBackwardFilter(this.weight.grad, dOutput, input, this.shape);
       if (dInput) be.conv2dTransposeBackwardData(dInput, dOutput, this.weight.value, this.shape);

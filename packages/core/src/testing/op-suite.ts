@@ -212,6 +212,18 @@ function elementwiseCases(): OpCase[] {
       },
     });
   }
+  for (const [rows, channels] of [[1, 1], [7, 3], [130, 32], [4096, 1], [9, 5]]) {
+    const count = rows * channels;
+    cases.push({
+      name: `bias + ReLU ${rows}×${channels}`,
+      inputs: { y: count, b: channels, dy: count },
+      outputs: { y: [count, 1], dy: [count, 1], db: [channels, rows] },
+      run(be, b) {
+        be.biasAddRelu(b.y, b.b, rows, channels);
+        be.reluBackwardBiasGrad(b.db, b.dy, b.y, rows, channels);
+      },
+    });
+  }
   for (const [batch, pixels] of [[1, 1], [3, 7], [2, 4096], [64, 13]]) {
     const count = batch * pixels;
     cases.push({
