@@ -73,6 +73,7 @@ const OPS: Record<string, Describe> = {
   reparamBackward: plain("reparameterise bwd"),
   bernoulliNllForward: plain("Bernoulli NLL fwd"),
   bernoulliNllBackward: plain("Bernoulli NLL bwd"),
+  bernoulliNllForwardBackward: plain("Bernoulli NLL + gradient"),
   gaussianNllForward: plain("Gaussian NLL fwd"),
   gaussianNllBackward: plain("Gaussian NLL bwd"),
   klForward: plain("KL fwd"),

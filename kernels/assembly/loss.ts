@@ -4,14 +4,25 @@
 // Gradients overwrite their outputs, except kl_backward with accumulate = 1, which adds
 // onto the reparameterisation gradient already in dmu / dlogvar.
 
-/** loss[0] = (1/batch) Σ max(l,0) − l·t + log(1 + exp(−|l|)): Bernoulli NLL with logits. */
-export function bernoulli_nll_forward(loss: usize, logits: usize, targets: usize, batch: i32, pixels: i32): void {
+/**
+ * loss[0] = (1/batch) Σ max(l,0) − l·t + log(1 + exp(−|l|)): Bernoulli NLL with logits. With
+ * `dlogits` (0 for none) it also writes the gradient, exactly as bernoulli_nll_backward does,
+ * from the same exp(−|l|): the loss and its gradient in one pass and one exp per pixel.
+ */
+export function bernoulli_nll_forward(loss: usize, logits: usize, targets: usize, batch: i32, pixels: i32, dlogits: usize): void {
   const count = batch * pixels;
+  const inv: f32 = 1 / <f32>batch;
   let sum: f64 = 0;
   for (let i = 0; i < count; i++) {
     const o = <usize>i << 2;
     const l = load<f32>(logits + o);
-    sum += <f64>(max<f32>(l, 0) - l * load<f32>(targets + o) + Mathf.log1p(Mathf.exp(-Mathf.abs(l))));
+    const t = load<f32>(targets + o);
+    const e = Mathf.exp(-Mathf.abs(l));
+    sum += <f64>(max<f32>(l, 0) - l * t + Mathf.log1p(e));
+    if (dlogits) {
+      const s: f32 = l >= 0 ? 1 / (1 + e) : e / (1 + e);
+      store<f32>(dlogits + o, (s - t) * inv);
+    }
   }
   store<f32>(loss, <f32>(sum / batch));
 }

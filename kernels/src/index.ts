@@ -36,7 +36,7 @@ export interface KernelExports {
   add(out: number, a: number, b: number, count: number): void;
   reparam_forward(z: number, mu: number, logvar: number, eps: number, count: number): void;
   reparam_backward(dmu: number, dlogvar: number, dz: number, logvar: number, eps: number, count: number): void;
-  bernoulli_nll_forward(loss: number, logits: number, targets: number, batch: number, pixels: number): void;
+  bernoulli_nll_forward(loss: number, logits: number, targets: number, batch: number, pixels: number, dlogits: number): void;
   bernoulli_nll_backward(dlogits: number, logits: number, targets: number, batch: number, pixels: number): void;
   gaussian_nll_forward(loss: number, x: number, targets: number, batch: number, pixels: number, variance: number): void;
   gaussian_nll_backward(dx: number, x: number, targets: number, batch: number, pixels: number, variance: number): void;

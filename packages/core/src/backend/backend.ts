@@ -211,6 +211,11 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
     this.checkLoss("bernoulliNllForward", batch, pixels, loss, logits, targets);
     this.bernoulliNllForwardImpl(loss, logits, targets, batch, pixels);
   }
+  /** Both of the above at once: the loss and its gradient (one pass where the backend fuses them). */
+  bernoulliNllForwardBackward(loss: B, dlogits: B, logits: B, targets: B, batch: number, pixels: number): void {
+    this.checkLoss("bernoulliNllForwardBackward", batch, pixels, loss, logits, targets, dlogits);
+    this.bernoulliNllForwardBackwardImpl(loss, dlogits, logits, targets, batch, pixels);
+  }
   /** dlogits = (sigmoid(logits) − targets) / batch. */
   bernoulliNllBackward(dlogits: B, logits: B, targets: B, batch: number, pixels: number): void {
     this.checkLoss("bernoulliNllBackward", batch, pixels, null, logits, targets, dlogits);
@@ -297,6 +302,10 @@ export abstract class Backend<B extends DeviceBuffer = DeviceBuffer> {
   protected abstract reparamBackwardImpl(dmu: B, dlogvar: B, dz: B, logvar: B, eps: B, count: number): void;
   protected abstract bernoulliNllForwardImpl(loss: B, logits: B, targets: B, batch: number, pixels: number): void;
   protected abstract bernoulliNllBackwardImpl(dlogits: B, logits: B, targets: B, batch: number, pixels: number): void;
+  protected bernoulliNllForwardBackwardImpl(loss: B, dlogits: B, logits: B, targets: B, batch: number, pixels: number): void {
+    this.bernoulliNllForwardImpl(loss, logits, targets, batch, pixels);
+    this.bernoulliNllBackwardImpl(dlogits, logits, targets, batch, pixels);
+  }
   protected abstract gaussianNllForwardImpl(loss: B, x: B, targets: B, batch: number, pixels: number, variance: number): void;
   protected abstract gaussianNllBackwardImpl(dx: B, x: B, targets: B, batch: number, pixels: number, variance: number): void;
   protected abstract klForwardImpl(total: B, perLatent: B, mu: B, logvar: B, batch: number, latents: number): void;

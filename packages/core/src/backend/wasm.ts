@@ -376,12 +376,19 @@ export class WasmBackend extends Backend<WasmBuffer> {
   // ── losses: ranges of whole pixel columns (the kernels scale by 1/batch, so the
   // batch stays whole and each part takes `batch × its pixels` consecutive floats) ──
   protected bernoulliNllForwardImpl(loss: WasmBuffer, logits: WasmBuffer, targets: WasmBuffer, batch: number, pixels: number): void {
+    this.bernoulliNll(loss, 0, logits, targets, batch, pixels);
+  }
+  protected override bernoulliNllForwardBackwardImpl(loss: WasmBuffer, dlogits: WasmBuffer, logits: WasmBuffer, targets: WasmBuffer, batch: number, pixels: number): void {
+    this.bernoulliNll(loss, dlogits.ptr, logits, targets, batch, pixels);
+  }
+  /** The loss, and the gradient at `dlogits` unless it is 0, by pixel columns with per-part partial sums. */
+  private bernoulliNll(loss: WasmBuffer, dlogits: number, logits: WasmBuffer, targets: WasmBuffer, batch: number, pixels: number): void {
     const p = this.partsFor(batch * pixels, this.minFloats, pixels);
-    if (p === 1) return this.kernels.bernoulli_nll_forward(loss.ptr, logits.ptr, targets.ptr, batch, pixels);
+    if (p === 1) return this.kernels.bernoulli_nll_forward(loss.ptr, logits.ptr, targets.ptr, batch, pixels, dlogits);
     const base = this.threadScratch(0, p * 4);
     for (let t = 0; t < p; t++) {
       const q0 = cut(t, p, pixels), q1 = cut(t + 1, p, pixels), o = q0 * batch * 4;
-      this.pool!.set(t, "bernoulli_nll_forward", base + t * 4, logits.ptr + o, targets.ptr + o, batch, q1 - q0);
+      this.pool!.set(t, "bernoulli_nll_forward", base + t * 4, logits.ptr + o, targets.ptr + o, batch, q1 - q0, dlogits && dlogits + o);
     }
     this.pool!.run(p);
     this.sumPartials(loss, base, p);

@@ -242,14 +242,19 @@ export class BetaVAE {
     });
   }
 
-  /** Encode, sample z = μ + σ·ε (ε from `eps`), decode, and evaluate both loss terms. */
+  /**
+   * Encode, sample z = μ + σ·ε (ε from `eps`), decode, and evaluate both loss terms. The
+   * Bernoulli reconstruction's gradient (which no objective weight scales) is written here
+   * too, in the loss's own pass, for `backward` to start from.
+   */
   forward(): void {
     const be = this.backend;
     const c = this.config;
     this.encode();
     be.reparamForward(this.z, this.mu, this.logvar, this.eps, this.batch * c.latents);
     this.decode();
-    if (c.likelihood === "bernoulli") be.bernoulliNllForward(this.recon, this.output, this.input, this.batch, this.pixels);
+    const dOutput = this.decoderGrad[this.decoder.length - 1];
+    if (c.likelihood === "bernoulli") be.bernoulliNllForwardBackward(this.recon, dOutput, this.output, this.input, this.batch, this.pixels);
     else be.gaussianNllForward(this.recon, this.output, this.input, this.batch, this.pixels, c.variance);
     be.klForward(this.klTotal, this.klPerLatent, this.mu, this.logvar, this.batch, c.latents);
   }
@@ -263,8 +268,7 @@ export class BetaVAE {
     const c = this.config;
     const latentCount = this.batch * c.latents;
     const dOutput = this.decoderGrad[this.decoder.length - 1];
-    if (c.likelihood === "bernoulli") be.bernoulliNllBackward(dOutput, this.output, this.input, this.batch, this.pixels);
-    else be.gaussianNllBackward(dOutput, this.output, this.input, this.batch, this.pixels, c.variance);
+    if (c.likelihood === "gaussian") be.gaussianNllBackward(dOutput, this.output, this.input, this.batch, this.pixels, c.variance);
     for (let i = this.decoder.length - 1; i >= 0; i--) {
       const input = i > 0 ? this.decoderOut[i - 1] : this.z;
       this.decoder[i].backward(be, this.decoderGrad[i], input, this.decoderOut[i], i > 0 ? this.decoderGrad[i - 1] : this.dz);

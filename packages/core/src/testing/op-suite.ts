@@ -229,10 +229,11 @@ function elementwiseCases(): OpCase[] {
     cases.push({
       name: `bernoulli nll ${batch}×${pixels}`,
       inputs: { logits: [count, -12, 12], targets: [count, 0, 1] },
-      outputs: { loss: [1, 1], dlogits: [count, 1] },
+      outputs: { loss: [1, 1], dlogits: [count, 1], fusedLoss: [1, 1], fusedDlogits: [count, 1] },
       run(be, b) {
         be.bernoulliNllForward(b.loss, b.logits, b.targets, batch, pixels);
         be.bernoulliNllBackward(b.dlogits, b.logits, b.targets, batch, pixels);
+        be.bernoulliNllForwardBackward(b.fusedLoss, b.fusedDlogits, b.logits, b.targets, batch, pixels);
       },
     });
     cases.push({
