@@ -103,6 +103,15 @@ describe("bvae figures", () => {
     expect(captured.out.join("\n")).toMatch(/figures: .*heatmaps\.png/);
   });
 
+  it("draws a bare checkpoint's reconstructions, traversals and heatmaps, with no KL curves", async () => {
+    const dir = tmp();
+    expect(await main(["figures", "--checkpoint", join(blobs, "checkpoint.safetensors"), "--out", dir])).toBe(0);
+    for (const f of ["reconstructions.png", "traversal.png", "heatmaps.png"]) expect(existsSync(join(dir, f))).toBe(true);
+    for (const f of ["kl-step.png", "kl-capacity.png"]) expect(existsSync(join(dir, f))).toBe(false);
+    await expectError(["figures", "--checkpoint", join(blobs, "checkpoint.safetensors")], /--checkpoint needs --out DIR/, 2);
+    await expectError(["figures", "--checkpoint", "x.safetensors", "--run", blobs, "--out", dir], /give --run DIR or --checkpoint FILE, not both/, 2);
+  });
+
   it("reports a missing run, a broken log and a missing checkpoint in one line", async () => {
     await expectError(["figures", "--run", join(tmp(), "nothing")], /run directory .*nothing does not exist/);
     const dir = tmp();
@@ -111,6 +120,6 @@ describe("bvae figures", () => {
     await expectError(["figures", "--run", dir], /metrics\.jsonl line 2 is not JSON/);
     writeFileSync(join(dir, "metrics.jsonl"), '{"step":1,"klPerLatent":[0.1],"C":null}\n');
     await expectError(["figures", "--run", dir], /checkpoint .*checkpoint\.safetensors does not exist/);
-    await expectError(["figures"], /--run DIR is required/, 2);
+    await expectError(["figures"], /--run DIR or --checkpoint FILE is required/, 2);
   });
 });

@@ -2,11 +2,13 @@
 // KL per latent against step and, for the capacity objective, against C (Fig. 3);
 // reconstructions and traversals ordered by KL (Fig. 4); and for a dataset of two varying
 // factors (Gaussian blobs) a heatmap per latent of its mean over every position (Fig. 2).
+// Given a bare checkpoint instead (an export, the shipped model), it draws all but the KL
+// curves, which need the run's log; latents are then ordered by KL measured on the dataset.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { encodePng } from "@betavae/datasets";
-import { type KlRecord, klCurveFigure, latentHeatmapFigure, modelEncoder, variedFactors } from "@betavae/eval";
+import { type KlRecord, klCurveFigure, klPerLatent, latentHeatmapFigure, modelEncoder, variedFactors } from "@betavae/eval";
 import { createBackendByName } from "@betavae/webgpu";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { openDataset } from "../datasets";
@@ -15,6 +17,7 @@ import { writeFigures } from "./train";
 
 export const FIGURES_FLAGS: FlagSpecs = {
   run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
+  checkpoint: { type: "string", placeholder: "FILE", help: "a checkpoint without its run (no KL curves); needs --out" },
   out: { type: "string", placeholder: "DIR", help: "where to write the PNGs (default: the run directory)" },
   seed: { type: "int", min: 0, help: "seed of the images shown (default: the run's seed)" },
   backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend", default: "wasm" },
@@ -23,15 +26,23 @@ export const FIGURES_FLAGS: FlagSpecs = {
 export async function figures(argv: string[], io: { out: (line: string) => void; err: NodeJS.WriteStream }): Promise<number> {
   const { flags, help } = parseFlags(argv, FIGURES_FLAGS, "figures");
   if (help) {
-    io.out(helpText("usage: bvae figures --run DIR [--out DIR]", "Draw a run's figures: KL curves, reconstructions, traversals, and latent heatmaps for two-factor datasets.", FIGURES_FLAGS));
+    io.out(helpText("usage: bvae figures (--run DIR | --checkpoint FILE --out DIR) [--out DIR]",
+      "Draw a run's figures: KL curves, reconstructions, traversals, and latent heatmaps for two-factor datasets.", FIGURES_FLAGS));
     return 0;
   }
-  if (!flags.run) throw new UsageError("--run DIR is required");
-  const run = resolve(flags.run as string);
-  if (!existsSync(run)) throw new FileError(`run directory ${run} does not exist`);
-  const records = readMetrics(join(run, "metrics.jsonl"));
-  const checkpoint = decodeCheckpoint(readFileOrFail(join(run, "checkpoint.safetensors"), "checkpoint"));
-  const out = resolve((flags.out as string | undefined) ?? run);
+  if (flags.run && flags.checkpoint) throw new UsageError("give --run DIR or --checkpoint FILE, not both");
+  if (!flags.run && !flags.checkpoint) throw new UsageError("--run DIR or --checkpoint FILE is required");
+  if (flags.checkpoint && !flags.out) throw new UsageError("--checkpoint needs --out DIR for the figures");
+  let records: KlRecord[] | null = null;
+  let checkpointPath = flags.checkpoint as string | undefined;
+  if (flags.run) {
+    const run = resolve(flags.run as string);
+    if (!existsSync(run)) throw new FileError(`run directory ${run} does not exist`);
+    records = readMetrics(join(run, "metrics.jsonl"));
+    checkpointPath = join(run, "checkpoint.safetensors");
+  }
+  const checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath!, "checkpoint"));
+  const out = resolve((flags.out as string | undefined) ?? (flags.run as string));
   ensureWritableDir(out);
 
   const written: string[] = [];
@@ -39,8 +50,10 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
     writeFileAtomic(join(out, name), png);
     written.push(join(out, name));
   };
-  write("kl-step.png", encodePng(klCurveFigure(records, "step")));
-  if (records.every((r) => r.C !== null)) write("kl-capacity.png", encodePng(klCurveFigure(records, "capacity")));
+  if (records) {
+    write("kl-step.png", encodePng(klCurveFigure(records, "step")));
+    if (records.every((r) => r.C !== null)) write("kl-capacity.png", encodePng(klCurveFigure(records, "capacity")));
+  }
 
   const dataset = openDataset(String(checkpoint.app.dataset ?? "dsprites"), typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined);
   const backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
@@ -48,8 +61,9 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   loadWeights(model, checkpoint, false);
   written.push(...(await writeFigures(backend, { model }, dataset, (flags.seed as number | undefined) ?? checkpoint.config.seed, out)));
   if (variedFactors(dataset).length === 2) {
-    const encoder = modelEncoder(BetaVAE.build(backend, checkpoint.config.model, 64, model));
-    write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, encoder, records[records.length - 1].klPerLatent)));
+    const batch = BetaVAE.build(backend, checkpoint.config.model, 64, model);
+    const kl = records ? records[records.length - 1].klPerLatent : await klPerLatent(batch, dataset, checkpoint.config.seed + 2);
+    write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, modelEncoder(batch), kl)));
   }
   io.out(`figures: ${written.join(", ")}`);
   return 0;
