@@ -224,6 +224,17 @@ function elementwiseCases(): OpCase[] {
       },
     });
   }
+  // logits far into exp's underflow, and within a hair of 0 (where log1p needs its correction)
+  for (const [lo, hi] of [[-95, 95], [-1e-3, 1e-3]]) {
+    cases.push({
+      name: `bernoulli nll logits in [${lo}, ${hi}]`,
+      inputs: { logits: [4099, lo, hi], targets: [4099, 0, 1] },
+      outputs: { loss: [1, 1], dlogits: [4099, 1] },
+      run(be, b) {
+        be.bernoulliNllForwardBackward(b.loss, b.dlogits, b.logits, b.targets, 1, 4099);
+      },
+    });
+  }
   for (const [batch, pixels] of [[1, 1], [3, 7], [2, 4096], [64, 13]]) {
     const count = batch * pixels;
     cases.push({
