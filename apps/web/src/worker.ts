@@ -10,6 +10,8 @@ const scope = self as unknown as { postMessage(m: WorkerMessage, transfer?: Tran
 let engine: Engine | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 let running = false;
+/** The seed of the views sent while training: the last one the page asked for. */
+let viewSeed = 1;
 
 function exclusive<T>(task: () => Promise<T>): Promise<T> {
   const result = queue.then(task);
@@ -31,8 +33,9 @@ let wake: (() => void) | null = null;
 channel.port1.onmessage = () => wake?.();
 const yieldToEvents = () => new Promise<void>((resolve) => { wake = resolve; channel.port2.postMessage(0); });
 
-async function train(viewSeed: number): Promise<void> {
+async function train(): Promise<void> {
   const e = need();
+  const batch = e.model!.config.batch; // fixed while training: a new batch means a new model
   let points: StepMetrics[] = [];
   let lastPost = performance.now(), lastView = lastPost, windowImages = 0;
   const postMetrics = (batch: StepMetrics[], now: number) => {
@@ -42,7 +45,7 @@ async function train(viewSeed: number): Promise<void> {
     while (running) {
       const m = await exclusive(() => e.trainStep());
       points.push(m);
-      windowImages += e.model!.config.batch;
+      windowImages += batch;
       const now = performance.now();
       if (now - lastPost >= METRICS_EVERY_MS) {
         postMetrics(points, now);
@@ -79,6 +82,7 @@ async function handle(request: Request): Promise<Replies[Request["kind"]]> {
     case "decode":
       return exclusive(() => need().decode(request.z));
     case "view":
+      viewSeed = request.seed;
       return exclusive(() => need().view(request.seed));
     case "save":
       return exclusive(async () => {
@@ -106,8 +110,9 @@ async function control(message: Control): Promise<void> {
     return;
   }
   running = true;
+  viewSeed = message.viewSeed;
   scope.postMessage({ kind: "training", running: true, model: e.model, note });
-  void train(message.viewSeed);
+  void train();
 }
 
 scope.onmessage = (event: MessageEvent) => {
