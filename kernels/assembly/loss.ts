@@ -39,12 +39,16 @@ export function bernoulli_nll_forward(loss: usize, logits: usize, targets: usize
     const t = load<f32>(targets + o);
     const e = Mathf.exp(-Mathf.abs(l));
     sum += <f64>(max<f32>(l, 0) - l * t + Mathf.log1p(e));
-    if (dlogits) {
-      const s: f32 = l >= 0 ? 1 / (1 + e) : e / (1 + e);
-      store<f32>(dlogits + o, (s - t) * inv);
-    }
+    if (dlogits) store<f32>(dlogits + o, bernoulli_grad(l, t, e, inv));
   }
   store<f32>(loss, <f32>(sum / batch));
+}
+
+/** (sigmoid(l) − t)·inv from e = exp(−|l|), stable on both sides of 0. */
+// @ts-ignore: decorator
+@inline function bernoulli_grad(l: f32, t: f32, e: f32, inv: f32): f32 {
+  const s: f32 = l >= 0 ? 1 / (1 + e) : e / (1 + e);
+  return (s - t) * inv;
 }
 
 /** dlogits = (sigmoid(l) − t) / batch. */
@@ -54,9 +58,7 @@ export function bernoulli_nll_backward(dlogits: usize, logits: usize, targets: u
   for (let i = 0; i < count; i++) {
     const o = <usize>i << 2;
     const l = load<f32>(logits + o);
-    const e = Mathf.exp(-Mathf.abs(l)); // stable on both sides of 0
-    const s: f32 = l >= 0 ? 1 / (1 + e) : e / (1 + e);
-    store<f32>(dlogits + o, (s - load<f32>(targets + o)) * inv);
+    store<f32>(dlogits + o, bernoulli_grad(l, load<f32>(targets + o), Mathf.exp(-Mathf.abs(l)), inv));
   }
 }
 

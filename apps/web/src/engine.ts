@@ -13,7 +13,7 @@ import {
 } from "@betavae/core";
 import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
 import { bestVariant } from "@betavae/kernels";
-import { figureModels, klPerLatent, reconstructionFigure, traversalFigure } from "@betavae/eval";
+import { figureModels, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
 
 /** A latent counts as active when its mean KL exceeds this (nats), as in DESIGN §7. */
 export const ACTIVE_KL = 0.1;
@@ -203,12 +203,10 @@ export class Engine {
     const order = kl.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0]).map(([, j]) => j);
     const seedImage = new Float32Array(m.dataset.imageSize);
     m.dataset.sampleBatch(new Rng(seed + 1), 1, seedImage);
-    m.single.backend.write(m.single.input, seedImage);
-    m.single.encode();
-    const mean = Array.from(await m.single.backend.read(m.single.mu));
-    const traversal = await traversalFigure(m.traversal, seedImage, kl, RANGE);
+    const mean = await posteriorMean(m.single, seedImage);
+    const traversal = await traversalFigure(m.traversal, mean, kl, RANGE);
     const reconstructions = await reconstructionFigure(m.batch, m.dataset, seed + 2);
-    return { kl, order, mean, seedImage, traversal, reconstructions };
+    return { kl, order, mean: Array.from(mean), seedImage, traversal, reconstructions };
   }
 
   /** The model as a checkpoint `bvae` reads (weights, Adam moments, config, step). */

@@ -2,11 +2,13 @@
 // latent heatmaps (Fig. 2) show a ramp along the axis a latent encodes, and both refuse the
 // inputs they cannot draw.
 import type { RasterImage } from "@betavae/datasets";
+import { BetaVAE, type ModelConfig, ReferenceBackend, Rng } from "@betavae/core";
 import { GaussianBlobs, encodePng } from "@betavae/datasets";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { PALETTE, diverging, niceTicks } from "./canvas";
 import { groundTruthEncoder } from "./encoder";
+import { posteriorMean, traversalFigure } from "./figures";
 import { latentHeatmapFigure } from "./heatmaps";
 import { type KlRecord, klCurveFigure } from "./kl-curves";
 import { factorCodeEncoder, syntheticDataset } from "./test-fixtures";
@@ -81,5 +83,52 @@ describe("latentHeatmapFigure", () => {
     expect(pixel(img, 10 + 5, 26 + 5)).toEqual(pixel(img, 10 + 3 * cell + 5, 26 + 5));
     expect(pixel(img, 10 + 5, 26 + 5)).not.toEqual(pixel(img, 10 + 5, 26 + 3 * cell + 5));
     await expect(latentHeatmapFigure(syntheticDataset([4, 4, 2]), enc)).rejects.toThrow(/exactly 2 varying factors; synthetic has 3/);
+  });
+});
+
+describe("traversalFigure", () => {
+  const config: ModelConfig = { height: 16, width: 16, channels: 1, latents: 3, convChannels: 4, hidden: 8, likelihood: "bernoulli", variance: 1 };
+  const backend = new ReferenceBackend();
+  const steps = 5;
+  const model = BetaVAE.build(backend, config, steps);
+  model.initialise(new Rng(7));
+  const single = BetaVAE.build(backend, config, 1, model);
+  const image = new Float32Array(16 * 16).map((_, i) => (i % 5) / 4);
+
+  it("takes the seed image's mean from the encoder, at any batch size", async () => {
+    const batched = new Float32Array(model.input.length);
+    batched.set(image);
+    backend.write(model.input, batched);
+    model.encode();
+    const row0 = (await backend.read(model.mu)).slice(0, 3);
+    const mean = await posteriorMean(single, image);
+    for (let j = 0; j < 3; j++) expect(mean[j]).toBeCloseTo(row0[j], 5);
+  });
+
+  it("draws row r, column s as the decoder at the mean with the r-th latent by KL set to the s-th value", async () => {
+    const mean = await posteriorMean(single, image);
+    const kl = [0.2, 5, 1]; // rows: z1, z2, z0
+    const range = 2;
+    const grid = await traversalFigure(model, mean, kl, range);
+    // the reference: z1 (row 0) at its last value, +range
+    const z = new Float32Array(steps * 3);
+    for (let s = 0; s < steps; s++) { z.set(mean, s * 3); z[s * 3 + 1] = -range + (2 * range * s) / (steps - 1); }
+    backend.write(model.z, z);
+    model.decode();
+    const out = await backend.read(model.output);
+    const expected = out.subarray(4 * 256, 5 * 256).map((v) => 1 / (1 + Math.exp(-v)));
+    // tiles are 2× zoomed with a 2 px gap, right of the label margin; the grid is 5 columns wide
+    const tileWidth = 16 * 2 + 2;
+    const margin = grid.width - (2 + steps * tileWidth);
+    const left = margin + 2 + 4 * tileWidth;
+    for (const [y, x] of [[0, 0], [7, 9], [15, 15]]) {
+      const v = grid.data[((2 + y * 2) * grid.width + left + x * 2) * grid.channels];
+      expect(Math.abs(v - Math.round(expected[y * 16 + x] * 255))).toBeLessThanOrEqual(1);
+    }
+    expect(grid.height).toBe(2 + 3 * (16 * 2 + 2));
+  });
+
+  it("refuses a mean of the wrong length", async () => {
+    await expect(traversalFigure(model, [0, 0], [1, 1, 1], 2)).rejects.toThrow("mean has 2 values, the model has 3 latents");
   });
 });

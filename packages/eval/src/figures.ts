@@ -74,20 +74,25 @@ export async function reconstructionFigure(model: BetaVAE, dataset: Dataset, see
   return imageGrid(tiles, { count: 4 * columns, columns, height: h, width: w, channels: c as 1 | 3, zoom: ZOOM, gap: GAP });
 }
 
+/** The encoder's mean for one image (the first row of `model`'s batch). */
+export async function posteriorMean(model: BetaVAE, image: Float32Array): Promise<Float32Array> {
+  const input = new Float32Array(model.input.length);
+  input.set(image);
+  model.backend.write(model.input, input);
+  model.encode();
+  return (await model.backend.read(model.mu)).slice(0, model.config.latents);
+}
+
 /**
  * One row per latent, ordered by `kl` (high to low): the decoder's output as that latent goes
- * from −range to +range, the others held at the seed image's mean.
+ * from −range to +range, the others held at `mean` (a seed image's posteriorMean).
  */
-export async function traversalFigure(model: BetaVAE, seedImage: Float32Array, kl: number[], range: number): Promise<RasterImage> {
+export async function traversalFigure(model: BetaVAE, mean: ArrayLike<number>, kl: number[], range: number): Promise<RasterImage> {
   const be = model.backend;
   const { height: h, width: w, channels: c, latents } = model.config;
+  if (mean.length !== latents) throw new RangeError(`mean has ${mean.length} values, the model has ${latents} latents`);
   const steps = model.batch;
   const size = h * w * c;
-  const input = new Float32Array(model.input.length);
-  input.set(seedImage);
-  be.write(model.input, input);
-  model.encode();
-  const mean = (await be.read(model.mu)).slice(0, latents);
   const order = kl.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0]).map(([, j]) => j);
   const tiles = new Float32Array(latents * steps * size);
   const z = new Float32Array(steps * latents);

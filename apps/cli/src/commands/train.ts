@@ -11,7 +11,7 @@ import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
 import { THREADS_FLAG, describeBackend, openBackend, threadsOf } from "../backend";
 import { openDataset, DATASET_NAMES } from "../datasets";
-import { figureModels, klPerLatent, reconstructionFigure, traversalFigure } from "@betavae/eval";
+import { figureModels, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
 import { Progress, formatDuration } from "../progress";
 
@@ -208,7 +208,7 @@ export async function writeFigures(backend: Backend, trainer: { model: Trainer["
   const recon = await reconstructionFigure(models.batch, dataset, seed + 3);
   const seedImage = new Float32Array(dataset.imageSize);
   dataset.sampleBatch(new Rng(seed + 4), 1, seedImage);
-  const traversal = await traversalFigure(models.traversal, seedImage, kl, TRAVERSAL_RANGE);
+  const traversal = await traversalFigure(models.traversal, await posteriorMean(models.traversal, seedImage), kl, TRAVERSAL_RANGE);
   const paths = [join(out, "reconstructions.png"), join(out, "traversal.png")];
   writeFileAtomic(paths[0], encodePng(recon));
   writeFileAtomic(paths[1], encodePng(traversal));
