@@ -15,7 +15,7 @@
 // Gradients overwrite their outputs. All shapes are validated by the caller.
 // With few input channels (the first conv; the last transposed conv) these tiles are mostly
 // empty, and each op first tries the paths of conv_narrow.ts.
-import { tile4x8, pack_b_panel, MR, NR, TILE_SCRATCH } from "./gemm";
+import { tile4x8, pack_b_panel, rowTables, MR, NR, TILE_SCRATCH } from "./gemm";
 import { align16, copyFloats, zeroFloats } from "./conv_helpers";
 import {
   conv2d_forward_few_inputs, conv2d_backward_data_few_inputs, conv2d_backward_filter_few_inputs,
@@ -218,11 +218,7 @@ export function conv2d_backward_filter(
     }
     for (let i0 = 0; i0 < k; i0 += MR) {
       const mr = min(MR, k - i0);
-      for (let r = 0; r < MR; r++) {
-        const i = i0 + min(r, mr - 1);
-        store<usize>(aTab + (<usize>r << 2), col + (<usize>i << 2));
-        store<usize>(cTab + (<usize>r << 2), df + ((<usize>i * cout) << 2));
-      }
+      rowTables(aTab, cTab, i0, mr, col, 4, df, <usize>cout << 2);
       for (let jp = 0; jp < panels; jp++) {
         tile4x8(aTab, 1, pc, <usize>k << 2, packed + <usize>jp * panelBytes, NR * 4, cTab, <usize>(jp * NR) << 2, 4,
           mr, min(NR, cout - jp * NR), p0 > 0 ? 1 : 0, stage);

@@ -14,7 +14,7 @@
 //   backward filter  the same im2col block as the forward pass, with dy read in place as B.
 // Each returns false, touching nothing, when the scratch that conv2d_scratch gives is too
 // small for it; conv.ts then takes its general path. Only the n images given are touched.
-import { tile4x8, pack_b_panel, MR, NR } from "./gemm";
+import { tile4x8, pack_b_panel, rowTables, MR, NR } from "./gemm";
 import { madd } from "./common";
 import { align16, copyFloats, zeroFloats } from "./conv_helpers";
 
@@ -110,11 +110,7 @@ export function conv2d_forward_few_inputs(
     gatherPatches(col, x, p0, pc, h, w, cin, ho, wo, kh, kw, stride, pad);
     for (let q0 = 0; q0 < pc; q0 += MR) {
       const mr = min(MR, pc - q0);
-      for (let r = 0; r < MR; r++) {
-        const q = q0 + min(r, mr - 1); // rows past the edge repeat the last one; never stored
-        store<usize>(aTab + (<usize>r << 2), col + <usize>q * rowBytes);
-        store<usize>(cTab + (<usize>r << 2), y + (<usize>(p0 + q) * cout << 2));
-      }
+      rowTables(aTab, cTab, q0, mr, col, rowBytes, y + (<usize>p0 * cout << 2), <usize>cout << 2);
       for (let jp = 0; jp < panels; jp++) {
         tile4x8(aTab, 1, k, 4, packed + <usize>jp * panelBytes, NR * 4, cTab, <usize>(jp * NR) << 2, 4,
           mr, min(NR, cout - jp * NR), 0, stage);
@@ -156,11 +152,7 @@ export function conv2d_backward_filter_few_inputs(
       const bStep: usize = inPlace ? <usize>cout << 2 : NR * 4;
       for (let i0 = 0; i0 < k; i0 += MR) {
         const mr = min(MR, k - i0);
-        for (let r = 0; r < MR; r++) {
-          const i = i0 + min(r, mr - 1);
-          store<usize>(aTab + (<usize>r << 2), col + (<usize>i << 2));
-          store<usize>(cTab + (<usize>r << 2), df + (<usize>(i * cout) << 2));
-        }
+        rowTables(aTab, cTab, i0, mr, col, 4, df, <usize>cout << 2);
         tile4x8(aTab, 1, pc, rowBytes, b, bStep, cTab, <usize>(jp * NR) << 2, 4,
           mr, min(NR, cout - jp * NR), p0 > 0 ? 1 : 0, stage);
       }
@@ -210,11 +202,7 @@ export function conv2d_backward_data_few_inputs(
         const dyRow = dyImage + <usize>(computed * wo) * dyPixel;
         for (let q0 = 0; q0 < wo; q0 += MR) {
           const mr = min(MR, wo - q0);
-          for (let r = 0; r < MR; r++) {
-            const q = q0 + min(r, mr - 1);
-            store<usize>(aTab + (<usize>r << 2), dyRow + <usize>q * dyPixel);
-            store<usize>(cTab + (<usize>r << 2), slot + (<usize>q << 2));
-          }
+          rowTables(aTab, cTab, q0, mr, dyRow, dyPixel, slot, 4);
           for (let jp = 0; jp < panels; jp++) {
             const b = packed + <usize>jp * cout * NR * 4;
             const nr = min(NR, cols - jp * NR);

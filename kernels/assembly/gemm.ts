@@ -17,6 +17,19 @@ export const NR = 8;
 export const TILE_SCRATCH: usize = MR * NR * 4 + 2 * MR * 4;
 
 /**
+ * Fills a tile's MR row pointers for rows first .. first+rows−1: A's row i at aBase + i·aStep
+ * (bytes), C's at cBase + i·cStep. Rows past the edge repeat the last one; they are never stored.
+ */
+// @ts-ignore: decorator
+@inline export function rowTables(aTab: usize, cTab: usize, first: i32, rows: i32, aBase: usize, aStep: usize, cBase: usize, cStep: usize): void {
+  for (let r = 0; r < MR; r++) {
+    const i = <usize>(first + min(r, rows - 1));
+    store<usize>(aTab + (<usize>r << 2), aBase + i * aStep);
+    store<usize>(cTab + (<usize>r << 2), cBase + i * cStep);
+  }
+}
+
+/**
  * C rows (pointers in cTab, each plus cOff bytes; only the first mr are written) receive the first nr columns of
  * Σ_t Σ_k A[t][r][k] · B[t·segLen + k][0..8]; overwritten, or added when accumulate != 0.
  * Consecutive columns of a C row lie cStep bytes apart (4 for a row-major C; the row
@@ -154,11 +167,7 @@ export function gemm(
     for (let i0 = 0; i0 < m; i0 += NR) pack_b_panel(packed + <usize>(i0 / NR) * panelBytes, a, lda, 1, 0, k, i0, min(NR, m - i0));
     for (let j0 = 0; j0 < n; j0 += MR) {
       const mr = min(MR, n - j0);
-      for (let r = 0; r < MR; r++) {
-        const j = j0 + min(r, mr - 1);
-        store<usize>(aTab + (<usize>r << 2), b + ((<usize>j * ldb) << 2));
-        store<usize>(cTab + (<usize>r << 2), c + (<usize>j << 2));
-      }
+      rowTables(aTab, cTab, j0, mr, b, <usize>ldb << 2, c, 4);
       for (let i0 = 0; i0 < m; i0 += NR) {
         tile4x8(aTab, 1, k, 4, packed + <usize>(i0 / NR) * panelBytes, NR * 4, cTab, (<usize>i0 * ldc) << 2, <usize>ldc << 2,
           mr, min(NR, m - i0), accumulate, stage);
@@ -172,12 +181,7 @@ export function gemm(
     pack_b_panel(packed, b, ldb, transB, 0, k, j0, nr);
     for (let i0 = 0; i0 < m; i0 += MR) {
       const mr = min(MR, m - i0);
-      for (let r = 0; r < MR; r++) {
-        const i = i0 + min(r, mr - 1); // rows past the edge repeat the last row; never stored
-        const rowA = transA ? a + (<usize>i << 2) : a + ((<usize>i * lda) << 2);
-        store<usize>(aTab + (<usize>r << 2), rowA);
-        store<usize>(cTab + (<usize>r << 2), c + ((<usize>i * ldc) << 2));
-      }
+      rowTables(aTab, cTab, i0, mr, a, transA ? 4 : <usize>lda << 2, c, <usize>ldc << 2);
       tile4x8(aTab, 1, k, aStep, packed, NR * 4, cTab, <usize>j0 << 2, 4, mr, nr, accumulate, stage);
     }
   }
