@@ -103,6 +103,20 @@ describe("bvae figures", () => {
     expect(captured.out.join("\n")).toMatch(/figures: .*heatmaps\.png/);
   });
 
+  it("prints the order in which latents switched on, with the step and C of each", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "checkpoint.safetensors"), readFileSync(join(blobs, "checkpoint.safetensors")));
+    const kl = [[0.9, 0.01, 0.02], [0.2, 0.01, 0.6], [0.7, 0.01, 0.8], [1.4, 0.3, 2.1]];
+    const log = (latents: number) => kl.map((k, i) => JSON.stringify({ step: (i + 1) * 100, C: (i + 1) * 0.5, klPerLatent: [...k, ...Array(latents - 3).fill(0.01)] })).join("\n") + "\n";
+    writeFileSync(join(dir, "metrics.jsonl"), log(9));
+    await expectError(["figures", "--run", dir], /metrics\.jsonl logs a KL per latent of another length than the checkpoint's 10 latents/);
+    writeFileSync(join(dir, "metrics.jsonl"), log(10));
+    expect(await main(["figures", "--run", dir])).toBe(0);
+    const out = captured.out.join("\n");
+    expect(out).toContain("switch-on order (KL above 0.5 nats from that logged step to the end of the log):");
+    expect(out).toMatch(/latent +step +C +final KL\nz2 +200 +1\.00 +2\.10\nz0 +300 +1\.50 +1\.40(\n|$)/);
+  });
+
   it("draws a bare checkpoint's reconstructions, traversals and heatmaps, with no KL curves", async () => {
     const dir = tmp();
     expect(await main(["figures", "--checkpoint", join(blobs, "checkpoint.safetensors"), "--out", dir])).toBe(0);

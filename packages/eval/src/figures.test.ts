@@ -10,7 +10,7 @@ import { PALETTE, diverging, niceTicks } from "./canvas";
 import { groundTruthEncoder } from "./encoder";
 import { posteriorMean, traversalFigure } from "./figures";
 import { latentHeatmapFigure } from "./heatmaps";
-import { type KlRecord, klCurveFigure } from "./kl-curves";
+import { type KlRecord, klCurveFigure, switchOnOrder } from "./kl-curves";
 import { factorCodeEncoder, syntheticDataset } from "./test-fixtures";
 
 const pixel = (img: RasterImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
@@ -50,6 +50,25 @@ describe("klCurveFigure", () => {
     let dark = 0;
     for (let x = 0; x < img.width; x++) if (pixel(img, x, labelRow)[0] === 0) dark++;
     expect(dark).toBeGreaterThan(5 * 6);
+  });
+
+  it("lists the latents in the order they switch on, ignoring early noise and latents that end off", () => {
+    // latent 1 crosses 0.5 only at step 100-200 (noise) and ends off; latent 2 dips once after switching on
+    const log: KlRecord[] = [
+      { step: 100, C: 0.1, klPerLatent: [0.9, 0.8, 0.6] },
+      { step: 200, C: 0.2, klPerLatent: [0.1, 0.7, 0.1] },
+      { step: 300, C: 0.3, klPerLatent: [0.6, 0.2, 0.2] },
+      { step: 400, C: 0.4, klPerLatent: [1.2, 0.1, 0.7] },
+      { step: 500, C: 0.5, klPerLatent: [2.0, 0.1, 0.5] },
+      { step: 600, C: 0.6, klPerLatent: [2.5, 0.1, 0.9] },
+    ];
+    expect(switchOnOrder(log)).toEqual([
+      { latent: 0, step: 300, C: 0.3, finalKl: 2.5 },
+      { latent: 2, step: 600, C: 0.6, finalKl: 0.9 },
+    ]);
+    expect(switchOnOrder(log, 1)).toEqual([{ latent: 0, step: 400, C: 0.4, finalKl: 2.5 }]);
+    expect(switchOnOrder(records).map((s) => s.latent)).toEqual([0, 2]);
+    expect(() => switchOnOrder([])).toThrow("no logged steps");
   });
 
   it("places ticks on round numbers", () => {

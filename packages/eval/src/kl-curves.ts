@@ -73,3 +73,33 @@ export function klCurveFigure(records: readonly KlRecord[], x: "step" | "capacit
   });
   return img;
 }
+
+/** A latent that switched on during a run. */
+export interface SwitchOn {
+  latent: number;
+  /** The first logged step from which its KL stays above the threshold to the end of the log. */
+  step: number;
+  /** C at that step (null for the β objective). */
+  C: number | null;
+  /** Its KL at the last logged step. */
+  finalKl: number;
+}
+
+/**
+ * The order in which latents switch on (Burgess et al.'s Fig. 3): latents whose KL ends above
+ * `threshold` nats, each with the step after its last logged KL at or below it, earliest first.
+ * Counting from the last dip rather than the first crossing ignores the noise of the first
+ * steps, when every latent's KL moves before the objective has shaped the code.
+ */
+export function switchOnOrder(records: readonly KlRecord[], threshold = 0.5): SwitchOn[] {
+  if (records.length === 0) throw new RangeError("no logged steps");
+  const last = records[records.length - 1];
+  const order: SwitchOn[] = [];
+  last.klPerLatent.forEach((finalKl, latent) => {
+    if (!(finalKl > threshold)) return;
+    let first = records.length - 1;
+    while (first > 0 && records[first - 1].klPerLatent[latent] > threshold) first--;
+    order.push({ latent, step: records[first].step, C: records[first].C, finalKl });
+  });
+  return order.sort((a, b) => a.step - b.step || b.finalKl - a.finalKl);
+}

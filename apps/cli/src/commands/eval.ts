@@ -11,7 +11,7 @@ import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { THREADS_FLAG, openBackend } from "../backend";
 import { DATASET_NAMES, openDataset } from "../datasets";
 import { ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
-import { formatDuration } from "../progress";
+import { formatColumns, formatDuration } from "../progress";
 
 export const EVAL_FLAGS: FlagSpecs = {
   checkpoint: { type: "string", placeholder: "FILE", help: "checkpoint.safetensors to evaluate (on the dataset it was trained on)" },
@@ -108,11 +108,8 @@ export function table(e: Evaluation): string[] {
     }
   };
   const rows = e.results.map((r) => [r.metric, r.score.toFixed(4), "trainAccuracy" in r ? r.trainAccuracy.toFixed(4) : "", detail(r)]);
-  const header = ["metric", "score", "train", "detail"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) => row.map((c, i) => (i < row.length - 1 ? c.padEnd(widths[i]) : c)).join("  ");
   return [
-    fmt(header), ...rows.map(fmt),
+    ...formatColumns(["metric", "score", "train", "detail"], rows),
     `seed ${e.seed}; ${e.imagesEncoded} distinct images encoded for ${e.codesRequested} codes in ${formatDuration(e.seconds)}`,
   ];
 }

@@ -8,12 +8,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { encodePng } from "@betavae/datasets";
-import { type KlRecord, klCurveFigure, klPerLatent, latentHeatmapFigure, modelEncoder, variedFactors } from "@betavae/eval";
+import { type KlRecord, klCurveFigure, klPerLatent, latentHeatmapFigure, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
 import { createBackendByName } from "@betavae/webgpu";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { openDataset } from "../datasets";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
+import { formatColumns } from "../progress";
 import { writeFigures } from "./train";
+
+/** KL in nats above which a latent counts as switched on in a capacity run's log. */
+const SWITCH_ON_KL = 0.5;
 
 export const FIGURES_FLAGS: FlagSpecs = {
   run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
@@ -42,6 +46,10 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
     checkpointPath = join(run, "checkpoint.safetensors");
   }
   const checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath!, "checkpoint"));
+  const latents = checkpoint.config.model.latents;
+  if (records && records.some((r) => r.klPerLatent.length !== latents)) {
+    throw new FileError(`${join(flags.run as string, "metrics.jsonl")} logs a KL per latent of another length than the checkpoint's ${latents} latents`);
+  }
   const out = resolve((flags.out as string | undefined) ?? (flags.run as string));
   ensureWritableDir(out);
 
@@ -66,7 +74,17 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
     write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, modelEncoder(batch), kl)));
   }
   io.out(`figures: ${written.join(", ")}`);
+  if (records) for (const line of switchOnTable(records)) io.out(line);
   return 0;
+}
+
+/** Fig. 3 as text: the latents that switched on, in order, with the step and C when they did. */
+function switchOnTable(records: KlRecord[]): string[] {
+  const order = switchOnOrder(records, SWITCH_ON_KL);
+  const head = `switch-on order (KL above ${SWITCH_ON_KL} nats from that logged step to the end of the log):`;
+  if (order.length === 0) return [`${head} none`];
+  const rows = order.map((s) => [`z${s.latent}`, String(s.step), s.C === null ? "—" : s.C.toFixed(2), s.finalKl.toFixed(2)]);
+  return [head, ...formatColumns(["latent", "step", "C", "final KL"], rows)];
 }
 
 /** The logged steps of metrics.jsonl; a line that is not a step record is an error naming the line. */
