@@ -13,7 +13,7 @@ import {
 } from "@betavae/core";
 import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
 import { bestVariant } from "@betavae/kernels";
-import { figureModels, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
+import { figureModels, klOrder, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
 
 /** A latent counts as active when its mean KL exceeds this (nats), as in DESIGN §7. */
 export const ACTIVE_KL = 0.1;
@@ -200,7 +200,7 @@ export class Engine {
   async view(seed: number): Promise<View> {
     const m = this.need();
     const kl = await klPerLatent(m.batch, m.dataset, seed);
-    const order = kl.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0]).map(([, j]) => j);
+    const order = klOrder(kl);
     const seedImage = new Float32Array(m.dataset.imageSize);
     m.dataset.sampleBatch(new Rng(seed + 1), 1, seedImage);
     const mean = await posteriorMean(m.single, seedImage);

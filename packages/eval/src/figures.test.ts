@@ -10,7 +10,7 @@ import { PALETTE, diverging, niceTicks } from "./canvas";
 import { groundTruthEncoder } from "./encoder";
 import { posteriorMean, traversalFigure } from "./figures";
 import { latentHeatmapFigure } from "./heatmaps";
-import { type KlRecord, klCurveFigure, switchOnOrder } from "./kl-curves";
+import { type KlRecord, klCurveFigure, klOrder, switchOnOrder } from "./kl-curves";
 import { factorCodeEncoder, syntheticDataset } from "./test-fixtures";
 
 const pixel = (img: RasterImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
@@ -69,6 +69,10 @@ describe("klCurveFigure", () => {
     expect(switchOnOrder(log, 1)).toEqual([{ latent: 0, step: 400, C: 0.4, finalKl: 2.5 }]);
     expect(switchOnOrder(records).map((s) => s.latent)).toEqual([0, 2]);
     expect(() => switchOnOrder([])).toThrow("no logged steps");
+  });
+
+  it("orders latents by KL, highest first, ties in index order", () => {
+    expect(klOrder([0.1, 5, 0.1, 2, 0])).toEqual([1, 3, 0, 2, 4]);
   });
 
   it("places ticks on round numbers", () => {

@@ -4,6 +4,7 @@
 import { type Backend, BetaVAE, Rng } from "@betavae/core";
 import { type Dataset, type RasterImage, imageGrid } from "@betavae/datasets";
 import { drawText, textWidth } from "./font";
+import { klOrder } from "./kl-curves";
 
 const ZOOM = 2;
 /** Images per batch for reconstructions and KL per latent. */
@@ -93,7 +94,7 @@ export async function traversalFigure(model: BetaVAE, mean: ArrayLike<number>, k
   if (mean.length !== latents) throw new RangeError(`mean has ${mean.length} values, the model has ${latents} latents`);
   const steps = model.batch;
   const size = h * w * c;
-  const order = kl.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0]).map(([, j]) => j);
+  const order = klOrder(kl);
   const tiles = new Float32Array(latents * steps * size);
   const z = new Float32Array(steps * latents);
   for (const [row, j] of order.entries()) {

@@ -9,6 +9,7 @@ import { BLACK, GRAY, canvas, diverging, fillRect } from "./canvas";
 import type { Encoder } from "./encoder";
 import { variedFactors } from "./factors";
 import { drawText, textWidth } from "./font";
+import { klOrder } from "./kl-curves";
 
 const TILE = 96, GAP = 10, LABEL = 16, COLUMNS = 5, SCALE = 2;
 
@@ -32,8 +33,7 @@ export async function latentHeatmapFigure(dataset: Dataset, encoder: Encoder, kl
   }
   const codes = await new CodeCache(dataset, encoder).codes(factors, sa * sb);
   const range = Math.max(1e-6, codes.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
-  const order = Array.from({ length: L }, (_, j) => j);
-  if (kl) order.sort((a, b) => kl[b] - kl[a]);
+  const order = kl ? klOrder(kl) : Array.from({ length: L }, (_, j) => j);
 
   const cell = Math.max(1, Math.floor(TILE / Math.max(sa, sb)));
   const tw = cell * sa, th = cell * sb;

@@ -74,6 +74,11 @@ export function klCurveFigure(records: readonly KlRecord[], x: "step" | "capacit
   return img;
 }
 
+/** Latent indices by mean KL, highest first (ties keep index order): how figures order latents. */
+export function klOrder(kl: readonly number[]): number[] {
+  return kl.map((_, j) => j).sort((a, b) => kl[b] - kl[a]);
+}
+
 /** A latent that switched on during a run. */
 export interface SwitchOn {
   latent: number;
