@@ -48,6 +48,22 @@ describe("bvae train", () => {
     const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((l) => l.C)).toEqual([0, 5, 10]);
     expect(lines[0].gamma).toBe(1000);
+
+    // A resumed run may start a new ramp from where C stands; the checkpoint keeps it.
+    expect(await main(["train", "--resume", "--capacity-max", "4", "--capacity-steps", "2", "--steps", "6", "--out", dir, "--log-every", "1"])).toBe(0);
+    expect(captured.out.join("\n")).toMatch(/capacity, γ = 1000, C 10 → 4 nats over steps 3–5/);
+    const resumed = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(resumed.map((l) => l.C)).toEqual([0, 5, 10, 10, 7, 4]);
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(join(dir, "checkpoint.safetensors")))).config.objective)
+      .toEqual({ kind: "capacity", gamma: 1000, capacityMax: 4, capacitySteps: 2, rampFrom: { step: 3, capacity: 10 } });
+    expect(await main(["train", "--resume", "--steps", "7", "--out", dir, "--log-every", "1"])).toBe(0); // the ramp holds at 4
+    expect(JSON.parse(readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n")[6]).C).toBe(4);
+  });
+
+  it("refuses a new capacity ramp for a β-VAE run", async () => {
+    const dir = join(tmp(), "beta");
+    expect(await main(["train", "--steps", "1", "--out", dir, ...SMALL])).toBe(0);
+    await expectError(["train", "--resume", "--capacity-max", "5", "--steps", "2", "--out", dir], /--capacity-max and --capacity-steps apply to the capacity objective; this run trains β-VAE \(β = 4\)/, 2);
   });
 
   it("refuses to overwrite a run, and leaves it untouched", async () => {
@@ -152,7 +168,7 @@ describe("the bvae executable", () => {
 
   it("prints help and exits 0", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [bin, "train", "--help"]);
-    expect(stdout).toMatch(/--capacity-max N +final capacity C_max in nats \(default 25\)/);
+    expect(stdout).toMatch(/--capacity-max N +final capacity C_max in nats; with --resume, a new one \(default 25\)/);
   });
 
   it("saves a checkpoint and exits 0 on Ctrl-C", async () => {

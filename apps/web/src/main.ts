@@ -1,7 +1,7 @@
 // The demo page: opens with the shipped dSprites model, one slider per latent (ordered by KL),
 // the decoded image live while dragging, traversals and reconstructions; trains in a worker
 // with live curves; loads checkpoints from `bvae` and downloads the page's model as one.
-import type { Objective, StepMetrics } from "@betavae/core";
+import { type Objective, type StepMetrics, describeObjective } from "@betavae/core";
 import type { DatasetName } from "@betavae/datasets";
 import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
 import { TrainingCharts } from "./charts";
@@ -84,8 +84,7 @@ function showModel(info: ModelInfo): void {
 
 function describeModel(): void {
   const info = model!;
-  const o = info.config.objective;
-  const objective = o.kind === "beta" ? `β-VAE, β = ${o.beta}` : `capacity, γ = ${o.gamma}, C → ${o.capacityMax} nats over ${o.capacitySteps} steps`;
+  const objective = describeObjective(info.config.objective);
   const line = element("model-info");
   line.textContent = `${info.origin}: ${info.dataset}, ${info.config.model.latents} latents, ${objective}, step ${info.step}`;
   line.dataset.origin = info.origin;

@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer,
-  decodeCheckpoint, encodeCheckpoint, restoreCheckpoint,
+  decodeCheckpoint, describeObjective, encodeCheckpoint, rampCapacity, restoreCheckpoint,
 } from "@betavae/core";
 import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
@@ -22,8 +22,8 @@ export const TRAIN_FLAGS: FlagSpecs = {
   objective: { type: "choice", choices: ["beta", "capacity"], help: "β-VAE, or controlled capacity increase", default: "beta" },
   beta: { type: "number", min: 0, help: "β of the β-VAE objective", default: 4 },
   gamma: { type: "number", min: 0, help: "γ of the capacity objective", default: 1000 },
-  "capacity-max": { type: "number", min: 0, help: "final capacity C_max in nats", default: 25 },
-  "capacity-steps": { type: "int", min: 1, help: "steps over which C rises linearly from 0", default: 100000 },
+  "capacity-max": { type: "number", min: 0, help: "final capacity C_max in nats; with --resume, a new one", default: 25 },
+  "capacity-steps": { type: "int", min: 1, help: "steps over which C rises linearly from 0 (with --resume, from the current C)", default: 100000 },
   steps: { type: "int", min: 1, help: "total training steps", default: 10000 },
   batch: { type: "int", min: 1, max: 4096, help: "images per step", default: 64 },
   lr: { type: "number", min: 0, exclusiveMin: true, max: 1, help: "Adam learning rate", default: 5e-4 },
@@ -47,7 +47,9 @@ const PRESETS: Record<string, ParsedFlags> = {
 };
 
 /** Flags that define the run; a resumed run keeps the checkpoint's. */
-const RUN_DEFINING = ["preset", "dataset", "data-file", "objective", "beta", "gamma", "capacity-max", "capacity-steps", "batch", "lr", "latents", "likelihood", "seed"];
+const RUN_DEFINING = ["preset", "dataset", "data-file", "objective", "beta", "gamma", "batch", "lr", "latents", "likelihood", "seed"];
+/** Flags a resumed capacity run may change: they start a new ramp from the current C. */
+const RAMP_FLAGS = ["capacity-max", "capacity-steps"];
 
 const CHECKPOINT = "checkpoint.safetensors";
 
@@ -83,6 +85,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   if (resume) {
     checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath, "checkpoint"));
     config = checkpoint.config;
+    if (RAMP_FLAGS.some((k) => given.has(k))) config.objective = newRamp(config.objective, checkpoint.state.step, flags, given);
     datasetName = String(checkpoint.app.dataset ?? "");
     dataFile = typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined;
   } else {
@@ -127,7 +130,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     process.on("SIGINT", onSigint);
 
     const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
-    io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${config.objective.kind} objective, `
+    io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
       + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
     const progress = new Progress(io.err);
     const started = performance.now();
@@ -182,6 +185,17 @@ function objectiveFrom(flags: ParsedFlags): Objective {
   return flags.objective === "capacity"
     ? { kind: "capacity", gamma: flags.gamma as number, capacityMax: flags["capacity-max"] as number, capacitySteps: flags["capacity-steps"] as number }
     : { kind: "beta", beta: flags.beta as number };
+}
+
+/**
+ * A resumed capacity run's new schedule: C rises (or falls) linearly from its value at the
+ * checkpoint's step to --capacity-max over --capacity-steps more steps (each defaults to the run's).
+ */
+function newRamp(objective: Objective, step: number, flags: ParsedFlags, given: Set<string>): Objective {
+  if (objective.kind !== "capacity") throw new UsageError(`--capacity-max and --capacity-steps apply to the capacity objective; this run trains β-VAE (β = ${objective.beta})`);
+  const capacityMax = given.has("capacity-max") ? flags["capacity-max"] as number : objective.capacityMax;
+  const capacitySteps = given.has("capacity-steps") ? flags["capacity-steps"] as number : objective.capacitySteps;
+  return rampCapacity(objective, step, capacityMax, capacitySteps);
 }
 
 /** On resume, drops metric lines logged after the checkpoint (the run will log those steps again). */

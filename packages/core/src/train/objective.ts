@@ -1,11 +1,20 @@
 // The two training objectives (DESIGN §1), as minimised losses:
 //   β-VAE (Higgins et al. 2017):             recon + β·KL
 //   controlled capacity (Burgess et al. 2018): recon + γ·|KL − C|, C rising linearly from 0 to
-//   C_max over `capacitySteps` updates and then held.
+//   C_max over `capacitySteps` updates and then held. A resumed run may start a new ramp from
+//   where C stands (`rampFrom`) to another C_max.
+
+/** Where a capacity ramp starts: C = `capacity` nats at update `step`. */
+export interface CapacityRampStart {
+  step: number;
+  capacity: number;
+}
 
 export type Objective =
   | { kind: "beta"; beta: number }
-  | { kind: "capacity"; gamma: number; capacityMax: number; capacitySteps: number };
+  | { kind: "capacity"; gamma: number; capacityMax: number; capacitySteps: number; rampFrom?: CapacityRampStart };
+
+export type CapacityObjective = Extract<Objective, { kind: "capacity" }>;
 
 export interface ObjectiveTerms {
   loss: number;
@@ -30,13 +39,33 @@ export function validateObjective(o: Objective): Objective {
     if (!Number.isInteger(o.capacitySteps) || o.capacitySteps < 1) {
       throw new ObjectiveError(`capacity-steps must be a positive integer, got ${String(o.capacitySteps)}`);
     }
+    if (o.rampFrom !== undefined) {
+      const { step, capacity } = o.rampFrom ?? {};
+      if (!Number.isInteger(step) || step < 0) throw new ObjectiveError(`the capacity ramp's start step must be a non-negative integer, got ${String(step)}`);
+      nonNegative(capacity, "the capacity ramp's start capacity");
+    }
   } else throw new ObjectiveError(`objective must be "beta" or "capacity", got ${String((o as { kind: unknown }).kind)}`);
   return o;
 }
 
-/** C for the update with zero-based index `step`. */
-export function capacityAt(o: Extract<Objective, { kind: "capacity" }>, step: number): number {
-  return o.capacityMax * Math.min(1, step / o.capacitySteps);
+/** C for the update with zero-based index `step`: held at the ramp's start before it, at C_max after it. */
+export function capacityAt(o: CapacityObjective, step: number): number {
+  const from = o.rampFrom ?? { step: 0, capacity: 0 };
+  return from.capacity + (o.capacityMax - from.capacity) * Math.min(1, Math.max(0, step - from.step) / o.capacitySteps);
+}
+
+/** The same objective with a new ramp from C at update `step` to `capacityMax` over `capacitySteps` more updates. */
+export function rampCapacity(o: CapacityObjective, step: number, capacityMax: number, capacitySteps: number): CapacityObjective {
+  const ramped: CapacityObjective = { ...o, capacityMax, capacitySteps, rampFrom: { step, capacity: capacityAt(o, step) } };
+  validateObjective(ramped);
+  return ramped;
+}
+
+/** One line for people: "β-VAE, β = 4" or "capacity, γ = 1000, C 0 → 25 nats over steps 0–100000". */
+export function describeObjective(o: Objective): string {
+  if (o.kind === "beta") return `β-VAE, β = ${o.beta}`;
+  const from = o.rampFrom ?? { step: 0, capacity: 0 };
+  return `capacity, γ = ${o.gamma}, C ${+from.capacity.toFixed(3)} → ${o.capacityMax} nats over steps ${from.step}–${from.step + o.capacitySteps}`;
 }
 
 export function objectiveTerms(o: Objective, recon: number, kl: number, step: number): ObjectiveTerms {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { WasmBackend } from "../backend/wasm";
 import type { ModelConfig } from "../model/config";
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from "./checkpoint";
-import { capacityAt, objectiveTerms } from "./objective";
+import { capacityAt, objectiveTerms, rampCapacity, validateObjective } from "./objective";
 import { SquaresSource } from "../testing/squares-source";
 import { DEFAULT_OPTIMISER, NonFiniteError, Trainer, type TrainingConfig } from "./trainer";
 
@@ -23,6 +23,21 @@ describe("objectives", () => {
     expect(capacityAt(o, 50000)).toBe(12.5);
     expect(capacityAt(o, 100000)).toBe(25);
     expect(capacityAt(o, 250000)).toBe(25);
+  });
+  it("starts a new ramp from where C stands, to a higher or lower C_max", () => {
+    const o = { kind: "capacity" as const, gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
+    const higher = rampCapacity(o, 150000, 35, 20000);
+    expect(higher.rampFrom).toEqual({ step: 150000, capacity: 25 });
+    expect(capacityAt(higher, 100000)).toBe(25); // before the ramp: held at its start
+    expect(capacityAt(higher, 150000)).toBe(25);
+    expect(capacityAt(higher, 155000)).toBe(27.5);
+    expect(capacityAt(higher, 170000)).toBe(35);
+    expect(capacityAt(higher, 900000)).toBe(35);
+    const lower = rampCapacity(o, 50000, 0, 10); // mid-ramp, at C = 12.5
+    expect([capacityAt(lower, 50000), capacityAt(lower, 50005), capacityAt(lower, 50010)]).toEqual([12.5, 6.25, 0]);
+    expect(() => rampCapacity(o, 10, -1, 10)).toThrow(/capacity-max must be a non-negative number, got -1/);
+    expect(() => validateObjective({ ...o, rampFrom: { step: 1.5, capacity: 0 } })).toThrow(/start step must be a non-negative integer, got 1.5/);
+    expect(() => validateObjective({ ...o, rampFrom: { step: 1, capacity: NaN } })).toThrow(/start capacity must be a non-negative number, got NaN/);
   });
   it("weights the KL gradient by β, or by γ·sign(KL − C)", () => {
     expect(objectiveTerms({ kind: "beta", beta: 4 }, 100, 3, 0)).toEqual({ loss: 112, klWeight: 4, capacity: null });
