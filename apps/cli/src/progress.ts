@@ -53,6 +53,6 @@ export function formatDuration(seconds: number): string {
 /** Rows of text as aligned columns, two spaces apart; the last column is left ragged. */
 export function formatColumns(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) => row.map((c, i) => (i < row.length - 1 ? c.padEnd(widths[i]) : c)).join("  ");
+  const fmt = (row: string[]) => row.map((c, i) => (i < row.length - 1 ? c.padEnd(widths[i]) : c)).join("  ").trimEnd();
   return [fmt(header), ...rows.map(fmt)];
 }

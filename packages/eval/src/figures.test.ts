@@ -8,7 +8,7 @@ import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { PALETTE, diverging, niceTicks } from "./canvas";
 import { groundTruthEncoder } from "./encoder";
-import { posteriorMean, traversalFigure } from "./figures";
+import { latentUsage, posteriorMean, traversalFigure } from "./figures";
 import { latentHeatmapFigure } from "./heatmaps";
 import { type KlRecord, klCurveFigure, klOrder, switchOnOrder } from "./kl-curves";
 import { factorCodeEncoder, syntheticDataset } from "./test-fixtures";
@@ -155,3 +155,51 @@ describe("traversalFigure", () => {
     await expect(traversalFigure(model, [0, 0], [1, 1, 1], 2)).rejects.toThrow("mean has 2 values, the model has 3 latents");
   });
 });
+
+describe("latentUsage", () => {
+  const config: ModelConfig = { height: 16, width: 16, channels: 1, latents: 3, convChannels: 4, hidden: 8, likelihood: "bernoulli", variance: 1 };
+  const backend = new ReferenceBackend();
+  const model = BetaVAE.build(backend, config, 5);
+  model.initialise(new Rng(7));
+  const dataset = syntheticDataset([4, 3]);
+
+  it("gives each latent's mean KL and the spread of its posterior mean over the batches", async () => {
+    const usage = await latentUsage(model, dataset, 3, 4);
+    expect(usage.images).toBe(20);
+    // the reference: the same images, encoded batch by batch, summed in float64 two-pass
+    const rng = new Rng(3), images = new Float32Array(model.input.length);
+    const mus: number[][] = [[], [], []], kls = [0, 0, 0];
+    for (let b = 0; b < 4; b++) {
+      dataset.sampleBatch(rng, 5, images);
+      backend.write(model.input, images);
+      model.encode();
+      const [mu, logvar] = [await backend.read(model.mu), await backend.read(model.logvar)];
+      for (let i = 0; i < 15; i++) {
+        mus[i % 3].push(mu[i]);
+        kls[i % 3] += 0.5 * (mu[i] ** 2 + Math.exp(logvar[i]) - 1 - logvar[i]) / 20;
+      }
+    }
+    for (let j = 0; j < 3; j++) {
+      const mean = mus[j].reduce((a, b) => a + b, 0) / 20;
+      const std = Math.sqrt(mus[j].reduce((a, m) => a + (m - mean) ** 2, 0) / 20);
+      expect(std).toBeGreaterThan(1e-3);
+      expect(usage.meanStd[j]).toBeCloseTo(std, 5);
+      expect(usage.kl[j]).toBeCloseTo(kls[j], 4);
+    }
+  });
+
+  it("tells a latent with KL but a constant mean from one that carries information", async () => {
+    const constant = BetaVAE.build(backend, config, 5);
+    constant.initialise(new Rng(7));
+    const params = await backend.read(constant.paramValues);
+    const slot = (name: string) => constant.parameterLayout.find((s) => s.name === name)!;
+    for (let i = 0; i < config.hidden; i++) params[slot("encoder.mu.weight").offset + i * 3] = 0; // z0 ignores the image
+    params[slot("encoder.mu.bias").offset] = 1.5; // and sits off the prior's centre
+    backend.write(constant.paramValues, params);
+    const usage = await latentUsage(constant, dataset, 3, 4);
+    expect(usage.meanStd[0]).toBeLessThan(1e-6);
+    expect(usage.kl[0]).toBeGreaterThan(0.5 * 1.5 ** 2 - 0.1);
+    expect(usage.meanStd[1]).toBeGreaterThan(1e-3);
+  });
+});
+

@@ -46,13 +46,47 @@ export function figureModels(backend: Backend, trained: BetaVAE, steps: number):
 
 /** Mean KL per latent over a batch of dataset images (what orders traversal rows). */
 export async function klPerLatent(model: BetaVAE, dataset: Dataset, seed: number): Promise<number[]> {
+  return (await latentUsage(model, dataset, seed, 1)).kl;
+}
+
+export interface LatentUsage {
+  /** mean KL(q(z_j|x) ‖ N(0, 1)) per latent, nats */
+  kl: number[];
+  /** standard deviation of each latent's posterior mean over the images */
+  meanStd: number[];
+  images: number;
+}
+
+/**
+ * Each latent's KL next to how much its posterior mean varies over `batches` batches of
+ * dataset images. A latent with KL but a near-constant mean pays for capacity with a
+ * narrow or shifted posterior and carries no information: the capacity objective counts
+ * its KL towards C all the same.
+ */
+export async function latentUsage(model: BetaVAE, dataset: Dataset, seed: number, batches = 16): Promise<LatentUsage> {
   const be = model.backend;
+  const { latents } = model.config;
+  const rng = new Rng(seed);
   const images = new Float32Array(model.input.length);
-  dataset.sampleBatch(new Rng(seed), model.batch, images);
-  be.write(model.input, images);
-  model.encode();
-  be.klForward(model.klTotal, model.klPerLatent, model.mu, model.logvar, model.batch, model.config.latents);
-  return Array.from(await be.read(model.klPerLatent));
+  const kl = new Float64Array(latents), sum = new Float64Array(latents), squares = new Float64Array(latents);
+  for (let b = 0; b < batches; b++) {
+    dataset.sampleBatch(rng, model.batch, images);
+    be.write(model.input, images);
+    model.encode();
+    be.klForward(model.klTotal, model.klPerLatent, model.mu, model.logvar, model.batch, latents);
+    const [batchKl, mu] = [await be.read(model.klPerLatent), await be.read(model.mu)];
+    for (let j = 0; j < latents; j++) kl[j] += batchKl[j] / batches;
+    for (let i = 0; i < model.batch; i++) {
+      for (let j = 0; j < latents; j++) {
+        const m = mu[i * latents + j];
+        sum[j] += m;
+        squares[j] += m * m;
+      }
+    }
+  }
+  const n = batches * model.batch;
+  const meanStd = Array.from(sum, (s, j) => Math.sqrt(Math.max(0, squares[j] / n - (s / n) ** 2)));
+  return { kl: Array.from(kl), meanStd, images: n };
 }
 
 /** 4 rows of 8: inputs, their reconstructions, inputs, reconstructions. */

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { encodePng } from "@betavae/datasets";
-import { type KlRecord, klCurveFigure, klPerLatent, latentHeatmapFigure, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
+import { type KlRecord, type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
 import { createBackendByName } from "@betavae/webgpu";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { openDataset } from "../datasets";
@@ -18,6 +18,8 @@ import { writeFigures } from "./train";
 
 /** KL in nats above which a latent counts as switched on in a capacity run's log. */
 const SWITCH_ON_KL = 0.5;
+/** Spread of a latent's posterior mean below which it carries no information (FactorVAE's threshold for an active latent). */
+const INFORMATIVE_STD = 0.05;
 
 export const FIGURES_FLAGS: FlagSpecs = {
   run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
@@ -68,23 +70,30 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   const model = BetaVAE.build(backend, checkpoint.config.model, 1);
   loadWeights(model, checkpoint, false);
   written.push(...(await writeFigures(backend, { model }, dataset, (flags.seed as number | undefined) ?? checkpoint.config.seed, out)));
+  const batch = BetaVAE.build(backend, checkpoint.config.model, 64, model);
   if (variedFactors(dataset).length === 2) {
-    const batch = BetaVAE.build(backend, checkpoint.config.model, 64, model);
     const kl = records ? records[records.length - 1].klPerLatent : await klPerLatent(batch, dataset, checkpoint.config.seed + 2);
     write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, modelEncoder(batch), kl)));
   }
   io.out(`figures: ${written.join(", ")}`);
-  if (records) for (const line of switchOnTable(records)) io.out(line);
+  if (records) for (const line of switchOnTable(records, await latentUsage(batch, dataset, checkpoint.config.seed + 3))) io.out(line);
   return 0;
 }
 
-/** Fig. 3 as text: the latents that switched on, in order, with the step and C when they did. */
-function switchOnTable(records: KlRecord[]): string[] {
+/**
+ * Fig. 3 as text: the latents that switched on, in order, with the step and C when they did,
+ * and whether the checkpoint's latent carries information or only KL.
+ */
+function switchOnTable(records: KlRecord[], usage: LatentUsage): string[] {
   const order = switchOnOrder(records, SWITCH_ON_KL);
   const head = `switch-on order (KL above ${SWITCH_ON_KL} nats from that logged step to the end of the log):`;
   if (order.length === 0) return [`${head} none`];
-  const rows = order.map((s) => [`z${s.latent}`, String(s.step), s.C === null ? "—" : s.C.toFixed(2), s.finalKl.toFixed(2)]);
-  return [head, ...formatColumns(["latent", "step", "C", "final KL"], rows)];
+  const rows = order.map((s) => [
+    `z${s.latent}`, String(s.step), s.C === null ? "—" : s.C.toFixed(2), s.finalKl.toFixed(2), usage.meanStd[s.latent].toFixed(3),
+    usage.meanStd[s.latent] < INFORMATIVE_STD ? "KL without information" : "",
+  ]);
+  return [head, ...formatColumns(["latent", "step", "C", "final KL", "mean std", ""], rows),
+    `(mean std: the spread of the latent's posterior mean over ${usage.images} images; below ${INFORMATIVE_STD} the image barely moves it)`];
 }
 
 /** The logged steps of metrics.jsonl; a line that is not a step record is an error naming the line. */
