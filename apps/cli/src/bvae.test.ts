@@ -2,7 +2,7 @@
 // directory's files, resume, and every kind of bad input with its one-line error.
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -28,14 +28,16 @@ describe("bvae train", () => {
     expect(lines[0]).toMatchObject({ step: 1, C: null, beta: 4 });
     expect(lines[0].klPerLatent).toHaveLength(10);
     for (const key of ["recon", "kl", "loss", "gradNorm", "imagesPerSec"]) expect(typeof lines[3][key]).toBe("number");
+    expect(lines[3]).toMatchObject({ backend: expect.stringMatching(/^wasm/), threads: availableParallelism() });
     const traversal = PNG.sync.read(readFileSync(join(dir, "traversal.png")));
     expect(traversal.height).toBeGreaterThan(10 * 128); // one row per latent
     expect(JSON.parse(readFileSync(join(dir, "config.json"), "utf8"))).toMatchObject({ dataset: "dsprites", steps: 4 });
 
-    expect(await main(["train", "--resume", "--steps", "6", "--out", dir, "--log-every", "1"])).toBe(0);
+    expect(await main(["train", "--resume", "--steps", "6", "--out", dir, "--log-every", "1", "--threads", "1"])).toBe(0);
     expect(decodeCheckpoint(new Uint8Array(readFileSync(join(dir, "checkpoint.safetensors")))).state.step).toBe(6);
-    const resumed = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).step);
-    expect(resumed).toEqual([1, 2, 3, 4, 5, 6]);
+    const resumed = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(resumed.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(resumed.map((l) => l.threads)).toEqual([...Array(4).fill(availableParallelism()), 1, 1]); // each line says how it ran
 
     expect(await main(["info", "--checkpoint", join(dir, "checkpoint.safetensors")])).toBe(0);
     expect(captured.out.join("\n")).toMatch(/step +6/);

@@ -130,6 +130,8 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     process.on("SIGINT", onSigint);
 
     const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
+    // per line, as a resumed run may change them and they change float summation order
+    const threads = threadsOf(backend);
     io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
       + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
     const progress = new Progress(io.err);
@@ -149,7 +151,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
           appendFileSync(metricsPath, JSON.stringify({
             step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, C: m.capacity,
             [config.objective.kind === "beta" ? "beta" : "gamma"]: weight, loss: m.loss, gradNorm: m.gradNorm,
-            imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10,
+            imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10, backend: backend.name, threads,
           }) + "\n");
         }
         progress.update({ step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity });
