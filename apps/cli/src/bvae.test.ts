@@ -1,7 +1,7 @@
 // The bvae command end to end, in process: real training runs on a small batch, the run
 // directory's files, resume, and every kind of bad input with its one-line error.
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -144,10 +144,20 @@ describe("bvae info / traverse", () => {
   it("exports the weights alone: a third of the size, drawable, and refused by --resume", async () => {
     const dir = tmp();
     const run = join(dir, "run");
-    expect(await main(["train", "--steps", "1", "--out", run, ...SMALL])).toBe(0);
+    expect(await main(["train", "--steps", "3", "--out", run, ...SMALL])).toBe(0);
+    const logged = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    appendFileSync(join(run, "metrics.jsonl"), JSON.stringify({ ...logged[2], step: 4 }) + "\n"); // logged after the checkpoint
     const exported = join(dir, "model.safetensors");
     expect(await main(["export", "--checkpoint", join(run, "checkpoint.safetensors"), "--out", exported])).toBe(0);
+    expect(captured.out.at(-1)).toMatch(/MiB of weights and 3 logged steps of its training/);
     expect(readFileSync(exported).length).toBeLessThan(readFileSync(join(run, "checkpoint.safetensors")).length / 2.5);
+    // the run's curves go along, rounded, up to the checkpoint's step
+    const history = decodeCheckpoint(new Uint8Array(readFileSync(exported))).app.history as { step: number; recon: number; klPerLatent: number[] }[];
+    expect(history.map((p) => p.step)).toEqual([1, 2, 3]);
+    expect(Math.abs(history[2].recon / logged[2].recon - 1)).toBeLessThan(5e-4);
+    expect(history[2].klPerLatent).toHaveLength(10);
+    expect(await main(["export", "--checkpoint", join(run, "checkpoint.safetensors"), "--out", exported, "--no-history"])).toBe(0);
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(exported))).app.history).toBeUndefined();
     expect(await main(["traverse", "--checkpoint", exported, "--out", join(dir, "figs")])).toBe(0);
     const resumeDir = join(dir, "again");
     mkdirSync(resumeDir);

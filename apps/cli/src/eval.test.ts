@@ -107,7 +107,7 @@ describe("bvae figures", () => {
     const dir = tmp();
     writeFileSync(join(dir, "checkpoint.safetensors"), readFileSync(join(blobs, "checkpoint.safetensors")));
     const kl = [[0.9, 0.01, 0.02], [0.2, 0.01, 0.6], [0.7, 0.01, 0.8], [1.4, 0.3, 2.1]];
-    const log = (latents: number) => kl.map((k, i) => JSON.stringify({ step: (i + 1) * 100, C: (i + 1) * 0.5, klPerLatent: [...k, ...Array(latents - 3).fill(0.01)] })).join("\n") + "\n";
+    const log = (latents: number) => kl.map((k, i) => JSON.stringify({ step: (i + 1) * 100, recon: 50, kl: 3, C: (i + 1) * 0.5, klPerLatent: [...k, ...Array(latents - 3).fill(0.01)] })).join("\n") + "\n";
     writeFileSync(join(dir, "metrics.jsonl"), log(9));
     await expectError(["figures", "--run", dir], /metrics\.jsonl logs a KL per latent of another length than the checkpoint's 10 latents/);
     writeFileSync(join(dir, "metrics.jsonl"), log(10));

@@ -52,9 +52,11 @@ describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
   const decodedPixels = () => canvasPixels("#decoded");
   const modelLine = () => page.locator("#model-info");
 
-  it("opens with the shipped model: sliders ordered by KL, inactive ones marked, the image follows a dragged slider", async () => {
+  it("opens with the shipped model: its training curves, sliders ordered by KL, inactive ones marked, the image follows a dragged slider", async () => {
     await expect.poll(() => modelLine().getAttribute("data-origin")).toBe("shipped model");
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    // the curves it was trained along come with it
+    await expect.poll(async () => Number(await page.locator("#chart-kl").getAttribute("data-points"))).toBeGreaterThan(100);
     measured.backend = await page.locator("#backend").textContent();
     const rows = page.locator("#sliders .slider");
     expect(await rows.count()).toBe(10);

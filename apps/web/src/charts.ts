@@ -5,6 +5,9 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { StepMetrics } from "@betavae/core";
 
+/** What the charts draw of a logged step: a live one, or one from a loaded model's history. */
+export type ChartPoint = Pick<StepMetrics, "step" | "recon" | "kl" | "capacity" | "klPerLatent">;
+
 const MAX_POINTS = 4000;
 export const LATENT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
@@ -41,7 +44,7 @@ export class TrainingCharts {
     ];
   }
 
-  add(points: StepMetrics[]): void {
+  add(points: readonly ChartPoint[]): void {
     if (!this.charts.length) return;
     const [recon, kl, perLatent] = this.charts;
     for (const m of points) {

@@ -1,4 +1,4 @@
-import { decodeCheckpoint, hasOptimizerState } from "@betavae/core";
+import { decodeCheckpoint, hasOptimizerState, serializeCheckpoint } from "@betavae/core";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine } from "./engine";
@@ -21,6 +21,10 @@ describe("Engine", () => {
     const e = await engine();
     const info = await e.load(new Uint8Array(readFileSync(SHIPPED)), "shipped model");
     expect(info).toMatchObject({ dataset: "dsprites", origin: "shipped model", step: 150000 });
+    // it carries the curves of its training, up to its step
+    expect(info.history.length).toBeGreaterThan(100);
+    expect(info.history.at(-1)!.step).toBe(info.step);
+    expect(info.history.at(-1)!.C).toBeGreaterThan(20);
     const view = await e.view(1);
     expect(view.kl).toHaveLength(10);
     expect([...view.order].sort()).toEqual([...Array(10).keys()].sort());
@@ -81,6 +85,7 @@ describe("Engine", () => {
     const other = await engine();
     const info = await other.load(bytes, "saved.safetensors");
     expect(info).toMatchObject({ dataset: "color-dsprites", step: 3, origin: "saved.safetensors" });
+    expect(info.history).toEqual([]); // the page keeps no log to carry
     expect(Array.from(await other.decode(z))).toEqual(Array.from(before));
     // and it trains on exactly as the original would
     expect((await other.trainStep()).loss).toBe((await e.trainStep()).loss);
@@ -96,6 +101,9 @@ describe("Engine", () => {
       .rejects.toThrow("small.safetensors is a model of 32×32×1 images; dsprites images are 64×64×1, so the page cannot show or train it");
     const truncated = await makeCheckpoint({ steps: 1 });
     await expect(e.load(truncated.subarray(0, truncated.length - 100), "cut.safetensors")).rejects.toThrow(/^cut\.safetensors is not a betavae checkpoint/);
+    const bad = decodeCheckpoint(await makeCheckpoint({ steps: 1 }));
+    bad.app = { ...bad.app, history: [{ step: 1, recon: 1, kl: 1, C: null, klPerLatent: [1] }] };
+    await expect(e.load(serializeCheckpoint(bad), "odd.safetensors")).rejects.toThrow(/^odd\.safetensors does not load: the checkpoint's training history is malformed/);
     expect(e.model).toMatchObject({ origin: "cli.safetensors", step: 2 });
     expect(Array.from(await e.decode(z))).toEqual(Array.from(before));
   });

@@ -7,8 +7,8 @@
 // then swaps, so a checkpoint that fails to load leaves the current model untouched (and the
 // old backend's memory is released with it, since backends cannot free single buffers).
 import {
-  type Backend, BetaVAE, type Checkpoint, type Objective, Rng, type StepMetrics, Trainer, type TrainingConfig,
-  WasmBackend, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, loadWeights, restoreCheckpoint, validateObjective,
+  type Backend, BetaVAE, type Checkpoint, type HistoryPoint, type Objective, Rng, type StepMetrics, Trainer, type TrainingConfig,
+  WasmBackend, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, validateObjective,
   validateOptimiser,
 } from "@betavae/core";
 import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
@@ -49,6 +49,9 @@ export interface ModelInfo {
   /** where the model came from: "shipped model", a file name, or "new model" */
   origin: string;
 }
+
+/** A loaded model and the curves of its training, when the checkpoint carries them (bvae export). */
+export type LoadedModel = ModelInfo & { history: HistoryPoint[] };
 
 export interface View {
   /** mean KL per latent over a batch of dataset images */
@@ -141,7 +144,7 @@ export class Engine {
    * Loads a checkpoint made by `bvae train` or by this page. Anything wrong with it throws a
    * LoadError with a sentence for the user, and the current model stays as it was.
    */
-  async load(bytes: Uint8Array, origin: string): Promise<ModelInfo> {
+  async load(bytes: Uint8Array, origin: string): Promise<LoadedModel> {
     let checkpoint: Checkpoint;
     try {
       checkpoint = decodeCheckpoint(bytes);
@@ -153,6 +156,12 @@ export class Engine {
     if (m.height !== dataset.height || m.width !== dataset.width || m.channels !== dataset.channels) {
       throw new LoadError(`${origin} is a model of ${m.height}×${m.width}×${m.channels} images; `
         + `${dataset.name} images are ${dataset.height}×${dataset.width}×${dataset.channels}, so the page cannot show or train it`);
+    }
+    let history: HistoryPoint[];
+    try {
+      history = historyOf(checkpoint.app, m.latents);
+    } catch (e) {
+      throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
     }
     await this.swapIn(async (backend) => {
       const trainer = new Trainer(backend, checkpoint.config, new DatasetSampler(dataset, checkpoint.config.seed + 1));
@@ -168,7 +177,7 @@ export class Engine {
       }
       return { trainer, dataset, origin };
     });
-    return this.model!;
+    return { ...this.model!, history };
   }
 
   /** Changes what may change while a model trains (objective and learning rate); false if the settings need a new model. */

@@ -1,7 +1,7 @@
 // The demo page: opens with the shipped dSprites model, one slider per latent (ordered by KL),
 // the decoded image live while dragging, traversals and reconstructions; trains in a worker
 // with live curves; loads checkpoints from `bvae` and downloads the page's model as one.
-import { type Objective, type StepMetrics, describeObjective } from "@betavae/core";
+import { type HistoryPoint, type Objective, type StepMetrics, describeObjective } from "@betavae/core";
 import type { DatasetName } from "@betavae/datasets";
 import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
 import { TrainingCharts } from "./charts";
@@ -58,13 +58,17 @@ async function startEngine(choice: BackendChoice): Promise<void> {
 
 async function loadBytes(bytes: Uint8Array, origin: string): Promise<boolean> {
   await stopTraining();
+  let history: HistoryPoint[];
   try {
-    showModel(await client.request({ kind: "load", bytes, origin }, [bytes.buffer]));
+    const loaded = await client.request({ kind: "load", bytes, origin }, [bytes.buffer]);
+    showModel(loaded);
+    history = loaded.history;
   } catch (e) {
     fail(e);
     return false;
   }
   charts.reset(model!.config.model.latents);
+  charts.add(history.map((p) => ({ ...p, capacity: p.C }))); // the curves it was trained along, when the file carries them
   await refreshView(true);
   return true;
 }

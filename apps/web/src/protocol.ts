@@ -2,7 +2,7 @@
 // request (by id) or reports training; images travel as transferable Float32Array/Uint8Array.
 import type { StepMetrics } from "@betavae/core";
 import type { RasterImage } from "@betavae/datasets";
-import type { BackendChoice, BackendInfo, ModelInfo, TrainSettings, View } from "./engine";
+import type { BackendChoice, BackendInfo, LoadedModel, ModelInfo, TrainSettings, View } from "./engine";
 
 export type Request =
   | { kind: "init"; backend: BackendChoice; threads: number }
@@ -15,7 +15,7 @@ export type Request =
 /** What each request resolves to. */
 export interface Replies {
   init: BackendInfo;
-  load: ModelInfo;
+  load: LoadedModel;
   reset: ModelInfo;
   decode: Float32Array;
   view: View;

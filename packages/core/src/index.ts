@@ -15,3 +15,4 @@ export {
   restoreCheckpoint, serializeCheckpoint, weightsOnly,
 } from "./train/checkpoint";
 export { SafetensorsError } from "./train/safetensors";
+export { HISTORY_POINTS, type HistoryPoint, historyOf, thinHistory } from "./train/history";

@@ -1,13 +1,17 @@
 // bvae export: a checkpoint's weights without the Adam moments (a third of the size), for
-// shipping a model to evaluate, draw or load in the web demo or PyTorch.
-import { resolve } from "node:path";
-import { decodeCheckpoint, serializeCheckpoint, weightsOnly } from "@betavae/core";
+// shipping a model to evaluate, draw or load in the web demo or PyTorch. The run's logged
+// curves, thinned, go along in the metadata when its metrics.jsonl is beside the checkpoint.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { decodeCheckpoint, historyOf, serializeCheckpoint, thinHistory, weightsOnly } from "@betavae/core";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { readFileOrFail, writeFileAtomic } from "../files";
+import { checkLatents, readMetrics } from "../metrics-log";
 
 export const EXPORT_FLAGS: FlagSpecs = {
   checkpoint: { type: "string", placeholder: "FILE", help: "checkpoint.safetensors written by bvae train" },
   out: { type: "string", placeholder: "FILE", help: "where to write the weights-only checkpoint" },
+  "no-history": { type: "bool", help: "leave out the training curves (metrics.jsonl beside the checkpoint)" },
 };
 
 export async function exportWeights(argv: string[], io: { out: (line: string) => void }): Promise<number> {
@@ -21,8 +25,19 @@ export async function exportWeights(argv: string[], io: { out: (line: string) =>
   const source = resolve(flags.checkpoint as string), target = resolve(flags.out as string);
   if (source === target) throw new UsageError("--out must differ from --checkpoint: the export would replace the resumable checkpoint");
   const input = readFileOrFail(source, "checkpoint");
-  const bytes = serializeCheckpoint(weightsOnly(decodeCheckpoint(input)));
+  const checkpoint = weightsOnly(decodeCheckpoint(input));
+  const metricsPath = join(dirname(source), "metrics.jsonl");
+  let history = "";
+  if (flags["no-history"] !== true && existsSync(metricsPath)) {
+    const latents = checkpoint.config.model.latents;
+    // a resumed run rewrites its log; steps past the checkpoint's are not its history
+    const records = readMetrics(metricsPath).filter((r) => r.step <= checkpoint.state.step);
+    checkLatents(metricsPath, records, latents);
+    checkpoint.app = { ...checkpoint.app, history: thinHistory(records) };
+    history = ` and ${historyOf(checkpoint.app, latents).length} logged steps of its training`;
+  }
+  const bytes = serializeCheckpoint(checkpoint);
   writeFileAtomic(target, bytes);
-  io.out(`wrote ${target}: ${(bytes.length / 2 ** 20).toFixed(2)} MiB of weights (from ${(input.length / 2 ** 20).toFixed(2)} MiB)`);
+  io.out(`wrote ${target}: ${(bytes.length / 2 ** 20).toFixed(2)} MiB of weights${history} (from ${(input.length / 2 ** 20).toFixed(2)} MiB)`);
   return 0;
 }

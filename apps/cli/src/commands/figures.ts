@@ -6,13 +6,14 @@
 // curves, which need the run's log; latents are then ordered by KL measured on the dataset.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { BetaVAE, type HistoryPoint, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { encodePng } from "@betavae/datasets";
 import { type KlRecord, type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
 import { createBackendByName } from "@betavae/webgpu";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { openDataset } from "../datasets";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
+import { checkLatents, readMetrics } from "../metrics-log";
 import { formatColumns } from "../progress";
 import { writeFigures } from "./train";
 
@@ -39,7 +40,7 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   if (flags.run && flags.checkpoint) throw new UsageError("give --run DIR or --checkpoint FILE, not both");
   if (!flags.run && !flags.checkpoint) throw new UsageError("--run DIR or --checkpoint FILE is required");
   if (flags.checkpoint && !flags.out) throw new UsageError("--checkpoint needs --out DIR for the figures");
-  let records: KlRecord[] | null = null;
+  let records: HistoryPoint[] | null = null;
   let checkpointPath = flags.checkpoint as string | undefined;
   if (flags.run) {
     const run = resolve(flags.run as string);
@@ -49,9 +50,7 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   }
   const checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath!, "checkpoint"));
   const latents = checkpoint.config.model.latents;
-  if (records && records.some((r) => r.klPerLatent.length !== latents)) {
-    throw new FileError(`${join(flags.run as string, "metrics.jsonl")} logs a KL per latent of another length than the checkpoint's ${latents} latents`);
-  }
+  if (records) checkLatents(join(flags.run as string, "metrics.jsonl"), records, latents);
   const out = resolve((flags.out as string | undefined) ?? (flags.run as string));
   ensureWritableDir(out);
 
@@ -94,25 +93,4 @@ function switchOnTable(records: KlRecord[], usage: LatentUsage): string[] {
   ]);
   return [head, ...formatColumns(["latent", "step", "C", "final KL", "mean std", ""], rows),
     `(mean std: the spread of the latent's posterior mean over ${usage.images} images; below ${INFORMATIVE_STD} the image barely moves it)`];
-}
-
-/** The logged steps of metrics.jsonl; a line that is not a step record is an error naming the line. */
-function readMetrics(path: string): KlRecord[] {
-  const text = new TextDecoder().decode(readFileOrFail(path, "metrics log"));
-  const records: KlRecord[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (!line.trim()) return;
-    let r: Partial<KlRecord>;
-    try {
-      r = JSON.parse(line);
-    } catch {
-      throw new FileError(`${path} line ${i + 1} is not JSON`);
-    }
-    if (typeof r.step !== "number" || !Array.isArray(r.klPerLatent) || !(r.C === null || typeof r.C === "number")) {
-      throw new FileError(`${path} line ${i + 1} lacks step, klPerLatent or C`);
-    }
-    records.push({ step: r.step, C: r.C, klPerLatent: r.klPerLatent });
-  });
-  if (records.length === 0) throw new FileError(`${path} has no logged steps`);
-  return records;
 }
