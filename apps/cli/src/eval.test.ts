@@ -130,9 +130,12 @@ describe("bvae figures", () => {
     await expectError(["figures", "--run", join(tmp(), "nothing")], /run directory .*nothing does not exist/);
     const dir = tmp();
     await expectError(["figures", "--run", dir], /metrics log .*metrics\.jsonl does not exist/);
-    writeFileSync(join(dir, "metrics.jsonl"), '{"step":1,"klPerLatent":[0.1],"C":null}\n{"step":2,\n');
+    const line = '{"step":1,"recon":9,"kl":0.1,"klPerLatent":[0.1],"C":null}\n';
+    writeFileSync(join(dir, "metrics.jsonl"), line + '{"step":2,\n');
     await expectError(["figures", "--run", dir], /metrics\.jsonl line 2 is not JSON/);
-    writeFileSync(join(dir, "metrics.jsonl"), '{"step":1,"klPerLatent":[0.1],"C":null}\n');
+    writeFileSync(join(dir, "metrics.jsonl"), line + '{"step":2,"kl":0.1,"klPerLatent":[0.1],"C":null}\n');
+    await expectError(["figures", "--run", dir], /metrics\.jsonl line 2 lacks step, recon, kl, klPerLatent or C/);
+    writeFileSync(join(dir, "metrics.jsonl"), line);
     await expectError(["figures", "--run", dir], /checkpoint .*checkpoint\.safetensors does not exist/);
     await expectError(["figures"], /--run DIR or --checkpoint FILE is required/, 2);
   });
