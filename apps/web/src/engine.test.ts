@@ -66,6 +66,10 @@ describe("Engine", () => {
     const m = await e.trainStep();
     expect(m.capacity).toBeCloseTo(0.5, 6); // C at update index 1 of a 10-step schedule to 5 nats
     expect(e.model!.config.optimiser.lr).toBe(1e-4);
+    // a new C_max mid-schedule ramps on from where C stands (1 nat at update 2), not from 0
+    const capacity = { kind: "capacity" as const, gamma: 100, capacityMax: 3, capacitySteps: 10 };
+    expect(e.adjust({ ...settings, objective: capacity, lr: 1e-4 })).toBe(true);
+    expect([(await e.trainStep()).capacity, (await e.trainStep()).capacity]).toEqual([1, 1.2]);
     expect(e.adjust({ ...settings, batch: 4 })).toBe(false);
     expect(e.adjust({ ...settings, dataset: "blobs" })).toBe(false);
     expect(() => e.adjust({ ...settings, objective: { kind: "beta", beta: -1 } })).toThrow(/beta must be a non-negative number/);

@@ -8,7 +8,7 @@
 // old backend's memory is released with it, since backends cannot free single buffers).
 import {
   type Backend, BetaVAE, type Checkpoint, type HistoryPoint, type Objective, Rng, type StepMetrics, Trainer, type TrainingConfig,
-  WasmBackend, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, validateObjective,
+  WasmBackend, continueObjective, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, validateObjective,
   validateOptimiser,
 } from "@betavae/core";
 import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
@@ -186,9 +186,9 @@ export class Engine {
     if (!m) return false;
     const c = m.trainer.config;
     if (settings.dataset !== m.dataset.name || settings.latents !== c.model.latents || settings.batch !== c.batch || settings.seed !== c.seed) return false;
-    validateObjective(settings.objective);
+    const objective = continueObjective(c.objective, settings.objective, m.trainer.step); // C never jumps
     c.optimiser = validateOptimiser({ ...c.optimiser, lr: settings.lr });
-    c.objective = settings.objective;
+    c.objective = objective;
     return true;
   }
 

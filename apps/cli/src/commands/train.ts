@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer,
-  decodeCheckpoint, describeObjective, encodeCheckpoint, rampCapacity, restoreCheckpoint,
+  continueObjective, decodeCheckpoint, describeObjective, encodeCheckpoint, restoreCheckpoint,
 } from "@betavae/core";
 import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
@@ -197,7 +197,7 @@ function newRamp(objective: Objective, step: number, flags: ParsedFlags, given: 
   if (objective.kind !== "capacity") throw new UsageError(`--capacity-max and --capacity-steps apply to the capacity objective; this run trains β-VAE (β = ${objective.beta})`);
   const capacityMax = given.has("capacity-max") ? flags["capacity-max"] as number : objective.capacityMax;
   const capacitySteps = given.has("capacity-steps") ? flags["capacity-steps"] as number : objective.capacitySteps;
-  return rampCapacity(objective, step, capacityMax, capacitySteps);
+  return continueObjective(objective, { ...objective, capacityMax, capacitySteps }, step);
 }
 
 /** On resume, drops metric lines logged after the checkpoint (the run will log those steps again). */

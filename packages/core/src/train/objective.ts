@@ -61,6 +61,19 @@ export function rampCapacity(o: CapacityObjective, step: number, capacityMax: nu
   return ramped;
 }
 
+/**
+ * The objective a run goes on with when asked for `requested` at update `step`. A capacity run
+ * keeps its schedule while C_max and the schedule length stay as they are, and otherwise starts
+ * a new ramp from where C stands, so C never jumps; γ, β or a change of kind apply as given.
+ */
+export function continueObjective(current: Objective, requested: Objective, step: number): Objective {
+  validateObjective(requested);
+  if (current.kind !== "capacity" || requested.kind !== "capacity") return requested;
+  const kept = { ...current, gamma: requested.gamma };
+  if (requested.capacityMax === current.capacityMax && requested.capacitySteps === current.capacitySteps) return kept;
+  return rampCapacity(kept, step, requested.capacityMax, requested.capacitySteps);
+}
+
 /** One line for people: "β-VAE, β = 4" or "capacity, γ = 1000, C 0 → 25 nats over steps 0–100000". */
 export function describeObjective(o: Objective): string {
   if (o.kind === "beta") return `β-VAE, β = ${o.beta}`;
