@@ -8,7 +8,7 @@
 // old backend's memory is released with it, since backends cannot free single buffers).
 import {
   type Backend, BetaVAE, type Checkpoint, type HistoryPoint, type Objective, Rng, type StepMetrics, Trainer, type TrainingConfig,
-  WasmBackend, continueObjective, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, validateObjective,
+  WasmBackend, continueObjective, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, thinHistory, validateObjective,
   validateOptimiser,
 } from "@betavae/core";
 import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
@@ -77,7 +77,12 @@ interface ModelSet {
   traversal: BetaVAE;
   batch: BetaVAE;
   origin: string;
+  /** the steps it trained along: a loaded checkpoint's, then this page's, thinned as it grows */
+  history: HistoryPoint[];
 }
+
+/** The page keeps at most this many logged steps in memory, halving them when it has more. */
+const HISTORY_KEPT = 4000;
 
 type BackendFactory = () => Promise<Backend>;
 
@@ -135,7 +140,7 @@ export class Engine {
     };
     await this.swapIn(async (backend) => {
       const trainer = new Trainer(backend, config, new DatasetSampler(dataset, config.seed + 1));
-      return { trainer, dataset, origin: "new model" };
+      return { trainer, dataset, origin: "new model", history: [] };
     });
     return this.model!;
   }
@@ -175,7 +180,7 @@ export class Engine {
       } catch (e) {
         throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
       }
-      return { trainer, dataset, origin };
+      return { trainer, dataset, origin, history };
     });
     return { ...this.model!, history };
   }
@@ -193,7 +198,11 @@ export class Engine {
   }
 
   async trainStep(): Promise<StepMetrics> {
-    return this.need().trainer.trainStep();
+    const m = this.need();
+    const metrics = await m.trainer.trainStep();
+    m.history.push({ step: metrics.step, recon: metrics.recon, kl: metrics.kl, C: metrics.capacity, klPerLatent: metrics.klPerLatent });
+    if (m.history.length > HISTORY_KEPT) m.history = m.history.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
+    return metrics;
   }
 
   /** The decoder's image for latent vector `z` ([height, width, channels], values in [0, 1]). */
@@ -221,7 +230,7 @@ export class Engine {
   /** The model as a checkpoint `bvae` reads (weights, Adam moments, config, step). */
   async save(): Promise<Uint8Array> {
     const m = this.need();
-    return encodeCheckpoint(m.trainer, { dataset: m.dataset.name });
+    return encodeCheckpoint(m.trainer, { dataset: m.dataset.name, ...(m.history.length ? { history: thinHistory(m.history) } : {}) });
   }
 
   dispose(): void {
@@ -234,13 +243,13 @@ export class Engine {
     return this.current;
   }
 
-  private async swapIn(build: (backend: Backend) => Promise<Pick<ModelSet, "trainer" | "dataset" | "origin">>): Promise<void> {
+  private async swapIn(build: (backend: Backend) => Promise<Pick<ModelSet, "trainer" | "dataset" | "origin" | "history">>): Promise<void> {
     const backend = await this.makeBackend();
     let next: ModelSet;
     try {
-      const { trainer, dataset, origin } = await build(backend);
+      const { trainer, dataset, origin, history } = await build(backend);
       next = {
-        backend, trainer, dataset, origin,
+        backend, trainer, dataset, origin, history,
         single: BetaVAE.build(backend, trainer.config.model, 1, trainer.model),
         ...figureModels(backend, trainer.model, TRAVERSAL_STEPS),
       };
