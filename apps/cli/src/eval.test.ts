@@ -43,7 +43,8 @@ describe("bvae eval", () => {
     expect(e.imagesEncoded).toBeGreaterThan(0);
     const printed = captured.out.join("\n");
     expect(printed).toMatch(/^metric +score +train +detail$/m);
-    expect(printed).toMatch(/^betavae +\d\.\d{4} +\d\.\d{4} +8 train \/ 4 eval points of 64 pairs$/m);
+    expect(printed).toMatch(/^betavae +\d\.\d{4} +\d\.\d{4} +8 train \/ 4 eval points of 64 pairs; per factor shape (\d\.\d\d|—), scale (\d\.\d\d|—), orientation (\d\.\d\d|—), posX (\d\.\d\d|—), posY (\d\.\d\d|—)$/m);
+    expect(e.results[0].confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(4);
     expect(printed).toMatch(/^mig +\d\.\d{4} +8 samples, 20 bins/m);
   });
 

@@ -8,7 +8,7 @@ import { Rng } from "@betavae/core";
 import { sampleFactors } from "@betavae/datasets";
 import type { CodeCache } from "./cache";
 import { variedFactors } from "./factors";
-import { accuracy, fitLogistic } from "./logistic";
+import { accuracy, fitLogistic, predictLogistic } from "./logistic";
 import { BLOCK_IMAGES, type MetricResultBase, type ProgressFn } from "./metric";
 
 export const BETAVAE_DEFAULTS = { seed: 0, batchSize: 64, trainPoints: 10000, evalPoints: 5000, maxIterations: 100 };
@@ -25,6 +25,8 @@ export interface BetaVaeResult extends MetricResultBase {
   evalPoints: number;
   /** The logistic regression's fit: L2 with C = 1, L-BFGS iterations used of the maximum. */
   classifier: { c: number; iterations: number; maxIterations: number; converged: boolean };
+  /** Evaluation points by the factor held fixed (rows, in `factors` order) and the factor predicted (columns). */
+  confusion: number[][];
 }
 
 export async function betaVaeMetric(cache: CodeCache, options: BetaVaeOptions = {}): Promise<BetaVaeResult> {
@@ -38,7 +40,10 @@ export async function betaVaeMetric(cache: CodeCache, options: BetaVaeOptions = 
   const test = await featurePoints(cache, rng, varied, o.batchSize, o.evalPoints, (done) => options.progress?.(o.trainPoints + done, total));
   const L = cache.latents;
   const fit = fitLogistic(train.x, train.y, o.trainPoints, L, varied.length, { maxIterations: o.maxIterations });
-  const evalAccuracy = accuracy(fit, test.x, test.y, o.evalPoints);
+  const predicted = predictLogistic(fit, test.x, o.evalPoints);
+  const confusion = varied.map(() => varied.map(() => 0));
+  for (let i = 0; i < o.evalPoints; i++) confusion[test.y[i]][predicted[i]]++;
+  const evalAccuracy = confusion.reduce((right, row, k) => right + row[k], 0) / o.evalPoints;
   return {
     metric: "betavae",
     score: evalAccuracy,
@@ -52,6 +57,7 @@ export async function betaVaeMetric(cache: CodeCache, options: BetaVaeOptions = 
     trainPoints: o.trainPoints,
     evalPoints: o.evalPoints,
     classifier: { c: 1, iterations: fit.iterations, maxIterations: o.maxIterations, converged: fit.converged },
+    confusion,
     seconds: (performance.now() - started) / 1000,
   };
 }

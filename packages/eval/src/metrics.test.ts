@@ -63,6 +63,13 @@ describe("metrics on synthetic codes", () => {
     expect(r.mig.score).toBeGreaterThan(0.4);
     expect(r.mig.score).toBeLessThan(0.6);
     expect(r.mig.perFactor.map((f) => f.gap > 0.9)).toEqual([false, false, true, true]);
+    // the BetaVAE classifier's mistakes are exactly between the two mixed factors
+    const c = r.betavae.confusion;
+    expect(c.flat().reduce((a, b) => a + b, 0)).toBe(SMALL.betavae.evalPoints);
+    expect(c.reduce((right, row, k) => right + row[k], 0) / SMALL.betavae.evalPoints).toBe(r.betavae.evalAccuracy);
+    for (const k of [2, 3]) expect(c[k].filter((n, j) => j !== k && n > 0)).toEqual([]);
+    expect(c[0][1] + c[1][0]).toBeGreaterThan(0.2 * (c[0][0] + c[0][1] + c[1][0] + c[1][1]));
+    expect(c[0][2] + c[0][3] + c[1][2] + c[1][3]).toBe(0);
   });
 
   it("score pure noise at chance", async () => {

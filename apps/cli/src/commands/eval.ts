@@ -98,11 +98,17 @@ function parseMetrics(raw: string | undefined): MetricName[] {
   return names as MetricName[];
 }
 
+/** How often the classifier named factor k when k was held fixed ("—" when no point held it). */
+function factorAccuracy(row: number[], k: number): string {
+  const points = row.reduce((a, b) => a + b, 0);
+  return points === 0 ? "—" : (row[k] / points).toFixed(2);
+}
+
 /** The printed summary: one row per metric, then what the run cost. */
 export function table(e: Evaluation): string[] {
   const detail = (r: MetricResult): string => {
     switch (r.metric) {
-      case "betavae": return `${r.trainPoints} train / ${r.evalPoints} eval points of ${r.batchSize} pairs`;
+      case "betavae": return `${r.trainPoints} train / ${r.evalPoints} eval points of ${r.batchSize} pairs; per factor ${r.factors.map((f, k) => `${f} ${factorAccuracy(r.confusion[k], k)}`).join(", ")}`;
       case "factorvae": return `${r.trainVotes} train / ${r.evalVotes} eval votes of ${r.batchSize}; ${r.activeLatents.length} of ${r.globalStd.length} latents active`;
       case "mig": return `${r.samples} samples, ${r.bins} bins; per factor ${r.perFactor.map((f) => `${f.factor} ${f.gap.toFixed(2)}`).join(", ")}`;
     }
