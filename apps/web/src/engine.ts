@@ -8,7 +8,7 @@
 // old backend's memory is released with it, since backends cannot free single buffers).
 import {
   type Backend, BetaVAE, type Checkpoint, type HistoryPoint, type Objective, Rng, type StepMetrics, Trainer, type TrainingConfig,
-  WasmBackend, continueObjective, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, thinHistory, validateObjective,
+  WasmBackend, appendHistory, continueObjective, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, thinHistory, validateObjective,
   validateOptimiser,
 } from "@betavae/core";
 import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
@@ -81,7 +81,7 @@ interface ModelSet {
   history: HistoryPoint[];
 }
 
-/** The page keeps at most this many logged steps in memory, halving them when it has more. */
+/** The page keeps at most this many logged steps in memory (appendHistory halves them past it). */
 const HISTORY_KEPT = 4000;
 
 type BackendFactory = () => Promise<Backend>;
@@ -200,8 +200,7 @@ export class Engine {
   async trainStep(): Promise<StepMetrics> {
     const m = this.need();
     const metrics = await m.trainer.trainStep();
-    m.history.push({ step: metrics.step, recon: metrics.recon, kl: metrics.kl, C: metrics.capacity, klPerLatent: metrics.klPerLatent });
-    if (m.history.length > HISTORY_KEPT) m.history = m.history.filter((_, i, all) => i % 2 === 0 || i === all.length - 1);
+    m.history = appendHistory(m.history, { step: metrics.step, recon: metrics.recon, kl: metrics.kl, C: metrics.capacity, klPerLatent: metrics.klPerLatent }, HISTORY_KEPT);
     return metrics;
   }
 

@@ -2,7 +2,7 @@
 // only when it fits the model.
 import { describe, expect, it } from "vitest";
 import { CheckpointError } from "./checkpoint";
-import { type HistoryPoint, historyOf, thinHistory } from "./history";
+import { type HistoryPoint, appendHistory, historyOf, thinHistory } from "./history";
 
 const log: HistoryPoint[] = Array.from({ length: 1001 }, (_, i) => ({
   step: (i + 1) * 10, recon: 100 + 1 / (i + 1), kl: i * 0.0123456, C: i % 2 ? null : i * 0.025, klPerLatent: [i * 0.01, Math.PI],
@@ -17,6 +17,19 @@ describe("thinHistory", () => {
     expect(thin[1]).toEqual({ step: 110, recon: 100.1, kl: 0.1235, C: 0.25, klPerLatent: [0.1, 3.142] });
     expect(thinHistory(log.slice(0, 5), 101)).toHaveLength(5);
     expect(() => thinHistory(log, 1)).toThrow(/at least 2 points, got 1/);
+  });
+});
+
+describe("appendHistory", () => {
+  it("halves the history past its bound, keeping even spacing and the latest step", () => {
+    let h: HistoryPoint[] = [];
+    for (let i = 0; i < 5; i++) h = appendHistory(h, log[i], 5);
+    expect(h.map((p) => p.step)).toEqual([10, 20, 30, 40, 50]);
+    h = appendHistory(h, log[5], 5);
+    expect(h.map((p) => p.step)).toEqual([10, 30, 50, 60]);
+    for (let i = 6; i < 12; i++) h = appendHistory(h, log[i], 5);
+    expect(h.length).toBeLessThanOrEqual(5);
+    expect(h.at(-1)!.step).toBe(120);
   });
 });
 

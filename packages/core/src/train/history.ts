@@ -28,6 +28,15 @@ export function thinHistory(records: readonly HistoryPoint[], maxPoints = HISTOR
 }
 
 /**
+ * Appends a live step to a history kept in memory: past `keep` points it drops every other
+ * one (the last stays), so a long session costs bounded memory and keeps even spacing.
+ */
+export function appendHistory(history: HistoryPoint[], point: HistoryPoint, keep: number): HistoryPoint[] {
+  history.push(point);
+  return history.length > keep ? history.filter((_, i, all) => i % 2 === 0 || i === all.length - 1) : history;
+}
+
+/**
  * The history in a checkpoint's app metadata: [] when it has none. `latents` is the model's;
  * a history that does not fit it is an error, not something to draw.
  */
