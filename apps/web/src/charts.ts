@@ -3,7 +3,7 @@
 // Long runs keep every other point once a series passes MAX_POINTS, so memory stays flat.
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { StepMetrics } from "@betavae/core";
+import { type StepMetrics, halveKeepingLast } from "@betavae/core";
 
 /** What the charts draw of a logged step: a live one, or one from a loaded model's history. */
 export type ChartPoint = Pick<StepMetrics, "step" | "recon" | "kl" | "capacity" | "klPerLatent">;
@@ -77,6 +77,6 @@ export class TrainingCharts {
 function push(chart: Chart, row: (number | null)[]): void {
   row.forEach((v, i) => chart.columns[i].push(v));
   if (chart.columns[0].length > MAX_POINTS) {
-    chart.columns = chart.columns.map((col) => col.filter((_, i) => i % 2 === 0 || i === col.length - 1));
+    chart.columns = chart.columns.map(halveKeepingLast);
   }
 }

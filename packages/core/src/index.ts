@@ -15,4 +15,4 @@ export {
   restoreCheckpoint, serializeCheckpoint, weightsOnly,
 } from "./train/checkpoint";
 export { SafetensorsError } from "./train/safetensors";
-export { HISTORY_POINTS, type HistoryPoint, appendHistory, historyOf, thinHistory } from "./train/history";
+export { HISTORY_POINTS, type HistoryPoint, appendHistory, halveKeepingLast, historyOf, thinHistory } from "./train/history";

@@ -3,7 +3,7 @@
 // curves, thinned, go along in the metadata when its metrics.jsonl is beside the checkpoint.
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { decodeCheckpoint, historyOf, serializeCheckpoint, thinHistory, weightsOnly } from "@betavae/core";
+import { decodeCheckpoint, serializeCheckpoint, thinHistory, weightsOnly } from "@betavae/core";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { readFileOrFail, writeFileAtomic } from "../files";
 import { checkLatents, readMetrics } from "../metrics-log";
@@ -29,12 +29,12 @@ export async function exportWeights(argv: string[], io: { out: (line: string) =>
   const metricsPath = join(dirname(source), "metrics.jsonl");
   let history = "";
   if (flags["no-history"] !== true && existsSync(metricsPath)) {
-    const latents = checkpoint.config.model.latents;
     // a resumed run rewrites its log; steps past the checkpoint's are not its history
     const records = readMetrics(metricsPath).filter((r) => r.step <= checkpoint.state.step);
-    checkLatents(metricsPath, records, latents);
-    checkpoint.app = { ...checkpoint.app, history: thinHistory(records) };
-    history = ` and ${historyOf(checkpoint.app, latents).length} logged steps of its training`;
+    checkLatents(metricsPath, records, checkpoint.config.model.latents);
+    const thinned = thinHistory(records);
+    checkpoint.app = { ...checkpoint.app, history: thinned };
+    history = ` and ${thinned.length} logged steps of its training`;
   }
   const bytes = serializeCheckpoint(checkpoint);
   writeFileAtomic(target, bytes);

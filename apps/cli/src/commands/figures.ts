@@ -69,13 +69,14 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   const model = BetaVAE.build(backend, checkpoint.config.model, 1);
   loadWeights(model, checkpoint, false);
   written.push(...(await writeFigures(backend, { model }, dataset, (flags.seed as number | undefined) ?? checkpoint.config.seed, out)));
-  const batch = BetaVAE.build(backend, checkpoint.config.model, 64, model);
+  let batchModel: BetaVAE | undefined;
+  const batch = () => (batchModel ??= BetaVAE.build(backend, checkpoint.config.model, 64, model)); // only when a figure or table needs it
   if (variedFactors(dataset).length === 2) {
-    const kl = records ? records[records.length - 1].klPerLatent : await klPerLatent(batch, dataset, checkpoint.config.seed + 2);
-    write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, modelEncoder(batch), kl)));
+    const kl = records ? records[records.length - 1].klPerLatent : await klPerLatent(batch(), dataset, checkpoint.config.seed + 2);
+    write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, modelEncoder(batch()), kl)));
   }
   io.out(`figures: ${written.join(", ")}`);
-  if (records) for (const line of switchOnTable(records, await latentUsage(batch, dataset, checkpoint.config.seed + 3))) io.out(line);
+  if (records) for (const line of switchOnTable(records, await latentUsage(batch(), dataset, checkpoint.config.seed + 3))) io.out(line);
   return 0;
 }
 

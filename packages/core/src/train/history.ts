@@ -27,13 +27,18 @@ export function thinHistory(records: readonly HistoryPoint[], maxPoints = HISTOR
   return picked.map((r) => ({ step: r.step, recon: round(r.recon), kl: round(r.kl), C: r.C === null ? null : round(r.C), klPerLatent: r.klPerLatent.map(round) }));
 }
 
+/** Every other item, the last always kept: halves a series while keeping its spacing even and its end. */
+export function halveKeepingLast<T>(items: readonly T[]): T[] {
+  return items.filter((_, i) => i % 2 === 0 || i === items.length - 1);
+}
+
 /**
- * Appends a live step to a history kept in memory: past `keep` points it drops every other
- * one (the last stays), so a long session costs bounded memory and keeps even spacing.
+ * Appends a live step to a history kept in memory: past `keep` points it is halved, so a long
+ * session costs bounded memory.
  */
 export function appendHistory(history: HistoryPoint[], point: HistoryPoint, keep: number): HistoryPoint[] {
   history.push(point);
-  return history.length > keep ? history.filter((_, i, all) => i % 2 === 0 || i === all.length - 1) : history;
+  return history.length > keep ? halveKeepingLast(history) : history;
 }
 
 /**
