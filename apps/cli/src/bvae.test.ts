@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { decodeCheckpoint } from "@betavae/core";
 import { PNG } from "pngjs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { main } from "./bvae";
 import { captureConsole, captured, expectError } from "./test-console";
 
@@ -60,6 +60,25 @@ describe("bvae train", () => {
       .toEqual({ kind: "capacity", gamma: 1000, capacityMax: 4, capacitySteps: 2, rampFrom: { step: 3, capacity: 10 } });
     expect(await main(["train", "--resume", "--steps", "7", "--out", dir, "--log-every", "1"])).toBe(0); // the ramp holds at 4
     expect(JSON.parse(readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n")[6]).C).toBe(4);
+  });
+
+  it("warns when a latent holds KL without information, and logs each latent's spread", async () => {
+    // Blobs have two factors; C = 30 at once leaves the capacity objective nothing to pay it
+    // with but narrow posteriors on latents the decoder ignores.
+    const warnings = async (objective: string[]) => {
+      const dir = join(tmp(), "watch");
+      const stderr = vi.mocked(process.stderr.write);
+      stderr.mockClear();
+      expect(await main(["train", "--dataset", "blobs", ...objective, "--steps", "120", "--batch", "8", "--lr", "0.005", "--threads", "1", "--log-every", "1", "--out", dir])).toBe(0);
+      const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      expect(lines[119].meanStdPerLatent).toHaveLength(10);
+      expect(lines[119].meanStdPerLatent.every((s: number) => s >= 0)).toBe(true);
+      return stderr.mock.calls.map((c) => String(c[0])).filter((w) => w.includes("warning:"));
+    };
+    const capacity = await warnings(["--objective", "capacity", "--capacity-max", "30", "--capacity-steps", "1"]);
+    expect(capacity.length).toBeGreaterThan(0);
+    expect(capacity[0]).toMatch(/^warning: z\d holds \d+\.\d\d nats of KL, yet its posterior mean spreads only 0\.0\d\d over the batch \(below 0\.05\) at step \d+: KL that carries no information about the image\n$/);
+    expect(await warnings(["--objective", "beta", "--beta", "4"])).toEqual([]);
   });
 
   it("refuses a new capacity ramp for a β-VAE run", async () => {

@@ -25,6 +25,11 @@ export class Progress {
     }
   }
 
+  /** A line of its own above the redrawn one (the next update redraws the bar below it). */
+  note(line: string): void {
+    this.stream.write(this.stream.isTTY ? `\r\x1b[K${line}\n` : `${line}\n`);
+  }
+
   /** Ends the redrawn line so later output starts on a fresh one. */
   done(): void {
     if (this.stream.isTTY) this.stream.write("\n");

@@ -57,6 +57,21 @@ describe("Engine", () => {
     expect(e.model).toMatchObject({ dataset: "blobs", step: 41, origin: "new model" });
   });
 
+  it("warns once per latent that gains KL without information while it trains", async () => {
+    // Blobs have two factors: C = 30 at once is paid for with narrow posteriors on ignored latents.
+    const e = await engine();
+    await e.reset({ dataset: "blobs", latents: 10, batch: 8, seed: 1, objective: { kind: "capacity", gamma: 1000, capacityMax: 30, capacitySteps: 1 }, lr: 5e-3 });
+    const warnings: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      await e.trainStep();
+      warnings.push(...e.takeWarnings());
+    }
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings[0]).toMatch(/^z\d holds \d+\.\d\d nats of KL, yet its posterior mean spreads only 0\.0\d\d over the batch \(below 0\.05\) at step (250|300): KL that carries no information about the image$/);
+    expect(new Set(warnings.map((w) => w.split(" ")[0])).size).toBe(warnings.length);
+    expect(e.takeWarnings()).toEqual([]);
+  });
+
   it("continues with a changed objective and learning rate, but asks for a new model when a defining setting changes", async () => {
     const e = await engine();
     const settings = { dataset: "dsprites" as const, latents: 3, batch: 2, seed: 1, objective: { kind: "beta" as const, beta: 4 }, lr: 1e-3 };

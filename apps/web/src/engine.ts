@@ -8,7 +8,7 @@
 // old backend's memory is released with it, since backends cannot free single buffers).
 import {
   type Backend, BetaVAE, type Checkpoint, type HistoryPoint, type Objective, Rng, type StepMetrics, Trainer, type TrainingConfig,
-  WasmBackend, appendHistory, continueObjective, decodeCheckpoint, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, thinHistory, validateObjective,
+  UninformativeKlWatch, WasmBackend, appendHistory, continueObjective, decodeCheckpoint, describeUninformative, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, thinHistory, validateObjective,
   validateOptimiser,
 } from "@betavae/core";
 import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
@@ -79,7 +79,14 @@ interface ModelSet {
   origin: string;
   /** the steps it trained along: a loaded checkpoint's, then this page's, thinned as it grows */
   history: HistoryPoint[];
+  /** flags latents that gain KL without information while the page trains */
+  watch: UninformativeKlWatch;
+  /** what the watch found that the page has not taken yet */
+  warnings: string[];
 }
+
+/** Training reads each latent's spread every this many steps (a read-back on WebGPU). */
+const WATCH_EVERY = 50;
 
 /** The page keeps at most this many logged steps in memory (appendHistory halves them past it). */
 const HISTORY_KEPT = 4000;
@@ -201,7 +208,15 @@ export class Engine {
     const m = this.need();
     const metrics = await m.trainer.trainStep();
     m.history = appendHistory(m.history, { step: metrics.step, recon: metrics.recon, kl: metrics.kl, C: metrics.capacity, klPerLatent: metrics.klPerLatent }, HISTORY_KEPT);
+    if (metrics.step % WATCH_EVERY === 0) {
+      for (const u of m.watch.observe(metrics.step, metrics.klPerLatent, await m.trainer.meanSpread())) m.warnings.push(describeUninformative(u));
+    }
     return metrics;
+  }
+
+  /** Warnings from training since the last call: latents that hold KL without information. */
+  takeWarnings(): string[] {
+    return this.current ? this.current.warnings.splice(0) : [];
   }
 
   /** The decoder's image for latent vector `z` ([height, width, channels], values in [0, 1]). */
@@ -248,7 +263,7 @@ export class Engine {
     try {
       const { trainer, dataset, origin, history } = await build(backend);
       next = {
-        backend, trainer, dataset, origin, history,
+        backend, trainer, dataset, origin, history, watch: new UninformativeKlWatch(trainer.config.model.latents), warnings: [],
         single: BetaVAE.build(backend, trainer.config.model, 1, trainer.model),
         ...figureModels(backend, trainer.model, TRAVERSAL_STEPS),
       };

@@ -30,7 +30,7 @@ const client = new EngineClient(onReport, (message) => say(`the engine stopped: 
 
 // ---------- messages ----------
 
-function say(text: string, tone: "ok" | "error" | "" = ""): void {
+function say(text: string, tone: "ok" | "warn" | "error" | "" = ""): void {
   const m = element("message");
   m.textContent = text;
   m.className = tone;
@@ -289,6 +289,9 @@ function onReport(report: Parameters<ConstructorParameters<typeof EngineClient>[
       break;
     case "view":
       showView(report.view, false);
+      break;
+    case "warning":
+      say(`warning: ${report.text}`, "warn");
       break;
     case "training":
       if (report.model) showModel(report.model);

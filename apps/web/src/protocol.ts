@@ -35,6 +35,8 @@ export type WorkerMessage =
   | { kind: "metrics"; points: StepMetrics[]; imagesPerSec: number }
   /** training started, paused, or stopped by an error (with its message) */
   | { kind: "training"; running: boolean; model: ModelInfo | null; error?: string; note?: string }
+  /** something training found that the user should know (a latent holding KL without information) */
+  | { kind: "warning"; text: string }
   /** the view refreshed while training */
   | { kind: "view"; view: View };
 

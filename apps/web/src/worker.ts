@@ -45,6 +45,7 @@ async function train(): Promise<void> {
     while (running) {
       const m = await exclusive(() => e.trainStep());
       points.push(m);
+      for (const text of e.takeWarnings()) scope.postMessage({ kind: "warning", text });
       windowImages += batch;
       const now = performance.now();
       if (now - lastPost >= METRICS_EVERY_MS) {

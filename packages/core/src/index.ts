@@ -14,5 +14,6 @@ export {
   type Checkpoint, CheckpointError, decodeCheckpoint, describeConfigMismatch, encodeCheckpoint, hasOptimizerState, loadWeights,
   restoreCheckpoint, serializeCheckpoint, weightsOnly,
 } from "./train/checkpoint";
+export { SWITCHED_ON_KL, INFORMATIVE_STD, type UninformativeLatent, UninformativeKlWatch, describeUninformative, meanSpread } from "./train/latent-watch";
 export { SafetensorsError } from "./train/safetensors";
 export { HISTORY_POINTS, type HistoryPoint, appendHistory, halveKeepingLast, historyOf, thinHistory } from "./train/history";

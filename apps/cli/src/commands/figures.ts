@@ -6,7 +6,7 @@
 // curves, which need the run's log; latents are then ordered by KL measured on the dataset.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BetaVAE, type HistoryPoint, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { SWITCHED_ON_KL, BetaVAE, type HistoryPoint, INFORMATIVE_STD, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { encodePng } from "@betavae/datasets";
 import { type KlRecord, type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
 import { createBackendByName } from "@betavae/webgpu";
@@ -17,10 +17,6 @@ import { checkLatents, readMetrics } from "../metrics-log";
 import { formatColumns } from "../progress";
 import { writeFigures } from "./train";
 
-/** KL in nats above which a latent counts as switched on in a capacity run's log. */
-const SWITCH_ON_KL = 0.5;
-/** Spread of a latent's posterior mean below which it carries no information (FactorVAE's threshold for an active latent). */
-const INFORMATIVE_STD = 0.05;
 
 export const FIGURES_FLAGS: FlagSpecs = {
   run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
@@ -85,8 +81,8 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
  * and whether the checkpoint's latent carries information or only KL.
  */
 function switchOnTable(records: KlRecord[], usage: LatentUsage): string[] {
-  const order = switchOnOrder(records, SWITCH_ON_KL);
-  const head = `switch-on order (KL above ${SWITCH_ON_KL} nats from that logged step to the end of the log):`;
+  const order = switchOnOrder(records, SWITCHED_ON_KL);
+  const head = `switch-on order (KL above ${SWITCHED_ON_KL} nats from that logged step to the end of the log):`;
   if (order.length === 0) return [`${head} none`];
   const rows = order.map((s) => [
     `z${s.latent}`, String(s.step), s.C === null ? "—" : s.C.toFixed(2), s.finalKl.toFixed(2), usage.meanStd[s.latent].toFixed(3),

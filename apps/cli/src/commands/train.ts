@@ -4,8 +4,8 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer,
-  continueObjective, decodeCheckpoint, describeObjective, encodeCheckpoint, restoreCheckpoint,
+  type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer, UninformativeKlWatch,
+  continueObjective, decodeCheckpoint, describeObjective, describeUninformative, encodeCheckpoint, restoreCheckpoint,
 } from "@betavae/core";
 import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
@@ -135,6 +135,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
       + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
     const progress = new Progress(io.err);
+    const watch = new UninformativeKlWatch(config.model.latents);
     const started = performance.now();
     let windowStart = started, windowImages = 0, imagesPerSec = 0;
     try {
@@ -148,8 +149,10 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
           windowImages = 0;
         }
         if (m.step % (flags["log-every"] as number) === 0 || m.step === steps) {
+          const meanStdPerLatent = await trainer.meanSpread();
+          for (const u of watch.observe(m.step, m.klPerLatent, meanStdPerLatent)) progress.note(`warning: ${describeUninformative(u)}`);
           appendFileSync(metricsPath, JSON.stringify({
-            step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, C: m.capacity,
+            step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, meanStdPerLatent, C: m.capacity,
             [config.objective.kind === "beta" ? "beta" : "gamma"]: weight, loss: m.loss, gradNorm: m.gradNorm,
             imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10, backend: backend.name, threads,
           }) + "\n");

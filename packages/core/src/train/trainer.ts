@@ -5,6 +5,7 @@ import type { Backend } from "../backend/backend";
 import { type ModelConfig, validateModelConfig } from "../model/config";
 import { BetaVAE } from "../model/vae";
 import { Rng, type RngState } from "../rng";
+import { meanSpread } from "./latent-watch";
 import { type Objective, objectiveTerms, validateObjective } from "./objective";
 
 /** Where training images come from (a dataset sampler with its own seeded state). */
@@ -105,6 +106,11 @@ export class Trainer {
       step: this.step, loss: terms.loss, recon, kl, klPerLatent: Array.from(await be.read(model.klPerLatent)),
       capacity: terms.capacity, klWeight: terms.klWeight, gradNorm: Math.sqrt(gradSquares),
     };
+  }
+
+  /** Standard deviation over the last step's batch of each latent's posterior mean. */
+  async meanSpread(): Promise<number[]> {
+    return meanSpread(await this.backend.read(this.model.mu), this.config.batch, this.config.model.latents);
   }
 
   getState(): TrainingState {
