@@ -118,6 +118,24 @@ describe("bvae figures", () => {
     expect(out).toMatch(/latent +step +C +final KL +mean std *\nz2 +200 +1\.00 +2\.10 +\d\.\d{3}( +KL without information)? *\nz0 +300 +1\.50 +1\.40 +\d\.\d{3}( +KL without information)? *\n\(mean std: the spread of the latent's posterior mean over 1024 images; below 0\.05 the image barely moves it\)/);
   });
 
+  it("adds the step at which training warned of a latent, replayed from the spreads in the log", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "checkpoint.safetensors"), readFileSync(join(blobs, "checkpoint.safetensors")));
+    // z0 informative throughout; z1 holds KL with a still mean from step 300 on (five readings by 700)
+    const lines = Array.from({ length: 8 }, (_, i) => ({
+      step: (i + 1) * 100, recon: 50, kl: 4, C: 4,
+      klPerLatent: [2, i >= 2 ? 1.5 : 0.2, ...Array(8).fill(0.01)],
+      ...(i >= 1 ? { meanStdPerLatent: [0.8, 0.01, ...Array(8).fill(0.01)] } : {}), // the first line predates the watch
+    }));
+    writeFileSync(join(dir, "metrics.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    expect(await main(["figures", "--run", dir])).toBe(0);
+    const out = captured.out.join("\n");
+    expect(out).toMatch(/latent +step +C +final KL +mean std +warned at *\nz0 +100 +4\.00 +2\.00 +\d\.\d{3} +— *( +KL without information)? *\nz1 +300 +4\.00 +1\.50 +\d\.\d{3} +700/);
+    expect(out).toContain("(warned at: the step at which bvae train warned of KL without information, replayed from the spreads it logged)");
+    writeFileSync(join(dir, "metrics.jsonl"), JSON.stringify({ ...lines[1], meanStdPerLatent: [1] }) + "\n");
+    await expectError(["figures", "--run", dir], /metrics\.jsonl line 1 has a meanStdPerLatent that does not match its klPerLatent/);
+  });
+
   it("draws a bare checkpoint's reconstructions, traversals and heatmaps, with no KL curves", async () => {
     const dir = tmp();
     expect(await main(["figures", "--checkpoint", join(blobs, "checkpoint.safetensors"), "--out", dir])).toBe(0);

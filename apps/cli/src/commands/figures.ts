@@ -6,14 +6,14 @@
 // curves, which need the run's log; latents are then ordered by KL measured on the dataset.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { SWITCHED_ON_KL, BetaVAE, type HistoryPoint, INFORMATIVE_STD, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { BetaVAE, INFORMATIVE_STD, SWITCHED_ON_KL, UninformativeKlWatch, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { encodePng } from "@betavae/datasets";
-import { type KlRecord, type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
+import { type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
 import { createBackendByName } from "@betavae/webgpu";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { openDataset } from "../datasets";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
-import { checkLatents, readMetrics } from "../metrics-log";
+import { type LoggedStep, checkLatents, readMetrics } from "../metrics-log";
 import { formatColumns } from "../progress";
 import { writeFigures } from "./train";
 
@@ -36,7 +36,7 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   if (flags.run && flags.checkpoint) throw new UsageError("give --run DIR or --checkpoint FILE, not both");
   if (!flags.run && !flags.checkpoint) throw new UsageError("--run DIR or --checkpoint FILE is required");
   if (flags.checkpoint && !flags.out) throw new UsageError("--checkpoint needs --out DIR for the figures");
-  let records: HistoryPoint[] | null = null;
+  let records: LoggedStep[] | null = null;
   let checkpointPath = flags.checkpoint as string | undefined;
   if (flags.run) {
     const run = resolve(flags.run as string);
@@ -78,16 +78,30 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
 
 /**
  * Fig. 3 as text: the latents that switched on, in order, with the step and C when they did,
- * and whether the checkpoint's latent carries information or only KL.
+ * whether the checkpoint's latent carries information or only KL, and (for a log that records
+ * spreads) the step at which training warned about it.
  */
-function switchOnTable(records: KlRecord[], usage: LatentUsage): string[] {
+function switchOnTable(records: LoggedStep[], usage: LatentUsage): string[] {
   const order = switchOnOrder(records, SWITCHED_ON_KL);
   const head = `switch-on order (KL above ${SWITCHED_ON_KL} nats from that logged step to the end of the log):`;
   if (order.length === 0) return [`${head} none`];
+  const warned = warningsInLog(records);
   const rows = order.map((s) => [
     `z${s.latent}`, String(s.step), s.C === null ? "—" : s.C.toFixed(2), s.finalKl.toFixed(2), usage.meanStd[s.latent].toFixed(3),
+    ...(warned ? [String(warned.get(s.latent) ?? "—")] : []),
     usage.meanStd[s.latent] < INFORMATIVE_STD ? "KL without information" : "",
   ]);
-  return [head, ...formatColumns(["latent", "step", "C", "final KL", "mean std", ""], rows),
-    `(mean std: the spread of the latent's posterior mean over ${usage.images} images; below ${INFORMATIVE_STD} the image barely moves it)`];
+  return [head, ...formatColumns(["latent", "step", "C", "final KL", "mean std", ...(warned ? ["warned at"] : []), ""], rows),
+    `(mean std: the spread of the latent's posterior mean over ${usage.images} images; below ${INFORMATIVE_STD} the image barely moves it)`,
+    ...(warned ? ["(warned at: the step at which bvae train warned of KL without information, replayed from the spreads it logged)"] : [])];
+}
+
+/** The training watch replayed over the logged spreads: latent → step warned; null for a log without spreads. */
+function warningsInLog(records: LoggedStep[]): Map<number, number> | null {
+  const logged = records.filter((r) => r.meanStdPerLatent);
+  if (logged.length === 0) return null;
+  const watch = new UninformativeKlWatch(records[0].klPerLatent.length);
+  const warned = new Map<number, number>();
+  for (const r of logged) for (const u of watch.observe(r.step, r.klPerLatent, r.meanStdPerLatent!)) warned.set(u.latent, u.step);
+  return warned;
 }
