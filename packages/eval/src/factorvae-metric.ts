@@ -3,13 +3,13 @@
 // dropped as collapsed, and each vote fixes one factor k (one random value) over 64 images
 // and names the latent of least scaled variance. A majority-vote classifier (each latent →
 // the factor it was most often named for) is built from 10,000 votes and scored on 5,000.
-import { Rng } from "@betavae/core";
+import { INFORMATIVE_STD, Rng } from "@betavae/core";
 import { sampleFactors } from "@betavae/datasets";
 import type { CodeCache } from "./cache";
 import { variedFactors } from "./factors";
 import { BLOCK_IMAGES, type MetricResultBase, type ProgressFn, latentVariance } from "./metric";
 
-export const FACTORVAE_DEFAULTS = { seed: 0, batchSize: 64, trainVotes: 10000, evalVotes: 5000, varianceSamples: 10000, stdThreshold: 0.05 };
+export const FACTORVAE_DEFAULTS = { seed: 0, batchSize: 64, trainVotes: 10000, evalVotes: 5000, varianceSamples: 10000, stdThreshold: INFORMATIVE_STD };
 
 export type FactorVaeOptions = Partial<typeof FACTORVAE_DEFAULTS> & { progress?: ProgressFn };
 

@@ -1,6 +1,7 @@
 // Burgess et al.'s Fig. 3: KL per latent as training goes on — against the step, and, for the
 // capacity objective, against the target capacity C — one coloured line per latent. With C
 // rising, latents switch on one factor at a time.
+import { SWITCHED_ON_KL } from "@betavae/core";
 import type { RasterImage } from "@betavae/datasets";
 import { BLACK, GRAY, PALETTE, canvas, drawLine, fillRect, formatTick, niceTicks } from "./canvas";
 import { drawText, textWidth } from "./font";
@@ -96,7 +97,7 @@ export interface SwitchOn {
  * Counting from the last dip rather than the first crossing ignores the noise of the first
  * steps, when every latent's KL moves before the objective has shaped the code.
  */
-export function switchOnOrder(records: readonly KlRecord[], threshold = 0.5): SwitchOn[] {
+export function switchOnOrder(records: readonly KlRecord[], threshold = SWITCHED_ON_KL): SwitchOn[] {
   if (records.length === 0) throw new RangeError("no logged steps");
   const last = records[records.length - 1];
   const order: SwitchOn[] = [];

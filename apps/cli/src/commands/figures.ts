@@ -17,7 +17,6 @@ import { type LoggedStep, checkLatents, readMetrics } from "../metrics-log";
 import { formatColumns } from "../progress";
 import { writeFigures } from "./train";
 
-
 export const FIGURES_FLAGS: FlagSpecs = {
   run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
   checkpoint: { type: "string", placeholder: "FILE", help: "a checkpoint without its run (no KL curves); needs --out" },
@@ -82,7 +81,7 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
  * spreads) the step at which training warned about it.
  */
 function switchOnTable(records: LoggedStep[], usage: LatentUsage): string[] {
-  const order = switchOnOrder(records, SWITCHED_ON_KL);
+  const order = switchOnOrder(records);
   const head = `switch-on order (KL above ${SWITCHED_ON_KL} nats from that logged step to the end of the log):`;
   if (order.length === 0) return [`${head} none`];
   const warned = warningsInLog(records);
