@@ -128,8 +128,8 @@ export function hasFactors(source: ImageSource): source is FactorDataset {
   return Array.isArray(s.factors) && typeof s.render === "function" && typeof s.factorsToIndex === "function" && typeof s.indexToFactors === "function";
 }
 
-/** `source` as a factor dataset, or a NoFactorsError saying in one line that `purpose` needs factors it lacks. */
-export function requireFactors(source: ImageSource, purpose: string): FactorDataset {
-  if (!hasFactors(source)) throw new NoFactorsError(`${purpose} needs the ground-truth factors of each image; ${source.name} has none`);
+/** `source` as a factor dataset, or a one-line NoFactorsError: "cannot <action>: <name> has no ground-truth factors". */
+export function requireFactors(source: ImageSource, action: string): FactorDataset {
+  if (!hasFactors(source)) throw new NoFactorsError(`cannot ${action}: ${source.name} has images but no ground-truth factors`);
   return source;
 }

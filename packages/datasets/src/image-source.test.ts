@@ -87,17 +87,17 @@ describe("ImageSet", () => {
     expect(hasFactors(set)).toBe(false);
     for (const name of DATASET_NAMES) expect(hasFactors(createDataset(name))).toBe(true);
     const blobs = createDataset("blobs");
-    expect(requireFactors(blobs, "the MIG metric")).toBe(blobs);
+    expect(requireFactors(blobs, "compute MIG")).toBe(blobs);
     let err: unknown;
     try {
-      requireFactors(set, "the MIG metric");
+      requireFactors(set, "compute MIG");
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(NoFactorsError);
     expect(err).toBeInstanceOf(RangeError);
     expect((err as Error).name).toBe("NoFactorsError");
-    expect((err as Error).message).toBe("the MIG metric needs the ground-truth factors of each image; bytes has none");
+    expect((err as Error).message).toBe("cannot compute MIG: bytes has images but no ground-truth factors");
   });
 });
 
