@@ -132,7 +132,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
     // per line, as a resumed run may change them and they change float summation order
     const threads = threadsOf(backend);
-    io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
+    io.out(`training ${dataset.name}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
       + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
     const progress = new Progress(io.err);
     const watch = new UninformativeKlWatch(config.model.latents);
