@@ -128,7 +128,7 @@ export function hasFactors(source: ImageSource): source is FactorDataset {
   return Array.isArray(s.factors) && typeof s.render === "function" && typeof s.factorsToIndex === "function" && typeof s.indexToFactors === "function";
 }
 
-/** `source` as a factor dataset, or a one-line NoFactorsError: "cannot <action>: <name> has no ground-truth factors". */
+/** `source` as a factor dataset, or a one-line NoFactorsError: "cannot <action>: <name> has images but no ground-truth factors". */
 export function requireFactors(source: ImageSource, action: string): FactorDataset {
   if (!hasFactors(source)) throw new NoFactorsError(`cannot ${action}: ${source.name} has images but no ground-truth factors`);
   return source;
