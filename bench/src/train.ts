@@ -13,7 +13,7 @@ import {
   type Backend, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
   WasmBackend, conv2dMacs,
 } from "@betavae/core";
-import { DatasetSampler, createDataset } from "@betavae/datasets";
+import { ImageSampler, createDataset } from "@betavae/datasets";
 import { gflops, measure, median } from "./timing";
 import { type Align, fmt, markdownTable, pct, ratio } from "./table";
 import { defaultResultPath, machineInfo, userPath, writeJson } from "./report";
@@ -155,7 +155,7 @@ function stepMacs(model: BetaVAE): { forward: number; step: number } {
 
 /** One dataset for every source, so its memo of sprite outlines is warm for all of them. */
 const dsprites = createDataset("dsprites");
-const newSource = (): DatasetSampler => new DatasetSampler(dsprites, DATA_SEED);
+const newSource = (): ImageSampler => new ImageSampler(dsprites, DATA_SEED);
 
 function newTrainer(backend: Backend, source = newSource()): Trainer {
   return new Trainer(backend, { model: BURGESS_CONFIG, objective: OBJECTIVE, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source);

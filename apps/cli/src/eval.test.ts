@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodeNpy } from "@betavae/datasets";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "./bvae";
@@ -157,5 +158,28 @@ describe("bvae figures", () => {
     writeFileSync(join(dir, "metrics.jsonl"), line);
     await expectError(["figures", "--run", dir], /checkpoint .*checkpoint\.safetensors does not exist/);
     await expectError(["figures"], /--run DIR or --checkpoint FILE is required/, 2);
+  });
+});
+
+describe("a run on images without factors", () => {
+  it("trains on a .npy image array, draws its figures, and eval refuses it in one line", async () => {
+    const dir = tmp();
+    const file = join(dir, "noise.npy");
+    writeFileSync(file, encodeNpy("|u1", [8, 16, 16], Uint8Array.from({ length: 8 * 256 }, (_, i) => (i * 131) % 256)));
+    const run = join(dir, "run");
+    expect(await main(["train", "--data-file", file, "--steps", "2", "--batch", "4", "--log-every", "1", "--out", run])).toBe(0);
+    expect(captured.out.join("\n")).toMatch(/^training noise\.npy \(.*noise\.npy\), β-VAE/m);
+    expect(json(join(run, "config.json"))).toMatchObject({ dataFile: file, training: { model: { height: 16, width: 16, channels: 1 } } });
+    expect(png(join(run, "reconstructions.png")).width).toBeGreaterThan(8 * 16);
+
+    await expectError(["eval", "--checkpoint", join(run, "checkpoint.safetensors"), "--samples", "8", "--out", join(dir, "eval")],
+      /^bvae eval: cannot compute betavae, factorvae, mig: noise\.npy has images but no ground-truth factors$/);
+    expect(existsSync(join(dir, "eval", "eval.json"))).toBe(false);
+    await expectError(["eval", "--checkpoint", join(run, "checkpoint.safetensors"), "--metrics", "mig", "--out", join(dir, "eval")],
+      /^bvae eval: cannot compute mig: noise\.npy has images but no ground-truth factors$/);
+
+    expect(await main(["figures", "--run", run])).toBe(0);
+    expect(captured.out.join("\n")).toMatch(/figures: .*kl-step\.png/);
+    expect(existsSync(join(run, "heatmaps.png"))).toBe(false);
   });
 });

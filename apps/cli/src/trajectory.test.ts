@@ -8,7 +8,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type Objective, type TrainingConfig, Trainer, WasmBackend } from "@betavae/core";
 import { relaxedSimdSupported } from "@betavae/kernels";
-import { DatasetSampler, createDataset } from "@betavae/datasets";
+import { ImageSampler, createDataset } from "@betavae/datasets";
 
 interface Checkpoint { step: number; loss: number; recon: number; kl: number; klPerLatent: number[]; sha256: string }
 
@@ -28,7 +28,7 @@ async function record(variant: "simd" | "relaxed", objective: Objective): Promis
   const backend = await WasmBackend.create({ variant, threads: 1 });
   try {
     const c = config(objective);
-    const trainer = new Trainer(backend, c, new DatasetSampler(createDataset("dsprites"), c.seed + 1));
+    const trainer = new Trainer(backend, c, new ImageSampler(createDataset("dsprites"), c.seed + 1));
     const out: Checkpoint[] = [];
     while (trainer.step < 100) {
       const m = await trainer.trainStep();

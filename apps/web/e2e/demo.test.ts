@@ -4,7 +4,7 @@
 // sliders, training, and a loaded checkpoint. Screenshots and the measured decode rate go to
 // e2e/screenshots/.
 import { HISTORY_POINTS, decodeCheckpoint, hasOptimizerState, historyOf, restoreCheckpoint, Trainer, WasmBackend } from "@betavae/core";
-import { DatasetSampler, createDataset } from "@betavae/datasets";
+import { ImageSampler, createDataset } from "@betavae/datasets";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
@@ -142,7 +142,7 @@ describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
     expect(hasOptimizerState(checkpoint)).toBe(true);
     const backend = await WasmBackend.create();
     try {
-      const trainer = new Trainer(backend, checkpoint.config, new DatasetSampler(createDataset("dsprites"), checkpoint.config.seed + 1));
+      const trainer = new Trainer(backend, checkpoint.config, new ImageSampler(createDataset("dsprites"), checkpoint.config.seed + 1));
       restoreCheckpoint(trainer, checkpoint);
       expect((await trainer.trainStep()).step).toBe(step + 1);
     } finally {

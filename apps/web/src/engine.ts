@@ -11,7 +11,7 @@ import {
   UninformativeKlWatch, WasmBackend, appendHistory, continueObjective, decodeCheckpoint, describeUninformative, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, thinHistory, validateObjective,
   validateOptimiser,
 } from "@betavae/core";
-import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type RasterImage, createDataset } from "@betavae/datasets";
+import { DATASET_NAMES, type ImageSource, type DatasetName, ImageSampler, type RasterImage, createDataset } from "@betavae/datasets";
 import { bestVariant } from "@betavae/kernels";
 import { figureModels, klOrder, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
 
@@ -72,7 +72,7 @@ export class LoadError extends Error {
 interface ModelSet {
   backend: Backend;
   trainer: Trainer;
-  dataset: Dataset;
+  dataset: ImageSource;
   single: BetaVAE;
   traversal: BetaVAE;
   batch: BetaVAE;
@@ -146,7 +146,7 @@ export class Engine {
       seed: settings.seed,
     };
     await this.swapIn(async (backend) => {
-      const trainer = new Trainer(backend, config, new DatasetSampler(dataset, config.seed + 1));
+      const trainer = new Trainer(backend, config, new ImageSampler(dataset, config.seed + 1));
       return { trainer, dataset, origin: "new model", history: [] };
     });
     return this.model!;
@@ -176,7 +176,7 @@ export class Engine {
       throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
     }
     await this.swapIn(async (backend) => {
-      const trainer = new Trainer(backend, checkpoint.config, new DatasetSampler(dataset, checkpoint.config.seed + 1));
+      const trainer = new Trainer(backend, checkpoint.config, new ImageSampler(dataset, checkpoint.config.seed + 1));
       try {
         if (hasOptimizerState(checkpoint)) restoreCheckpoint(trainer, checkpoint);
         else {
@@ -277,7 +277,7 @@ export class Engine {
 }
 
 /** The dataset a checkpoint was trained on: its recorded name, else the one its channel count implies. */
-function datasetFor(checkpoint: Checkpoint, origin: string): Dataset {
+function datasetFor(checkpoint: Checkpoint, origin: string): ImageSource {
   const named = checkpoint.app.dataset;
   if (named !== undefined) {
     if (!(DATASET_NAMES as readonly unknown[]).includes(named)) {

@@ -1,7 +1,7 @@
 // Checkpoints for tests, made the way `bvae train` makes them (core's Trainer and
 // encodeCheckpoint on the WASM backend), small enough to build in a second.
 import { Trainer, type TrainingConfig, WasmBackend, encodeCheckpoint } from "@betavae/core";
-import { DatasetSampler, createDataset } from "@betavae/datasets";
+import { ImageSampler, createDataset } from "@betavae/datasets";
 
 /** A checkpoint of `steps` training steps on dSprites, or of an image size the page has no dataset for. */
 export async function makeCheckpoint(options: { steps: number; size?: number; latents?: number; seed?: number }): Promise<Uint8Array> {
@@ -16,7 +16,7 @@ export async function makeCheckpoint(options: { steps: number; size?: number; la
   const backend = await WasmBackend.create();
   try {
     const dataset = createDataset("dsprites");
-    const source = size === 64 ? new DatasetSampler(dataset, config.seed + 1) : { next: (x: Float32Array) => x.fill(0.5), getState: () => ({}), setState: () => {} };
+    const source = size === 64 ? new ImageSampler(dataset, config.seed + 1) : { next: (x: Float32Array) => x.fill(0.5), getState: () => ({}), setState: () => {} };
     const trainer = new Trainer(backend, config, source);
     for (let i = 0; i < options.steps; i++) await trainer.trainStep();
     return await encodeCheckpoint(trainer, { dataset: "dsprites" });

@@ -1,4 +1,4 @@
-import { type Dataset, type Factor, FactorGrid, checkBatchBuffers, linspace } from "./dataset.ts";
+import { type Factor, type FactorDataset, FactorGrid, checkBatchBuffers, linspace } from "./factor-dataset.ts";
 import type { Rng } from "@betavae/core";
 
 export interface BlobsOptions {
@@ -17,7 +17,7 @@ export interface BlobsOptions {
  * m + (size − 2m)·v pixels with margin m = ⌈3σ⌉ + 1 (10 px by default: centres 10 … 54), so the
  * blob's ±3σ always lies inside the frame.
  */
-export class GaussianBlobs implements Dataset {
+export class GaussianBlobs implements FactorDataset {
   readonly name = "blobs";
   readonly height: number;
   readonly width: number;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { GaussianBlobs } from "./blobs.ts";
 import { ColorDSprites } from "./color-dsprites.ts";
 import { DSprites } from "./dsprites.ts";
-import { createDataset, DATASET_NAMES, DatasetSampler, type DatasetName } from "./index.ts";
+import { createDataset, DATASET_NAMES, ImageSampler, type DatasetName } from "./index.ts";
 import { Rng } from "@betavae/core";
 
 describe("coloured dSprites", () => {
@@ -81,7 +81,7 @@ describe("Gaussian blobs", () => {
   });
 });
 
-describe("createDataset and DatasetSampler", () => {
+describe("createDataset and ImageSampler", () => {
   it("creates every named dataset, each rendering into [0, 1]", () => {
     for (const name of DATASET_NAMES) {
       const ds = createDataset(name);
@@ -97,12 +97,12 @@ describe("createDataset and DatasetSampler", () => {
   it("continues the same batch stream after its state is saved and restored", () => {
     for (const name of DATASET_NAMES) {
       const ds = createDataset(name);
-      const a = new DatasetSampler(ds, 123), imgs = new Float32Array(8 * ds.imageSize);
+      const a = new ImageSampler(ds, 123), imgs = new Float32Array(8 * ds.imageSize);
       a.next(imgs);
       const saved = JSON.parse(JSON.stringify(a.getState()));
       const expected = new Float32Array(8 * ds.imageSize);
       a.next(expected);
-      const b = new DatasetSampler(ds, 999);
+      const b = new ImageSampler(ds, 999);
       b.setState(saved);
       const got = new Float32Array(8 * ds.imageSize);
       b.next(got);
@@ -111,8 +111,8 @@ describe("createDataset and DatasetSampler", () => {
   });
 
   it("refuses a state from another dataset and a buffer that is not whole images", () => {
-    const s = new DatasetSampler(createDataset("blobs"), 1);
-    expect(() => s.setState(new DatasetSampler(createDataset("dsprites"), 1).getState())).toThrow(/dataset 'dsprites'/);
+    const s = new ImageSampler(createDataset("blobs"), 1);
+    expect(() => s.setState(new ImageSampler(createDataset("dsprites"), 1).getState())).toThrow(/dataset 'dsprites'/);
     expect(() => s.next(new Float32Array(4097))).toThrow(RangeError);
   });
 });

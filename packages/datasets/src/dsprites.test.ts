@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { iou, loadReferenceFrames } from "../scripts/reference-gif.ts";
 import { DSprites, DSPRITES_BASES } from "./dsprites.ts";
 import { Rng } from "@betavae/core";
-import { sampleFactors } from "./dataset.ts";
+import { sampleFactors } from "./factor-dataset.ts";
 
 const ds = new DSprites();
 

@@ -1,4 +1,4 @@
-import { type Dataset, type Factor, FactorGrid, checkBatchBuffers, linspace } from "./dataset.ts";
+import { type Factor, type FactorDataset, FactorGrid, checkBatchBuffers, linspace } from "./factor-dataset.ts";
 import { rasterizePolygon } from "./raster.ts";
 import type { Rng } from "@betavae/core";
 import { DEFAULT_GEOMETRY, type DSpritesGeometry } from "./dsprites-geometry.ts";
@@ -26,7 +26,7 @@ function dspritesFactors(): Factor[] {
  * rotated and scaled outline, with no allocation after the first use of each
  * (shape, scale, orientation).
  */
-export class DSprites implements Dataset {
+export class DSprites implements FactorDataset {
   readonly name: string = "dsprites";
   readonly height = 64;
   readonly width = 64;

@@ -1,26 +1,29 @@
-export { type Dataset, type Factor, FactorGrid, linspace, sampleFactors, checkBatchBuffers } from "./dataset.ts";
+export { type ImageSource, checkImageBuffer } from "./image-source.ts";
+export { type Factor, type FactorDataset, FactorGrid, linspace, sampleFactors, checkBatchBuffers, hasFactors, requireFactors } from "./factor-dataset.ts";
+export { ImageSet } from "./image-set.ts";
 export { DSprites, DSPRITES_BASES, DSPRITES_FACTOR_NAMES, DSPRITES_SHAPES } from "./dsprites.ts";
 export { DEFAULT_GEOMETRY, type DSpritesGeometry, type SpriteShape, ellipseOutline, heartOutline, squareOutline } from "./dsprites-geometry.ts";
 export { ColorDSprites } from "./color-dsprites.ts";
 export { GaussianBlobs, type BlobsOptions } from "./blobs.ts";
-export { DatasetFileError } from "./errors.ts";
+export { DatasetFileError, NoFactorsError } from "./errors.ts";
 export { loadDspritesNpz, DspritesNpz, type NpzLoadOptions } from "./npz-dsprites.ts";
+export { loadNpyImages } from "./npy-images.ts";
 export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
 export { readZipDirectory, streamZipEntry, type ZipEntry } from "./zip.ts";
 export { encodePng, imageGrid, crc32, type GridOptions, type RasterImage } from "./png.ts";
-export { DatasetSampler } from "./sampler.ts";
+export { ImageSampler } from "./sampler.ts";
 
 import type { BlobsOptions } from "./blobs.ts";
 import { GaussianBlobs } from "./blobs.ts";
 import { ColorDSprites } from "./color-dsprites.ts";
-import type { Dataset } from "./dataset.ts";
+import type { FactorDataset } from "./factor-dataset.ts";
 import { DSprites } from "./dsprites.ts";
 
 export const DATASET_NAMES = ["dsprites", "color-dsprites", "blobs"] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** The procedural dataset called `name`; options apply to "blobs" only. */
-export function createDataset(name: DatasetName, options?: BlobsOptions): Dataset {
+export function createDataset(name: DatasetName, options?: BlobsOptions): FactorDataset {
   switch (name) {
     case "dsprites":
       return new DSprites();

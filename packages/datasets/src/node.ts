@@ -1,20 +1,13 @@
 /** Node-only helpers (file system): import from "@betavae/datasets/node". */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { DatasetFileError } from "./errors.ts";
+export { DATA_FILE_FORMATS, type DataFileFormat, HEAD_BYTES, openDataFile, readDataFile } from "./data-files.ts";
+import { renameSync, writeFileSync } from "node:fs";
+import { readDataFile } from "./data-files.ts";
 import { type DspritesNpz, type NpzLoadOptions, loadDspritesNpz } from "./npz-dsprites.ts";
 import { type GridOptions, type RasterImage, encodePng, imageGrid } from "./png.ts";
 
 /** Reads and parses the original dSprites .npz from disk. */
 export function loadDspritesNpzFile(path: string, options: Omit<NpzLoadOptions, "name"> = {}): DspritesNpz {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String(err);
-    throw new DatasetFileError(`cannot read ${path}: ${why}`, { cause: err });
-  }
-  return loadDspritesNpz(bytes, { ...options, name: path });
+  return loadDspritesNpz(readDataFile(path), { ...options, name: path });
 }
 
 /** Writes an 8-bit image as a PNG file (through a temporary file, so a crash leaves no half file). */

@@ -9,7 +9,7 @@
  * The file's bytes are passed in (the .npz itself is ~26 MB); loadDspritesNpzFile in
  * "@betavae/datasets/node" reads it from disk.
  */
-import { type Dataset, type Factor, FactorGrid, checkBatchBuffers } from "./dataset.ts";
+import { type Factor, type FactorDataset, FactorGrid, checkBatchBuffers } from "./factor-dataset.ts";
 import { DSprites } from "./dsprites.ts";
 import { DatasetFileError } from "./errors.ts";
 import { type NpyHeader, npyHeaderSize, parseNpyHeader } from "./npy.ts";
@@ -31,7 +31,7 @@ export interface NpzLoadOptions {
 }
 
 /** dSprites images from the original file: the same factors as the generator, stored pixels. */
-export class DspritesNpz implements Dataset {
+export class DspritesNpz implements FactorDataset {
   readonly name = "dsprites-npz";
   readonly height = SIDE;
   readonly width = SIDE;

@@ -3,7 +3,7 @@
 // and each distinct image is rendered and encoded once, in batches of the encoder's size.
 // Images are rendered without an rng, so an image is a fixed function of its factors (what
 // a cache keyed by index needs; coloured dSprites then uses its fixed per-image colour).
-import type { Dataset } from "@betavae/datasets";
+import { type FactorDataset, type ImageSource, requireFactors } from "@betavae/datasets";
 import type { Encoder } from "./encoder";
 
 /** Image indices per page: pages are allocated as the metrics first touch them. */
@@ -24,7 +24,11 @@ export class CodeCache {
   private readonly batchFactors: Int32Array;
   private readonly batchCodes: Float32Array;
 
-  constructor(readonly dataset: Dataset, readonly encoder: Encoder) {
+  readonly dataset: FactorDataset;
+
+  constructor(source: ImageSource, readonly encoder: Encoder) {
+    const dataset = requireFactors(source, "cache codes by factors");
+    this.dataset = dataset;
     if (encoder.imageSize !== null && encoder.imageSize !== dataset.imageSize) {
       throw new RangeError(`the encoder takes ${encoder.imageSize}-float images, dataset ${dataset.name} has ${dataset.height}×${dataset.width}×${dataset.channels} = ${dataset.imageSize}`);
     }

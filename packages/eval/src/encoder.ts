@@ -2,7 +2,7 @@
 // encoder *means*, never samples (DESIGN §5). Besides a trained model, two reference points
 // bracket every score: the ground-truth factors themselves, and an untrained network.
 import { type Backend, BURGESS_CONFIG, BetaVAE, Rng } from "@betavae/core";
-import type { Dataset } from "@betavae/datasets";
+import { type ImageSource, requireFactors } from "@betavae/datasets";
 import { variedFactors } from "./factors";
 
 export interface Encoder {
@@ -48,7 +48,8 @@ export function modelEncoder(model: BetaVAE, description = `model (${model.confi
  * standardised over the factor's values (zero mean, unit variance), so no factor dominates
  * by its units. The ceiling of every metric.
  */
-export function groundTruthEncoder(dataset: Dataset): Encoder {
+export function groundTruthEncoder(source: ImageSource): Encoder {
+  const dataset = requireFactors(source, "encode by the ground-truth factors");
   const varied = variedFactors(dataset);
   const tables = varied.map((i) => {
     const values = dataset.factors[i].values;
@@ -71,11 +72,11 @@ export function groundTruthEncoder(dataset: Dataset): Encoder {
 }
 
 /**
- * An untrained network: the Burgess architecture at the dataset's image size, initialised
+ * An untrained network: the Burgess architecture at the source's image size, initialised
  * from `seed` exactly as training would start. The floor a trained model must clear.
  */
-export function randomEncoder(backend: Backend, dataset: Dataset, seed: number, batch = 64): Encoder {
-  const config = { ...BURGESS_CONFIG, height: dataset.height, width: dataset.width, channels: dataset.channels };
+export function randomEncoder(backend: Backend, source: ImageSource, seed: number, batch = 64): Encoder {
+  const config = { ...BURGESS_CONFIG, height: source.height, width: source.width, channels: source.channels };
   const model = BetaVAE.build(backend, config, batch);
   model.initialise(new Rng(seed));
   return modelEncoder(model, `random (untrained ${config.latents}-latent network, init seed ${seed})`);

@@ -1,7 +1,7 @@
 // Several metrics over one code cache: the images the metrics share are encoded once.
 // Each metric draws from its own Rng(seed), so a score does not depend on which other
 // metrics ran beside it.
-import type { Dataset } from "@betavae/datasets";
+import { type ImageSource, requireFactors } from "@betavae/datasets";
 import { type BetaVaeResult, betaVaeMetric } from "./betavae-metric";
 import { CodeCache } from "./cache";
 import type { Encoder } from "./encoder";
@@ -52,9 +52,11 @@ export interface Evaluation {
   seconds: number;
 }
 
-export async function evaluate(dataset: Dataset, encoder: Encoder, options: EvaluateOptions = {}): Promise<Evaluation> {
+/** Scores `encoder` on `source`; a source without factors is refused (NoFactorsError) before anything is encoded. */
+export async function evaluate(source: ImageSource, encoder: Encoder, options: EvaluateOptions = {}): Promise<Evaluation> {
   const started = performance.now();
   const metrics = options.metrics ?? METRIC_NAMES;
+  const dataset = requireFactors(source, `compute ${metrics.join(", ")}`);
   const seed = options.seed ?? 0;
   const samples = { ...DEFAULT_SAMPLES, ...options.samples };
   const cache = new CodeCache(dataset, encoder);

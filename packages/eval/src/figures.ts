@@ -2,7 +2,7 @@
 // (each latent swept from −range to +range around a seed image's mean; rows ordered by mean
 // KL, high to low, with the KL written beside each row).
 import { type Backend, BetaVAE, Rng } from "@betavae/core";
-import { type Dataset, type RasterImage, imageGrid } from "@betavae/datasets";
+import { type ImageSource, type RasterImage, imageGrid } from "@betavae/datasets";
 import { drawText, textWidth } from "./font";
 import { klOrder } from "./kl-curves";
 
@@ -45,7 +45,7 @@ export function figureModels(backend: Backend, trained: BetaVAE, steps: number):
 }
 
 /** Mean KL per latent over a batch of dataset images (what orders traversal rows). */
-export async function klPerLatent(model: BetaVAE, dataset: Dataset, seed: number): Promise<number[]> {
+export async function klPerLatent(model: BetaVAE, dataset: ImageSource, seed: number): Promise<number[]> {
   return (await latentUsage(model, dataset, seed, 1)).kl;
 }
 
@@ -63,7 +63,7 @@ export interface LatentUsage {
  * narrow or shifted posterior and carries no information: the capacity objective counts
  * its KL towards C all the same.
  */
-export async function latentUsage(model: BetaVAE, dataset: Dataset, seed: number, batches = 16): Promise<LatentUsage> {
+export async function latentUsage(model: BetaVAE, dataset: ImageSource, seed: number, batches = 16): Promise<LatentUsage> {
   const be = model.backend;
   const { latents } = model.config;
   const rng = new Rng(seed);
@@ -90,7 +90,7 @@ export async function latentUsage(model: BetaVAE, dataset: Dataset, seed: number
 }
 
 /** 4 rows of 8: inputs, their reconstructions, inputs, reconstructions. */
-export async function reconstructionFigure(model: BetaVAE, dataset: Dataset, seed: number): Promise<RasterImage> {
+export async function reconstructionFigure(model: BetaVAE, dataset: ImageSource, seed: number): Promise<RasterImage> {
   const columns = 8;
   const { height: h, width: w, channels: c } = model.config;
   const size = h * w * c;

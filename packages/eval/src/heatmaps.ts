@@ -3,7 +3,7 @@
 // a smooth ramp along one axis; an entangled one mixes both, often with discontinuities; an
 // unused one stays white. One colour scale for all latents (±the largest |mean|), so an unused
 // latent cannot look busy.
-import type { Dataset, RasterImage } from "@betavae/datasets";
+import { type ImageSource, type RasterImage, requireFactors } from "@betavae/datasets";
 import { CodeCache } from "./cache";
 import { BLACK, GRAY, canvas, diverging, fillRect } from "./canvas";
 import type { Encoder } from "./encoder";
@@ -18,7 +18,8 @@ const TILE = 96, GAP = 10, LABEL = 16, COLUMNS = 5, SCALE = 2;
  * first along columns, the second down rows; any constant factor at its one value), ordered
  * by `kl` (high to low) when given, which is also written under each name.
  */
-export async function latentHeatmapFigure(dataset: Dataset, encoder: Encoder, kl?: readonly number[]): Promise<RasterImage> {
+export async function latentHeatmapFigure(source: ImageSource, encoder: Encoder, kl?: readonly number[]): Promise<RasterImage> {
+  const dataset = requireFactors(source, "draw latent heatmaps");
   const varied = variedFactors(dataset);
   if (varied.length !== 2) throw new RangeError(`latent heatmaps need a dataset with exactly 2 varying factors; ${dataset.name} has ${varied.length}`);
   const [fa, fb] = varied;

@@ -1,17 +1,17 @@
 // Fixtures for the tests: a small synthetic dataset and encoders with known answers.
 import { Rng } from "@betavae/core";
-import { type Dataset, type Factor, FactorGrid, checkBatchBuffers, linspace } from "@betavae/datasets";
+import { type Factor, type FactorDataset, FactorGrid, checkBatchBuffers, linspace } from "@betavae/datasets";
 import type { Encoder } from "./encoder";
 
 /**
  * A grid of factors (a constant one first, as dSprites' colour) with 16×16 images that are a
  * fixed function of the factor indices.
  */
-export function syntheticDataset(sizes: number[]): Dataset {
+export function syntheticDataset(sizes: number[]): FactorDataset {
   const all = [1, ...sizes];
   const factors: Factor[] = all.map((size, i) => ({ name: i === 0 ? "const" : `f${i}`, size, values: linspace(0, 1, size) }));
   const grid = new FactorGrid(all);
-  const ds: Dataset = {
+  const ds: FactorDataset = {
     name: "synthetic", height: 16, width: 16, channels: 1, imageSize: 256, factors, size: grid.size,
     indexToFactors: (index, out) => grid.indexToFactors(index, out),
     factorsToIndex: (f) => grid.factorsToIndex(f),
@@ -37,7 +37,7 @@ export function syntheticDataset(sizes: number[]): Dataset {
 }
 
 /** An encoder computing each code from the factor indices alone. */
-export function factorCodeEncoder(dataset: Dataset, latents: number, code: (factors: Int32Array, out: Float32Array) => void, description = "synthetic"): Encoder {
+export function factorCodeEncoder(dataset: FactorDataset, latents: number, code: (factors: Int32Array, out: Float32Array) => void, description = "synthetic"): Encoder {
   const k = dataset.factors.length;
   return {
     description, latents, imageSize: null, batch: 256,
@@ -48,7 +48,7 @@ export function factorCodeEncoder(dataset: Dataset, latents: number, code: (fact
 }
 
 /** Pure noise: every image gets its own i.i.d. N(0, 1) code (fixed once drawn, as the cache keeps it). */
-export function noiseEncoder(dataset: Dataset, latents: number, seed: number): Encoder {
+export function noiseEncoder(dataset: FactorDataset, latents: number, seed: number): Encoder {
   const rng = new Rng(seed);
   return factorCodeEncoder(dataset, latents, (_f, out) => {
     for (let j = 0; j < latents; j++) out[j] = rng.normal();

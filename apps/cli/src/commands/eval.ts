@@ -3,7 +3,7 @@
 // to DIR/eval.json and printed as a table.
 import { join, resolve } from "node:path";
 import { type Backend, BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
-import type { Dataset } from "@betavae/datasets";
+import type { ImageSource } from "@betavae/datasets";
 import {
   type Encoder, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, evaluate, groundTruthEncoder, modelEncoder, randomEncoder, samplesFrom,
 } from "@betavae/eval";
@@ -46,7 +46,7 @@ export async function evalCommand(argv: string[], io: { out: (line: string) => v
   const metrics = parseMetrics(flags.metrics as string | undefined);
 
   let encoder: Encoder;
-  let dataset: Dataset;
+  let dataset: ImageSource;
   let backend: Backend | null = null;
   const source: Record<string, unknown> = {};
   if (flags.checkpoint) {

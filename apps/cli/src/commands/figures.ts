@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BetaVAE, INFORMATIVE_STD, SWITCHED_ON_KL, UninformativeKlWatch, decodeCheckpoint, loadWeights } from "@betavae/core";
-import { encodePng } from "@betavae/datasets";
+import { encodePng, hasFactors } from "@betavae/datasets";
 import { type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
 import { createBackendByName } from "@betavae/webgpu";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
@@ -66,7 +66,7 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   written.push(...(await writeFigures(backend, { model }, dataset, (flags.seed as number | undefined) ?? checkpoint.config.seed, out)));
   let batchModel: BetaVAE | undefined;
   const batch = () => (batchModel ??= BetaVAE.build(backend, checkpoint.config.model, 64, model)); // only when a figure or table needs it
-  if (variedFactors(dataset).length === 2) {
+  if (hasFactors(dataset) && variedFactors(dataset).length === 2) {
     const kl = records ? records[records.length - 1].klPerLatent : await klPerLatent(batch(), dataset, checkpoint.config.seed + 2);
     write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, modelEncoder(batch()), kl)));
   }

@@ -7,7 +7,7 @@ import {
   type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer, UninformativeKlWatch,
   continueObjective, decodeCheckpoint, describeObjective, describeUninformative, encodeCheckpoint, restoreCheckpoint,
 } from "@betavae/core";
-import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
+import { type ImageSource, ImageSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
 import { THREADS_FLAG, describeBackend, openBackend, threadsOf } from "../backend";
 import { openDataset, DATASET_NAMES } from "../datasets";
@@ -18,7 +18,7 @@ import { Progress, formatDuration } from "../progress";
 export const TRAIN_FLAGS: FlagSpecs = {
   preset: { type: "choice", choices: ["quick", "burgess-dsprites"], help: "start from a preset; other flags override it" },
   dataset: { type: "choice", choices: DATASET_NAMES, help: "training data", default: "dsprites" },
-  "data-file": { type: "string", placeholder: "FILE", help: "train on the original dsprites_ndarray_*.npz instead of the generator" },
+  "data-file": { type: "string", placeholder: "FILE", help: "train on a dataset file instead of the generator: the original dsprites_ndarray_*.npz, or a uint8 .npy image array (N, H, W[, C])" },
   objective: { type: "choice", choices: ["beta", "capacity"], help: "β-VAE, or controlled capacity increase", default: "beta" },
   beta: { type: "number", min: 0, help: "β of the β-VAE objective", default: 4 },
   gamma: { type: "number", min: 0, help: "γ of the capacity objective", default: 1000 },
@@ -91,7 +91,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   } else {
     datasetName = flags.dataset as string;
     dataFile = flags["data-file"] as string | undefined;
-    if (dataFile && datasetName !== "dsprites") throw new UsageError("--data-file is the original dSprites .npz: use it with --dataset dsprites");
+    if (dataFile && datasetName !== "dsprites") throw new UsageError("--data-file takes the place of the generator: give it without --dataset");
     config = {
       model: {
         height: 64, width: 64, channels: 1, latents: flags.latents as number, convChannels: 32, hidden: 256,
@@ -109,7 +109,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   const steps = flags.steps as number;
   const backend: Backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
   try {
-    const source = new DatasetSampler(dataset, config.seed + 1);
+    const source = new ImageSampler(dataset, config.seed + 1);
     const trainer = new Trainer(backend, config, source);
     if (checkpoint) restoreCheckpoint(trainer, checkpoint);
     if (trainer.step >= steps) {
@@ -132,7 +132,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
     // per line, as a resumed run may change them and they change float summation order
     const threads = threadsOf(backend);
-    io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
+    io.out(`training ${dataset.name}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
       + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
     const progress = new Progress(io.err);
     const watch = new UninformativeKlWatch(config.model.latents);
@@ -221,7 +221,7 @@ export const TRAVERSAL_STEPS = 11;
 export const TRAVERSAL_RANGE = 3;
 
 /** Writes reconstructions.png and traversal.png into `out`; returns their paths. */
-export async function writeFigures(backend: Backend, trainer: { model: Trainer["model"] }, dataset: Dataset, seed: number, out: string): Promise<string[]> {
+export async function writeFigures(backend: Backend, trainer: { model: Trainer["model"] }, dataset: ImageSource, seed: number, out: string): Promise<string[]> {
   const models = figureModels(backend, trainer.model, TRAVERSAL_STEPS);
   const kl = await klPerLatent(models.batch, dataset, seed + 2);
   const recon = await reconstructionFigure(models.batch, dataset, seed + 3);

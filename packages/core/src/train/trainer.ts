@@ -12,6 +12,11 @@ import { type Objective, objectiveTerms, validateObjective } from "./objective";
 export interface BatchSource {
   /** Fills `images` ([batch, height, width, channels], values in [0, 1]) with the next batch. */
   next(images: Float32Array): void;
+  /**
+   * Resolves when next() can fill a buffer of `floats` floats without waiting (a source that
+   * decodes or reads its images off the training thread); sources in memory leave it out.
+   */
+  ready?(floats: number): Promise<void>;
   /** JSON-serialisable state from which `setState` continues the same stream. */
   getState(): unknown;
   setState(state: unknown): void;
@@ -83,6 +88,7 @@ export class Trainer {
   async trainStep(): Promise<StepMetrics> {
     const be = this.backend;
     const model = this.model;
+    if (this.source.ready) await this.source.ready(this.images.length);
     this.source.next(this.images);
     be.write(model.input, this.images);
     this.rng.fillNormal(this.eps);

@@ -1,4 +1,6 @@
 import type { Rng } from "@betavae/core";
+import { NoFactorsError } from "./errors.ts";
+import { type ImageSource, checkImageBuffer } from "./image-source.ts";
 
 /** One generative factor: its name, how many values it takes, and those values. */
 export interface Factor {
@@ -9,16 +11,11 @@ export interface Factor {
 }
 
 /**
- * A dataset whose images are indexed by a grid of discrete factors. Images are float32,
- * layout HWC, values in [0, 1]. Nothing here allocates per call: callers pass the buffers.
+ * An image source whose images are indexed by a grid of discrete factors: what the
+ * disentanglement metrics need (sample factors, fix one, render the images). Nothing here
+ * allocates per call: callers pass the buffers.
  */
-export interface Dataset {
-  readonly name: string;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-  /** Floats per image: height · width · channels. */
-  readonly imageSize: number;
+export interface FactorDataset extends ImageSource {
   readonly factors: readonly Factor[];
   /** Number of distinct factor combinations (images) the dataset holds. */
   readonly size: number;
@@ -106,13 +103,8 @@ export function linspace(a: number, b: number, count: number): number[] {
 }
 
 /** Checks the caller's batch buffers are big enough; throws a RangeError naming the shortfall. */
-export function checkBatchBuffers(ds: Dataset, batchSize: number, images: Float32Array, factorsOut?: Int32Array): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
-  }
-  if (images.length < batchSize * ds.imageSize) {
-    throw new RangeError(`image buffer holds ${images.length} floats, a batch of ${batchSize} needs ${batchSize * ds.imageSize}`);
-  }
+export function checkBatchBuffers(ds: FactorDataset, batchSize: number, images: Float32Array, factorsOut?: Int32Array): void {
+  checkImageBuffer(ds, batchSize, images);
   if (factorsOut && factorsOut.length < batchSize * ds.factors.length) {
     throw new RangeError(`factor buffer holds ${factorsOut.length} ints, a batch of ${batchSize} needs ${batchSize * ds.factors.length}`);
   }
@@ -122,10 +114,22 @@ export function checkBatchBuffers(ds: Dataset, batchSize: number, images: Float3
  * Fills `out` (count · factors.length ints) with uniform random factor vectors — what the
  * metrics use before fixing one factor and re-rendering.
  */
-export function sampleFactors(ds: Dataset, rng: Rng, count: number, out = new Int32Array(count * ds.factors.length)): Int32Array {
+export function sampleFactors(ds: FactorDataset, rng: Rng, count: number, out = new Int32Array(count * ds.factors.length)): Int32Array {
   const k = ds.factors.length;
   for (let n = 0; n < count; n++) {
     for (let i = 0; i < k; i++) out[n * k + i] = rng.int(ds.factors[i].size);
   }
   return out;
+}
+
+/** Whether `source` knows the factors of its images. */
+export function hasFactors(source: ImageSource): source is FactorDataset {
+  const s = source as Partial<FactorDataset>;
+  return Array.isArray(s.factors) && typeof s.render === "function" && typeof s.factorsToIndex === "function" && typeof s.indexToFactors === "function";
+}
+
+/** `source` as a factor dataset, or a one-line NoFactorsError: "cannot <action>: <name> has images but no ground-truth factors". */
+export function requireFactors(source: ImageSource, action: string): FactorDataset {
+  if (!hasFactors(source)) throw new NoFactorsError(`cannot ${action}: ${source.name} has images but no ground-truth factors`);
+  return source;
 }
