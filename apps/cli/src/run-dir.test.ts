@@ -170,6 +170,27 @@ describe("a run directory has one owner", () => {
   }, 60_000);
 });
 
+describe("a log that cannot grow", () => {
+  it("stops in one line when metrics.jsonl reaches the file size limit (ulimit -f), saving the steps trained", async () => {
+    const dir = join(tmp(), "run");
+    expect(await main(["train", ...TINY, "--steps", "2", "--log-every", "1", "--out", dir])).toBe(0);
+    // a limit the checkpoint fits under, and a log padded to just below it
+    const limitKiB = Math.ceil(readFileSync(join(dir, "checkpoint.safetensors")).length / 1024) + 16;
+    const log = readFileSync(join(dir, "metrics.jsonl"), "utf8");
+    const pad = JSON.stringify({ step: 0 }) + "\n";
+    writeFileSync(join(dir, "metrics.jsonl"), pad.repeat(Math.floor((limitKiB * 1024 - log.length - 100) / pad.length)) + log);
+    const p = spawn("bash", ["-c", `ulimit -f ${limitKiB}; exec "$0" "$@"`, process.execPath, bin, "train", "--resume", "--steps", "100", "--log-every", "1", "--out", dir],
+      { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    p.stderr.on("data", (d) => void (stderr += d));
+    expect(await new Promise((resolve) => p.on("exit", (code, signal) => resolve({ code, signal })))).toEqual({ code: 1, signal: null });
+    const errors = stderr.split("\n").filter((l) => l.startsWith("bvae"));
+    expect(errors).toEqual([`bvae train: cannot append to ${dir}/metrics.jsonl: the file size limit is reached (EFBIG); stopped at step 3, checkpoint saved at step 3; `
+      + `continue with --resume --out ${dir} once it can be written`]);
+    expect(checkpointStep(dir)).toBe(3);
+  }, 60_000);
+});
+
 describe.skipIf(process.getuid?.() !== 0)("file systems that refuse writes (tmpfs mounts: needs root)", () => {
   function mounted(options: string): { path: string; unmount: () => void } {
     const path = tmp();
