@@ -312,6 +312,6 @@ describe("one-line refusals, before anything is created", () => {
     await expectError(["train", ...TINY, "--lr", "1", "--steps", "30", "--checkpoint-every", "1", "--out", join(root, "lr")],
       new RegExp(`step 2: a gradient is not finite; stopped before updating the weights\\. The checkpoint in ${root}/lr \\(step 1\\) is intact; the learning rate is the likely cause: try a lower --lr \\(this run's is 1\\)$`));
     await expectError(["train", ...TINY, "--beta", "1e25", "--steps", "30", "--out", join(root, "beta")],
-      /step 1: .*\. No checkpoint was saved yet \(the first is due at step 1000\); β = 1e\+25 makes the KL term's gradient overflow: try a lower --beta$/);
+      /step 1: .*\. No checkpoint was saved yet \(the first is due at step 30\); β = 1e\+25 makes the KL term's gradient overflow: try a lower --beta$/);
   });
 });

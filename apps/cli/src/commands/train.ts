@@ -140,7 +140,7 @@ async function trainInDir(out: string, config: TrainingConfig, dataset: Dataset,
       writeFileAtomic(checkpointPath, await encodeCheckpoint(trainer, app));
       savedStep = trainer.step;
     };
-    const kept = () => (savedStep === null ? `no checkpoint was saved yet (the first is due at step ${settings["checkpoint-every"]})` : `the checkpoint in ${out} (step ${savedStep}) is intact`);
+    const kept = () => (savedStep === null ? `no checkpoint was saved yet (the first is due at step ${Math.min(settings["checkpoint-every"] as number, steps)})` : `the checkpoint in ${out} (step ${savedStep}) is intact`);
     const stop = stopOnSignals(); // Ctrl-C, SIGTERM, SIGHUP: save and stop (stop-signals.ts)
 
     const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
