@@ -59,6 +59,8 @@ function convert(name: string, raw: string, spec: FlagSpec): string | number {
       const v = Number(raw);
       if (raw.trim() === "" || !Number.isInteger(v)) throw new UsageError(`--${name} must be an integer, got '${raw}'`);
       checkRange(name, v, spec.min, spec.max, false);
+      // past 2^53 integers are no longer exact: 1e17 and 1e17 + 1 are the same number
+      if (!Number.isSafeInteger(v)) throw new UsageError(`--${name} must be at most ${Number.MAX_SAFE_INTEGER} (2^53 − 1), got '${raw}'`);
       return v;
     }
     case "number": {

@@ -10,10 +10,21 @@ export const THREADS_FLAG: FlagSpec = {
   type: "int", min: 1, max: 1024, help: `threads sharing each op of the WASM backend (default: the available cores, ${availableParallelism()} here)`,
 };
 
-/** The backend --backend and --threads ask for; `warn` gets the WebGPU adapter line or why it fell back. */
+/** More threads than this many per core only add memory (each holds its own WASM instance) and switching. */
+export const THREADS_PER_CORE = 4;
+
+/** The backend --backend and --threads ask for; `warn` gets the WebGPU adapter line or why it fell back, or the cap on --threads. */
 export async function openBackend(flags: ParsedFlags, warn: (line: string) => void): Promise<Backend> {
   // a WebGPU run that falls back to WASM gets the threads too
-  return createBackendByName(flags.backend as string, warn, { threads: (flags.threads as number | undefined) ?? availableParallelism() });
+  return createBackendByName(flags.backend as string, warn, { threads: cappedThreads(flags.threads as number | undefined, warn) });
+}
+
+function cappedThreads(requested: number | undefined, warn: (line: string) => void): number {
+  const cores = availableParallelism(), cap = THREADS_PER_CORE * cores;
+  if (requested === undefined) return cores;
+  if (requested <= cap) return requested;
+  warn(`--threads ${requested} is more than ${THREADS_PER_CORE} per core: running ${cap} threads (${cores} cores here)`);
+  return cap;
 }
 
 /** Threads the backend runs its ops on (1 for all but the WASM backends). */

@@ -8,6 +8,22 @@ export class FileError extends Error {
   override name = "FileError";
 }
 
+/** Why a file operation failed, in words: "no space left on the device (ENOSPC)". */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const reason: Record<string, string> = {
+    ENOSPC: "no space left on the device",
+    EDQUOT: "the disk quota is used up",
+    EFBIG: "the file size limit is reached",
+    EROFS: "the file system is read-only",
+    EACCES: "permission denied",
+    EPERM: "permission denied",
+    ENOTDIR: "a part of the path is a file, not a directory",
+    EIO: "an input/output error",
+  };
+  return code === undefined ? (e as Error).message : reason[code] ? `${reason[code]} (${code})` : code;
+}
+
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -27,7 +43,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     } catch {
       // the temporary file may not exist
     }
-    throw new FileError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new FileError(`cannot write ${path}: ${describeFsError(e)}`);
   }
 }
 
@@ -37,8 +53,30 @@ export function ensureWritableDir(dir: string): void {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (e) {
-    throw new FileError(`cannot write to output directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new FileError(`cannot write to output directory ${dir}: ${describeFsError(whyNotCreated(dir, e))}`);
   }
+}
+
+/**
+ * A recursive mkdir under a read-only mount can fail with ENOENT; the deepest directory that
+ * exists says why (EROFS, EACCES).
+ */
+function whyNotCreated(dir: string, e: unknown): unknown {
+  if ((e as NodeJS.ErrnoException).code !== "ENOENT") return e;
+  for (let parent = dirname(dir); parent !== dirname(parent); parent = dirname(parent)) {
+    try {
+      accessSync(parent, constants.F_OK);
+    } catch {
+      continue;
+    }
+    try {
+      accessSync(parent, constants.W_OK);
+      return e;
+    } catch (denied) {
+      return denied;
+    }
+  }
+  return e;
 }
 
 export function readFileOrFail(path: string, what: string): Uint8Array {

@@ -7,7 +7,7 @@ export { BetaVAE, LOGVAR_MAX, LOGVAR_MIN } from "./model/vae";
 export { ConvLayer, DenseLayer, type Layer, type ParamView } from "./model/layers";
 export { type CapacityObjective, type CapacityRampStart, type Objective, type ObjectiveTerms, ObjectiveError, capacityAt, continueObjective, describeObjective, rampCapacity, objectiveTerms, validateObjective } from "./train/objective";
 export {
-  type BatchSource, DEFAULT_OPTIMISER, NonFiniteError, type OptimiserConfig, type StepMetrics, Trainer,
+  type BatchSource, DEFAULT_OPTIMISER, MAX_BATCH, NonFiniteError, type OptimiserConfig, type StepMetrics, Trainer,
   type TrainingConfig, type TrainingState, validateOptimiser,
 } from "./train/trainer";
 export {

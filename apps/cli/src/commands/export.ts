@@ -5,13 +5,14 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { decodeCheckpoint, serializeCheckpoint, thinHistory, weightsOnly } from "@betavae/core";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
-import { readFileOrFail, writeFileAtomic } from "../files";
+import { FileError, readFileOrFail, writeFileAtomic } from "../files";
 import { checkLatents, readMetrics } from "../metrics-log";
 
 export const EXPORT_FLAGS: FlagSpecs = {
   checkpoint: { type: "string", placeholder: "FILE", help: "checkpoint.safetensors written by bvae train" },
   out: { type: "string", placeholder: "FILE", help: "where to write the weights-only checkpoint" },
   "no-history": { type: "bool", help: "leave out the training curves (metrics.jsonl beside the checkpoint)" },
+  force: { type: "bool", help: "replace --out if it exists" },
 };
 
 export async function exportWeights(argv: string[], io: { out: (line: string) => void }): Promise<number> {
@@ -24,6 +25,7 @@ export async function exportWeights(argv: string[], io: { out: (line: string) =>
   if (!flags.out) throw new UsageError("--out FILE is required");
   const source = resolve(flags.checkpoint as string), target = resolve(flags.out as string);
   if (source === target) throw new UsageError("--out must differ from --checkpoint: the export would replace the resumable checkpoint");
+  if (existsSync(target) && flags.force !== true) throw new FileError(`${target} exists; give --force to replace it`);
   const input = readFileOrFail(source, "checkpoint");
   const checkpoint = weightsOnly(decodeCheckpoint(input));
   const metricsPath = join(dirname(source), "metrics.jsonl");

@@ -4,16 +4,20 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer, UninformativeKlWatch,
+  type Backend, type Checkpoint, MAX_BATCH, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer, UninformativeKlWatch,
   continueObjective, decodeCheckpoint, describeObjective, describeUninformative, encodeCheckpoint, restoreCheckpoint,
+  validateModelConfig, validateObjective, validateOptimiser,
 } from "@betavae/core";
 import { type ImageSource, ImageSampler, encodePng } from "@betavae/datasets";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
 import { THREADS_FLAG, describeBackend, openBackend, threadsOf } from "../backend";
 import { openDataset, DATASET_NAMES } from "../datasets";
 import { figureModels, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
-import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
+import { FileError, describeFsError, readFileOrFail, writeFileAtomic } from "../files";
 import { Progress, formatDuration } from "../progress";
+import { type RunSettings, lockRunDir, readRunSettings, runFilesIn } from "../run-dir";
+import { stopOnSignals } from "../stop-signals";
+import { askedSettings, asksNewRamp, refuseInapplicable, resumedSettings, settingsOf } from "../train-settings";
 
 export const TRAIN_FLAGS: FlagSpecs = {
   preset: { type: "choice", choices: ["quick", "burgess-dsprites"], help: "start from a preset; other flags override it" },
@@ -25,7 +29,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   "capacity-max": { type: "number", min: 0, help: "final capacity C_max in nats; with --resume, a new one", default: 25 },
   "capacity-steps": { type: "int", min: 1, help: "steps over which C rises linearly from 0 (with --resume, from the current C)", default: 100000 },
   steps: { type: "int", min: 1, help: "total training steps", default: 10000 },
-  batch: { type: "int", min: 1, max: 4096, help: "images per step", default: 64 },
+  batch: { type: "int", min: 1, max: MAX_BATCH, help: "images per step", default: 64 },
   lr: { type: "number", min: 0, exclusiveMin: true, max: 1, help: "Adam learning rate", default: 5e-4 },
   latents: { type: "int", min: 1, max: 512, help: "number of latents", default: 10 },
   likelihood: { type: "choice", choices: ["bernoulli", "gaussian"], help: "decoder likelihood", default: "bernoulli" },
@@ -46,11 +50,6 @@ const PRESETS: Record<string, ParsedFlags> = {
   quick: { dataset: "dsprites", objective: "beta", beta: 4, lr: 1e-3, batch: 64, steps: 1500, latents: 10, "checkpoint-every": 500 },
 };
 
-/** Flags that define the run; a resumed run keeps the checkpoint's. */
-const RUN_DEFINING = ["preset", "dataset", "data-file", "objective", "beta", "gamma", "batch", "lr", "latents", "likelihood", "seed"];
-/** Flags a resumed capacity run may change: they start a new ramp from the current C. */
-const RAMP_FLAGS = ["capacity-max", "capacity-steps"];
-
 const CHECKPOINT = "checkpoint.safetensors";
 
 export interface TrainIO {
@@ -69,45 +68,58 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   for (const [k, v] of Object.entries(preset)) if (!given.has(k)) flags[k] = v;
   const out = resolve((flags.out as string | undefined) ?? join("runs", (parsed.preset as string | undefined) ?? `${flags.dataset}-${flags.objective}`));
   const checkpointPath = join(out, CHECKPOINT);
+  const configPath = join(out, "config.json");
   const resume = flags.resume === true;
-  if (resume) {
-    const conflicting = RUN_DEFINING.filter((k) => given.has(k));
-    if (conflicting.length) throw new UsageError(`--${conflicting[0]} cannot be changed when resuming: the run continues with its checkpoint's settings`);
-    if (!existsSync(checkpointPath)) throw new FileError(`nothing to resume: ${checkpointPath} does not exist`);
-  } else if (existsSync(checkpointPath)) {
-    throw new FileError(`${out} already holds a run (${CHECKPOINT}); use --resume to continue it or choose another --out`);
-  }
-  ensureWritableDir(out);
+  const note = (line: string) => io.err.write(`${line}\n`);
 
-  let config: TrainingConfig;
-  let datasetName: string, dataFile: string | undefined;
-  let checkpoint: ReturnType<typeof decodeCheckpoint> | null = null;
+  // Everything the command line alone decides is checked before anything is created.
+  let fresh: { config: TrainingConfig; dataset: ImageSource } | null = null;
   if (resume) {
-    checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath, "checkpoint"));
-    config = checkpoint.config;
-    if (RAMP_FLAGS.some((k) => given.has(k))) config.objective = newRamp(config.objective, checkpoint.state.step, flags, given);
-    datasetName = String(checkpoint.app.dataset ?? "");
-    dataFile = typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined;
+    if (!existsSync(checkpointPath)) throw new FileError(`nothing to resume: ${checkpointPath} does not exist`);
   } else {
-    datasetName = flags.dataset as string;
-    dataFile = flags["data-file"] as string | undefined;
-    if (dataFile && datasetName !== "dsprites") throw new UsageError("--data-file takes the place of the generator: give it without --dataset");
-    config = {
-      model: {
-        height: 64, width: 64, channels: 1, latents: flags.latents as number, convChannels: 32, hidden: 256,
+    const objective = objectiveFrom(flags);
+    refuseInapplicable(objective, given);
+    if (flags["data-file"] && flags.dataset !== "dsprites") throw new UsageError("--data-file takes the place of the generator: give it without --dataset");
+    const dataset = openDataset(flags.dataset as string, flags["data-file"] as string | undefined);
+    const config: TrainingConfig = {
+      model: validateModelConfig({
+        height: dataset.height, width: dataset.width, channels: dataset.channels, latents: flags.latents as number, convChannels: 32, hidden: 256,
         likelihood: flags.likelihood as "bernoulli" | "gaussian", variance: 1,
-      },
-      objective: objectiveFrom(flags),
-      optimiser: { lr: flags.lr as number, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+      }),
+      objective: validateObjective(objective),
+      optimiser: validateOptimiser({ lr: flags.lr as number, beta1: 0.9, beta2: 0.999, eps: 1e-8 }),
       batch: flags.batch as number,
       seed: flags.seed as number,
     };
+    fresh = { config, dataset };
   }
-  const dataset = openDataset(datasetName, dataFile);
-  config.model = { ...config.model, height: dataset.height, width: dataset.width, channels: dataset.channels };
 
-  const steps = flags.steps as number;
-  const backend: Backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
+  // One process owns the run directory from here on (run-dir.ts).
+  const lock = lockRunDir(out, note);
+  try {
+    if (fresh) {
+      const found = runFilesIn(out);
+      if (found.includes(CHECKPOINT)) throw new FileError(`${out} already holds a run (${CHECKPOINT}); use --resume to continue it or choose another --out`);
+      if (found.length) throw new FileError(`${out} holds files of a run that saved no checkpoint (${found.join(", ")}); remove them or choose another --out`);
+      return await trainInDir(out, fresh.config, fresh.dataset, null, settingsOf(flags, fresh.config.objective.kind), io);
+    }
+    const checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath, "checkpoint"));
+    const config = checkpoint.config;
+    refuseInapplicable(config.objective, given);
+    const settings = resumedSettings(flags, readRunSettings(configPath), checkpoint, askedSettings(flags, [...given, ...Object.keys(preset)]), configPath);
+    if (asksNewRamp(config.objective, settings)) config.objective = newRamp(config.objective, checkpoint.state.step, settings);
+    const dataset = openDataset(String(settings.dataset), settings["data-file"] as string | undefined);
+    config.model = { ...config.model, height: dataset.height, width: dataset.width, channels: dataset.channels };
+    return await trainInDir(out, config, dataset, checkpoint, settings, io);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSource, checkpoint: Checkpoint | null, settings: RunSettings, io: TrainIO): Promise<number> {
+  const checkpointPath = join(out, CHECKPOINT);
+  const steps = settings.steps as number;
+  const backend: Backend = await openBackend(settings, (line) => io.err.write(`${line}\n`));
   try {
     const source = new ImageSampler(dataset, config.seed + 1);
     const trainer = new Trainer(backend, config, source);
@@ -116,18 +128,20 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
       io.out(`${out} is already at step ${trainer.step} of ${steps}; give a larger --steps to train further`);
       return 0;
     }
+    const datasetName = settings.dataset as string, dataFile = settings["data-file"] as string | undefined;
     const app = { dataset: datasetName, ...(dataFile ? { dataFile } : {}) };
-    writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: config, backend: backend.name, threads: threadsOf(backend) }, null, 2) + "\n");
+    writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: config, backend: backend.name, threads: threadsOf(backend), settings }, null, 2) + "\n");
     const metricsPath = join(out, "metrics.jsonl");
     keepMetricsUpTo(metricsPath, trainer.step);
 
-    const save = async () => writeFileAtomic(checkpointPath, await encodeCheckpoint(trainer, app));
-    let interrupted = false;
-    const onSigint = () => {
-      if (interrupted) process.exit(130); // a second Ctrl-C: stop without waiting
-      interrupted = true;
+    // What a stop leaves behind: the step of the checkpoint on disk, said in every message.
+    let savedStep = checkpoint?.state.step ?? null;
+    const save = async () => {
+      writeFileAtomic(checkpointPath, await encodeCheckpoint(trainer, app));
+      savedStep = trainer.step;
     };
-    process.on("SIGINT", onSigint);
+    const kept = () => (savedStep === null ? `no checkpoint was saved yet (the first is due at step ${Math.min(settings["checkpoint-every"] as number, steps)})` : `the checkpoint in ${out} (step ${savedStep}) is intact`);
+    const stop = stopOnSignals(); // Ctrl-C, SIGTERM, SIGHUP: save and stop (stop-signals.ts)
 
     const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
     // per line, as a resumed run may change them and they change float summation order
@@ -139,7 +153,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     const started = performance.now();
     let windowStart = started, windowImages = 0, imagesPerSec = 0;
     try {
-      while (trainer.step < steps && !interrupted) {
+      while (trainer.step < steps && !stop.signal.aborted) {
         const m = await trainer.trainStep();
         windowImages += config.batch;
         const now = performance.now();
@@ -148,32 +162,36 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
           windowStart = now;
           windowImages = 0;
         }
-        if (m.step % (flags["log-every"] as number) === 0 || m.step === steps) {
+        if (m.step % (settings["log-every"] as number) === 0 || m.step === steps) {
           const meanStdPerLatent = await trainer.meanSpread();
           for (const u of watch.observe(m.step, m.klPerLatent, meanStdPerLatent)) progress.note(`warning: ${describeUninformative(u)}`);
-          appendFileSync(metricsPath, JSON.stringify({
+          appendMetrics(metricsPath, JSON.stringify({
             step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, meanStdPerLatent, C: m.capacity,
             [config.objective.kind === "beta" ? "beta" : "gamma"]: weight, loss: m.loss, gradNorm: m.gradNorm,
             imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10, backend: backend.name, threads,
           }) + "\n");
         }
         progress.update({ step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity });
-        if (m.step % (flags["checkpoint-every"] as number) === 0) await save();
-        await new Promise((r) => setImmediate(r)); // lets a Ctrl-C in
+        if (m.step % (settings["checkpoint-every"] as number) === 0) await save();
+        await new Promise((r) => setImmediate(r)); // lets a signal in
       }
+      progress.done();
+      await save();
     } catch (e) {
       progress.done();
-      if (e instanceof NonFiniteError) {
-        throw new NonFiniteError(`${e.message}. The last checkpoint in ${out} is intact; try a lower --lr`);
+      if (e instanceof NonFiniteError) throw new NonFiniteError(`${e.message}. ${capitalised(kept())}; ${likelyCause(config)}`);
+      if (e instanceof MetricsWriteError) {
+        // the log cannot grow, yet the steps trained since the last checkpoint are kept if the checkpoint can be written
+        const saved = await save().then(() => `checkpoint saved at step ${trainer.step}`, (s: Error) => `${s.message}; ${kept()}`);
+        throw new FileError(`${e.message}; stopped at step ${trainer.step}, ${saved}; continue with --resume --out ${out} once it can be written`);
       }
+      if (e instanceof FileError) throw new FileError(`${e.message}; ${kept()}`);
       throw e;
     } finally {
-      process.off("SIGINT", onSigint);
+      stop.dispose();
     }
-    progress.done();
-    await save();
     const elapsed = (performance.now() - started) / 1000;
-    if (interrupted) {
+    if (stop.signal.aborted) {
       io.out(`interrupted at step ${trainer.step}: checkpoint saved to ${checkpointPath}; continue with --resume --out ${out}`);
       return 0;
     }
@@ -186,6 +204,34 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   }
 }
 
+/** A line of metrics.jsonl that could not be appended (a full disk): the run stops, saving what it can. */
+class MetricsWriteError extends FileError {}
+
+function appendMetrics(path: string, line: string): void {
+  try {
+    appendFileSync(path, line);
+  } catch (e) {
+    throw new MetricsWriteError(`cannot append to ${path}: ${describeFsError(e)}`);
+  }
+}
+
+const capitalised = (s: string) => s[0].toUpperCase() + s.slice(1);
+
+/**
+ * What most likely made the loss or a gradient overflow. Adam's steps do not grow with the
+ * loss's scale, so the learning rate is the usual cause; a KL weight so large that its
+ * gradient's square overflows float32 (about 1e38) is the other.
+ */
+function likelyCause(config: TrainingConfig): string {
+  const o = config.objective;
+  const [flag, name, weight] = o.kind === "beta" ? ["--beta", "β", o.beta] : ["--gamma", "γ", o.gamma];
+  if (weight >= OVERFLOWING_WEIGHT) return `${name} = ${weight.toExponential()} makes the KL term's gradient overflow: try a lower ${flag}`;
+  return `the learning rate is the likely cause: try a lower --lr (this run's is ${config.optimiser.lr})`;
+}
+
+/** A KL weight from which the squared gradient Adam keeps nears float32's range (blobs trains at β = 1e19, overflows at 1e20). */
+const OVERFLOWING_WEIGHT = 1e18;
+
 function objectiveFrom(flags: ParsedFlags): Objective {
   return flags.objective === "capacity"
     ? { kind: "capacity", gamma: flags.gamma as number, capacityMax: flags["capacity-max"] as number, capacitySteps: flags["capacity-steps"] as number }
@@ -196,11 +242,8 @@ function objectiveFrom(flags: ParsedFlags): Objective {
  * A resumed capacity run's new schedule: C rises (or falls) linearly from its value at the
  * checkpoint's step to --capacity-max over --capacity-steps more steps (each defaults to the run's).
  */
-function newRamp(objective: Objective, step: number, flags: ParsedFlags, given: Set<string>): Objective {
-  if (objective.kind !== "capacity") throw new UsageError(`--capacity-max and --capacity-steps apply to the capacity objective; this run trains β-VAE (β = ${objective.beta})`);
-  const capacityMax = given.has("capacity-max") ? flags["capacity-max"] as number : objective.capacityMax;
-  const capacitySteps = given.has("capacity-steps") ? flags["capacity-steps"] as number : objective.capacitySteps;
-  return continueObjective(objective, { ...objective, capacityMax, capacitySteps }, step);
+function newRamp(objective: Objective, step: number, settings: RunSettings): Objective {
+  return continueObjective(objective, { ...objective, capacityMax: settings["capacity-max"], capacitySteps: settings["capacity-steps"] } as Objective, step);
 }
 
 /** On resume, drops metric lines logged after the checkpoint (the run will log those steps again). */

@@ -7,7 +7,7 @@ import { type ModelConfig, validateModelConfig } from "../model/config";
 import type { BetaVAE } from "../model/vae";
 import { validateObjective } from "./objective";
 import { type Tensor, decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors";
-import { type TrainingConfig, type TrainingState, type Trainer, validateOptimiser } from "./trainer";
+import { MAX_BATCH, type TrainingConfig, type TrainingState, type Trainer, validateOptimiser } from "./trainer";
 
 export const CHECKPOINT_FORMAT = "betavae-checkpoint";
 export const CHECKPOINT_VERSION = "1";
@@ -133,7 +133,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     validateModelConfig(config.model);
     validateObjective(config.objective);
     validateOptimiser(config.optimiser);
-    if (!Number.isInteger(config.batch) || config.batch < 1 || !Number.isSafeInteger(config.seed)) throw new Error("batch or seed is invalid");
+    if (!Number.isInteger(config.batch) || config.batch < 1 || config.batch > MAX_BATCH) throw new Error(`batch must be an integer in [1, ${MAX_BATCH}], got ${config.batch}`);
+    if (!Number.isSafeInteger(config.seed)) throw new Error("seed is invalid");
     if (!Number.isInteger(state.step) || state.step < 0) throw new Error("step is invalid");
   } catch (e) {
     throw new CheckpointError(`checkpoint metadata is corrupt: ${(e as Error).message}`);

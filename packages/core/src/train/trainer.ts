@@ -31,6 +31,9 @@ export interface OptimiserConfig {
 
 export const DEFAULT_OPTIMISER: OptimiserConfig = { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
+/** The largest batch a run may use; a checkpoint asking more is refused before any memory is reserved. */
+export const MAX_BATCH = 4096;
+
 export interface TrainingConfig {
   model: ModelConfig;
   objective: Objective;
