@@ -1,6 +1,9 @@
 /** Node-only helpers (file system): import from "@betavae/datasets/node". */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import type { DatasetRef } from "./checkpoint-dataset.ts";
+import type { Dataset } from "./dataset.ts";
 import { DatasetFileError } from "./errors.ts";
+import { createDataset } from "./index.ts";
 import { type DspritesNpz, type NpzLoadOptions, loadDspritesNpz } from "./npz-dsprites.ts";
 import { type GridOptions, type RasterImage, encodePng, imageGrid } from "./png.ts";
 
@@ -15,6 +18,11 @@ export function loadDspritesNpzFile(path: string, options: Omit<NpzLoadOptions, 
     throw new DatasetFileError(`cannot read ${path}: ${why}`, { cause: err });
   }
   return loadDspritesNpz(bytes, { ...options, name: path });
+}
+
+/** The dataset `ref` names: the original dSprites .npz when it gives a file, else the named generator. */
+export function openDataset(ref: DatasetRef): Dataset {
+  return ref.dataFile ? loadDspritesNpzFile(ref.dataFile) : createDataset(ref.name);
 }
 
 /** Writes an 8-bit image as a PNG file (through a temporary file, so a crash leaves no half file). */
