@@ -1,18 +1,19 @@
 // bvae train: trains a β-VAE (or the capacity objective) on a dataset, writing config.json,
 // metrics.jsonl, an atomic checkpoint every N steps and at the end (Ctrl-C included), and
 // the reconstruction and traversal figures when it finishes.
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  type Backend, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer, UninformativeKlWatch,
-  continueObjective, decodeCheckpoint, describeObjective, describeUninformative, encodeCheckpoint, restoreCheckpoint,
+  type Checkpoint, type Objective, type RunEnd, type TrainingConfig, NonFiniteError, Trainer, TrainingSession,
+  decodeCheckpoint, describeObjective, describeUninformative,
 } from "@betavae/core";
-import { type Dataset, DatasetSampler, encodePng } from "@betavae/datasets";
+import { DATASET_NAMES, type DatasetRef, DatasetSampler, checkpointDataset } from "@betavae/datasets";
+import { openDataset } from "@betavae/datasets/node";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
-import { THREADS_FLAG, describeBackend, openBackend, threadsOf } from "../backend";
-import { openDataset, DATASET_NAMES } from "../datasets";
-import { figureModels, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
+import { BACKEND_FLAGS, describeBackend, openBackend, threadsOf } from "../backend";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
+import { appendMetricsRecord, keepMetricsUpTo } from "../metrics-log";
+import { writeModelFigures } from "../model-figures";
 import { Progress, formatDuration } from "../progress";
 
 export const TRAIN_FLAGS: FlagSpecs = {
@@ -30,8 +31,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   latents: { type: "int", min: 1, max: 512, help: "number of latents", default: 10 },
   likelihood: { type: "choice", choices: ["bernoulli", "gaussian"], help: "decoder likelihood", default: "bernoulli" },
   seed: { type: "int", min: 0, help: "seed of everything random", default: 1 },
-  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend (webgpu falls back to wasm without an adapter)", default: "wasm" },
-  threads: THREADS_FLAG,
+  ...BACKEND_FLAGS,
   "checkpoint-every": { type: "int", min: 1, help: "steps between checkpoints", default: 1000 },
   "log-every": { type: "int", min: 1, help: "steps between lines of metrics.jsonl", default: 10 },
   out: { type: "string", placeholder: "DIR", help: "run directory (default runs/<preset or dataset-objective>)" },
@@ -80,18 +80,17 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   ensureWritableDir(out);
 
   let config: TrainingConfig;
-  let datasetName: string, dataFile: string | undefined;
-  let checkpoint: ReturnType<typeof decodeCheckpoint> | null = null;
+  let data: DatasetRef;
+  let checkpoint: Checkpoint | null = null;
+  let ramp: Objective | null = null;
   if (resume) {
     checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath, "checkpoint"));
     config = checkpoint.config;
-    if (RAMP_FLAGS.some((k) => given.has(k))) config.objective = newRamp(config.objective, checkpoint.state.step, flags, given);
-    datasetName = String(checkpoint.app.dataset ?? "");
-    dataFile = typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined;
+    if (RAMP_FLAGS.some((k) => given.has(k))) ramp = newRamp(config.objective, flags, given);
+    data = checkpointDataset(checkpoint);
   } else {
-    datasetName = flags.dataset as string;
-    dataFile = flags["data-file"] as string | undefined;
-    if (dataFile && datasetName !== "dsprites") throw new UsageError("--data-file is the original dSprites .npz: use it with --dataset dsprites");
+    data = { name: flags.dataset as DatasetRef["name"], ...(flags["data-file"] ? { dataFile: flags["data-file"] as string } : {}) };
+    if (data.dataFile && data.name !== "dsprites") throw new UsageError("--data-file is the original dSprites .npz: use it with --dataset dsprites");
     config = {
       model: {
         height: 64, width: 64, channels: 1, latents: flags.latents as number, convChannels: 32, hidden: 256,
@@ -103,64 +102,48 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
       seed: flags.seed as number,
     };
   }
-  const dataset = openDataset(datasetName, dataFile);
-  config.model = { ...config.model, height: dataset.height, width: dataset.width, channels: dataset.channels };
+  const dataset = openDataset(data);
+  config = { ...config, model: { ...config.model, height: dataset.height, width: dataset.width, channels: dataset.channels } };
 
   const steps = flags.steps as number;
-  const backend: Backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
+  const backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
   try {
-    const source = new DatasetSampler(dataset, config.seed + 1);
-    const trainer = new Trainer(backend, config, source);
-    if (checkpoint) restoreCheckpoint(trainer, checkpoint);
+    const trainer = new Trainer(backend, config, new DatasetSampler(dataset, config.seed + 1));
+    const metricsPath = join(out, "metrics.jsonl");
+    const app = { dataset: data.name, ...(data.dataFile ? { dataFile: data.dataFile } : {}) };
+    const progress = new Progress(io.err);
+    const session = new TrainingSession(trainer, {
+      logEvery: flags["log-every"] as number,
+      backend: { name: backend.name, threads: threadsOf(backend) },
+      checkpoints: { every: flags["checkpoint-every"] as number, app: () => app, write: (bytes) => writeFileAtomic(checkpointPath, bytes) },
+      onWarning: (u) => progress.note(`warning: ${describeUninformative(u)}`),
+      onRecord: (record) => appendMetricsRecord(metricsPath, record),
+      onStep: ({ metrics: m, imagesPerSec }) => progress.update({
+        step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity,
+      }),
+      yieldBetweenSteps: () => new Promise((r) => setImmediate(r)), // lets a Ctrl-C in
+    });
+    if (checkpoint) session.resume(checkpoint);
+    if (ramp) session.setObjective(ramp);
     if (trainer.step >= steps) {
       io.out(`${out} is already at step ${trainer.step} of ${steps}; give a larger --steps to train further`);
       return 0;
     }
-    const app = { dataset: datasetName, ...(dataFile ? { dataFile } : {}) };
-    writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: config, backend: backend.name, threads: threadsOf(backend) }, null, 2) + "\n");
-    const metricsPath = join(out, "metrics.jsonl");
+    writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: trainer.config, backend: backend.name, threads: threadsOf(backend) }, null, 2) + "\n");
     keepMetricsUpTo(metricsPath, trainer.step);
 
-    const save = async () => writeFileAtomic(checkpointPath, await encodeCheckpoint(trainer, app));
-    let interrupted = false;
+    const stop = new AbortController();
     const onSigint = () => {
-      if (interrupted) process.exit(130); // a second Ctrl-C: stop without waiting
-      interrupted = true;
+      if (stop.signal.aborted) process.exit(130); // a second Ctrl-C: stop without waiting
+      stop.abort();
     };
     process.on("SIGINT", onSigint);
-
-    const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
-    // per line, as a resumed run may change them and they change float summation order
-    const threads = threadsOf(backend);
-    io.out(`training ${datasetName}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
+    io.out(`training ${data.name}${data.dataFile ? ` (${data.dataFile})` : ""}, ${describeObjective(trainer.config.objective)}, `
       + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
-    const progress = new Progress(io.err);
-    const watch = new UninformativeKlWatch(config.model.latents);
     const started = performance.now();
-    let windowStart = started, windowImages = 0, imagesPerSec = 0;
+    let end: RunEnd;
     try {
-      while (trainer.step < steps && !interrupted) {
-        const m = await trainer.trainStep();
-        windowImages += config.batch;
-        const now = performance.now();
-        if (now - windowStart > 1000 || imagesPerSec === 0) {
-          imagesPerSec = (windowImages * 1000) / (now - windowStart);
-          windowStart = now;
-          windowImages = 0;
-        }
-        if (m.step % (flags["log-every"] as number) === 0 || m.step === steps) {
-          const meanStdPerLatent = await trainer.meanSpread();
-          for (const u of watch.observe(m.step, m.klPerLatent, meanStdPerLatent)) progress.note(`warning: ${describeUninformative(u)}`);
-          appendFileSync(metricsPath, JSON.stringify({
-            step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, meanStdPerLatent, C: m.capacity,
-            [config.objective.kind === "beta" ? "beta" : "gamma"]: weight, loss: m.loss, gradNorm: m.gradNorm,
-            imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10, backend: backend.name, threads,
-          }) + "\n");
-        }
-        progress.update({ step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity });
-        if (m.step % (flags["checkpoint-every"] as number) === 0) await save();
-        await new Promise((r) => setImmediate(r)); // lets a Ctrl-C in
-      }
+      end = await session.run(steps, stop.signal);
     } catch (e) {
       progress.done();
       if (e instanceof NonFiniteError) {
@@ -171,14 +154,12 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
       process.off("SIGINT", onSigint);
     }
     progress.done();
-    await save();
-    const elapsed = (performance.now() - started) / 1000;
-    if (interrupted) {
+    if (end === "aborted") {
       io.out(`interrupted at step ${trainer.step}: checkpoint saved to ${checkpointPath}; continue with --resume --out ${out}`);
       return 0;
     }
-    io.out(`trained ${steps} steps in ${formatDuration(elapsed)}; checkpoint ${checkpointPath}`);
-    const figures = await writeFigures(backend, trainer, dataset, config.seed, out);
+    io.out(`trained ${steps} steps in ${formatDuration((performance.now() - started) / 1000)}; checkpoint ${checkpointPath}`);
+    const figures = await writeModelFigures(backend, trainer.model, dataset, config.seed, out);
     io.out(`figures: ${figures.join(", ")}`);
     return 0;
   } finally {
@@ -193,43 +174,12 @@ function objectiveFrom(flags: ParsedFlags): Objective {
 }
 
 /**
- * A resumed capacity run's new schedule: C rises (or falls) linearly from its value at the
- * checkpoint's step to --capacity-max over --capacity-steps more steps (each defaults to the run's).
+ * The objective a resumed capacity run asks for: --capacity-max and --capacity-steps (each
+ * defaulting to the run's); the session ramps C to it from where C stands.
  */
-function newRamp(objective: Objective, step: number, flags: ParsedFlags, given: Set<string>): Objective {
+function newRamp(objective: Objective, flags: ParsedFlags, given: Set<string>): Objective {
   if (objective.kind !== "capacity") throw new UsageError(`--capacity-max and --capacity-steps apply to the capacity objective; this run trains β-VAE (β = ${objective.beta})`);
   const capacityMax = given.has("capacity-max") ? flags["capacity-max"] as number : objective.capacityMax;
   const capacitySteps = given.has("capacity-steps") ? flags["capacity-steps"] as number : objective.capacitySteps;
-  return continueObjective(objective, { ...objective, capacityMax, capacitySteps }, step);
-}
-
-/** On resume, drops metric lines logged after the checkpoint (the run will log those steps again). */
-function keepMetricsUpTo(path: string, step: number): void {
-  if (!existsSync(path)) return;
-  const kept = readFileSync(path, "utf8").split("\n").filter((line) => {
-    if (!line.trim()) return false;
-    try {
-      return (JSON.parse(line) as { step: number }).step <= step;
-    } catch {
-      return false;
-    }
-  });
-  writeFileAtomic(path, kept.map((l) => l + "\n").join(""));
-}
-
-export const TRAVERSAL_STEPS = 11;
-export const TRAVERSAL_RANGE = 3;
-
-/** Writes reconstructions.png and traversal.png into `out`; returns their paths. */
-export async function writeFigures(backend: Backend, trainer: { model: Trainer["model"] }, dataset: Dataset, seed: number, out: string): Promise<string[]> {
-  const models = figureModels(backend, trainer.model, TRAVERSAL_STEPS);
-  const kl = await klPerLatent(models.batch, dataset, seed + 2);
-  const recon = await reconstructionFigure(models.batch, dataset, seed + 3);
-  const seedImage = new Float32Array(dataset.imageSize);
-  dataset.sampleBatch(new Rng(seed + 4), 1, seedImage);
-  const traversal = await traversalFigure(models.traversal, await posteriorMean(models.traversal, seedImage), kl, TRAVERSAL_RANGE);
-  const paths = [join(out, "reconstructions.png"), join(out, "traversal.png")];
-  writeFileAtomic(paths[0], encodePng(recon));
-  writeFileAtomic(paths[1], encodePng(traversal));
-  return paths;
+  return { ...objective, capacityMax, capacitySteps };
 }
