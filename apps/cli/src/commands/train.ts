@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  type Checkpoint, type Objective, type RunEnd, type TrainingConfig, NonFiniteError, Trainer, TrainingSession,
+  BURGESS_CONFIG, type Checkpoint, DEFAULT_OPTIMISER, type Objective, type RunEnd, type TrainingConfig, NonFiniteError, Trainer, TrainingSession,
   decodeCheckpoint, describeObjective, describeUninformative,
 } from "@betavae/core";
 import { DATASET_NAMES, type DatasetRef, DatasetSampler, checkpointDataset } from "@betavae/datasets";
@@ -92,12 +92,9 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     data = { name: flags.dataset as DatasetRef["name"], ...(flags["data-file"] ? { dataFile: flags["data-file"] as string } : {}) };
     if (data.dataFile && data.name !== "dsprites") throw new UsageError("--data-file is the original dSprites .npz: use it with --dataset dsprites");
     config = {
-      model: {
-        height: 64, width: 64, channels: 1, latents: flags.latents as number, convChannels: 32, hidden: 256,
-        likelihood: flags.likelihood as "bernoulli" | "gaussian", variance: 1,
-      },
+      model: { ...BURGESS_CONFIG, latents: flags.latents as number, likelihood: flags.likelihood as "bernoulli" | "gaussian" },
       objective: objectiveFrom(flags),
-      optimiser: { lr: flags.lr as number, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+      optimiser: { ...DEFAULT_OPTIMISER, lr: flags.lr as number },
       batch: flags.batch as number,
       seed: flags.seed as number,
     };
