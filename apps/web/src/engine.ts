@@ -231,6 +231,7 @@ export class Engine {
     let next: ModelSet;
     try {
       const trainer = new Trainer(backend, config, new DatasetSampler(dataset, config.seed + 1));
+      // the hooks run on save, once `next` is built
       const session = new TrainingSession(trainer, {
         checkpoints: {
           app: () => ({ dataset: dataset.name, ...(next.history.length ? { history: thinHistory(next.history) } : {}) }),
