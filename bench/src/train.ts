@@ -1,6 +1,6 @@
-// Training throughput of the Burgess model (dSprites, batch 64): images/s of the whole step
-// (data, forward, backward, Adam, the trainer's read-backs) on 1 thread and on N threads,
-// the step's FLOP rate as a fraction of the WASM FMA peak measured in the same run, peak
+// Training throughput of the Burgess model (dSprites, batch 64): images/s of the training
+// session's whole step (data, forward, backward, Adam, the read-backs, a logged record every
+// 10 steps) on 1 thread and on N threads, the step's FLOP rate as a fraction of the WASM FMA peak measured in the same run, peak
 // RSS, and the same step in TensorFlow.js (tfjs-backend-wasm, 1 thread) as a ratio. With
 // --profile, a per-op table of one step; with --backend webgpu, the WebGPU backend instead.
 // Prints tables, writes JSON.
@@ -11,7 +11,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import {
   type Backend, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
-  WasmBackend, conv2dMacs,
+  TrainingSession, WasmBackend, conv2dMacs,
 } from "@betavae/core";
 import { ImageSampler, createDataset } from "@betavae/datasets";
 import { gflops, measure, median } from "./timing";
@@ -157,8 +157,9 @@ function stepMacs(model: BetaVAE): { forward: number; step: number } {
 const dsprites = createDataset("dsprites");
 const newSource = (): ImageSampler => new ImageSampler(dsprites, DATA_SEED);
 
-function newTrainer(backend: Backend, source = newSource()): Trainer {
-  return new Trainer(backend, { model: BURGESS_CONFIG, objective: OBJECTIVE, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source);
+/** The step a run takes: the session's, which logs (and reads the latent watch) every DEFAULT_LOG_EVERY steps as bvae train does. */
+function newSession(backend: Backend, source = newSource()): TrainingSession {
+  return new TrainingSession(new Trainer(backend, { model: BURGESS_CONFIG, objective: OBJECTIVE, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source));
 }
 
 /** The WASM FMA peak (fma_peak: 96 FLOP per iteration), median GFLOP/s. */
@@ -204,11 +205,11 @@ async function runWasm() {
   const one = await WasmBackend.create();
   progress("measuring the FMA peak");
   const peakStart = measurePeak(one);
-  const oneTrainer = newTrainer(one);
-  const macs = stepMacs(oneTrainer.model);
+  const oneSession = newSession(one);
+  const macs = stepMacs(oneSession.trainer.model);
   const flopsPerStep = 2 * macs.step;
 
-  const timedOne = await timeSteps(`${one.name}, 1 thread`, () => oneTrainer.trainStep(), plan);
+  const timedOne = await timeSteps(`${one.name}, 1 thread`, () => oneSession.trainStep(), plan);
   const rows: Throughput[] = [];
   const pending = [{ threads: 1, timed: timedOne }];
   let threadsNote: string | null = null;
@@ -216,8 +217,8 @@ async function runWasm() {
     const many = await threadedWasmBackend(options.threads);
     if (typeof many === "string") threadsNote = many;
     else {
-      const trainer = newTrainer(many);
-      pending.push({ threads: options.threads, timed: await timeSteps(`${many.name}, ${options.threads} threads`, () => trainer.trainStep(), plan) });
+      const session = newSession(many);
+      pending.push({ threads: options.threads, timed: await timeSteps(`${many.name}, ${options.threads} threads`, () => session.trainStep(), plan) });
       many.dispose();
     }
   }
@@ -230,11 +231,11 @@ async function runWasm() {
   let profile: Profile | null = null;
   if (options.profile) {
     const source = newSource();
-    const trainer = newTrainer(one, source);
-    const profiler = new StepProfiler(one, trainer.model, source);
-    for (let i = 0; i < plan.warmup; i++) await trainer.trainStep();
+    const session = newSession(one, source);
+    const profiler = new StepProfiler(one, session.trainer.model, source);
+    for (let i = 0; i < plan.warmup; i++) await session.trainStep();
     progress("profiling");
-    profile = await profiler.run(options.steps || (options.quick ? 5 : 20), () => trainer.trainStep());
+    profile = await profiler.run(options.steps || (options.quick ? 5 : 20), () => session.trainStep());
     progress("");
   }
 
@@ -257,7 +258,7 @@ async function runWasm() {
   return {
     backend: one.name,
     variant: one.variant,
-    parameters: oneTrainer.model.parameterCount,
+    parameters: oneSession.trainer.model.parameterCount,
     mflopPerImage: flopsPerStep / BATCH / 1e6,
     mflopPerImageForward: (2 * macs.forward) / BATCH / 1e6,
     fmaPeakGflops: { start: peakStart, end: peakEnd, used: peak },
@@ -334,16 +335,16 @@ async function runWebGpu() {
   }
   const adapter = describeAdapter(backend.adapter);
   console.log(`WebGPU adapter: ${adapter}${backend.adapter.isFallbackAdapter || /swiftshader/i.test(adapter) ? " — a software adapter: expect it to be slow" : ""}\n`);
-  const trainer = newTrainer(backend);
-  const macs = stepMacs(trainer.model);
+  const session = newSession(backend);
+  const macs = stepMacs(session.trainer.model);
   // trainStep awaits the read-back of its logged scalars, so each timed step includes the GPU finishing.
   const plan = { warmup: 1, minSeconds: options.quick ? 3 : 15, minSteps: options.quick ? 1 : 3 };
-  const timed = await timeSteps(`${backend.name}`, () => trainer.trainStep(), plan);
+  const timed = await timeSteps(`${backend.name}`, () => session.trainStep(), plan);
   backend.dispose();
   return {
     backend: backend.name,
     adapter,
-    parameters: trainer.model.parameterCount,
+    parameters: session.trainer.model.parameterCount,
     mflopPerImage: (2 * macs.step) / BATCH / 1e6,
     rows: [throughput(backend.name, null, plan.warmup, timed, 2 * macs.step, null)],
     peakRssMiB: rssMiB(),

@@ -4,7 +4,7 @@
 import { availableParallelism } from "node:os";
 import { type Backend, WasmBackend } from "@betavae/core";
 import { createBackendByName } from "@betavae/webgpu";
-import type { FlagSpec, ParsedFlags } from "./args";
+import type { FlagSpec, FlagSpecs, ParsedFlags } from "./args";
 
 export const THREADS_FLAG: FlagSpec = {
   type: "int", min: 1, max: 1024, help: `threads sharing each op of the WASM backend (default: the available cores, ${availableParallelism()} here)`,
@@ -12,6 +12,15 @@ export const THREADS_FLAG: FlagSpec = {
 
 /** More threads than this many per core only add memory (each holds its own WASM instance) and switching. */
 export const THREADS_PER_CORE = 4;
+
+/** --backend and --threads, the same on every command that computes. */
+export const BACKEND_FLAGS: FlagSpecs = {
+  backend: {
+    type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], default: "wasm",
+    help: "compute backend (webgpu falls back to wasm without an adapter)",
+  },
+  threads: THREADS_FLAG,
+};
 
 /** The backend --backend and --threads ask for; `warn` gets the WebGPU adapter line or why it fell back, or the cap on --threads. */
 export async function openBackend(flags: ParsedFlags, warn: (line: string) => void): Promise<Backend> {

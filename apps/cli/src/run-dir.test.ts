@@ -177,7 +177,8 @@ describe("a log that cannot grow", () => {
     // a limit the checkpoint fits under, and a log padded to just below it
     const limitKiB = Math.ceil(readFileSync(join(dir, "checkpoint.safetensors")).length / 1024) + 16;
     const log = readFileSync(join(dir, "metrics.jsonl"), "utf8");
-    const pad = JSON.stringify({ step: 0 }) + "\n";
+    // padding lines are real records (of step 0), which a resume keeps
+    const pad = JSON.stringify({ ...JSON.parse(log.split("\n")[0]), step: 0 }) + "\n";
     writeFileSync(join(dir, "metrics.jsonl"), pad.repeat(Math.floor((limitKiB * 1024 - log.length - 100) / pad.length)) + log);
     const p = spawn("bash", ["-c", `ulimit -f ${limitKiB}; exec "$0" "$@"`, process.execPath, bin, "train", "--resume", "--steps", "100", "--log-every", "1", "--out", dir],
       { stdio: ["ignore", "pipe", "pipe"] });

@@ -3,6 +3,7 @@
 // them and change only what a resumed run can change, so the original command with --resume
 // added continues the run.
 import type { Checkpoint, Objective } from "@betavae/core";
+import { checkpointDataset } from "@betavae/datasets";
 import { type ParsedFlags, UsageError } from "./args";
 import { FileError } from "./files";
 import { type RunSettings, firstChange } from "./run-dir";
@@ -40,9 +41,10 @@ export function refuseInapplicable(objective: Objective, given: Iterable<string>
 /** The run-defining settings a checkpoint holds. */
 function checkpointSettings(c: Checkpoint): RunSettings {
   const o = c.config.objective;
+  const data = checkpointDataset(c);
   return {
-    dataset: String(c.app.dataset ?? ""),
-    ...(typeof c.app.dataFile === "string" ? { "data-file": c.app.dataFile } : {}),
+    dataset: data.name,
+    ...(data.dataFile ? { "data-file": data.dataFile } : {}),
     objective: o.kind,
     ...(o.kind === "beta" ? { beta: o.beta } : { gamma: o.gamma, "capacity-max": o.capacityMax, "capacity-steps": o.capacitySteps }),
     batch: c.config.batch, lr: c.config.optimiser.lr, latents: c.config.model.latents, likelihood: c.config.model.likelihood, seed: c.config.seed,

@@ -3,7 +3,7 @@
 // backend gets its threads) and walks the three states a visitor sees: the shipped model's
 // sliders, training, and a loaded checkpoint. Screenshots and the measured decode rate go to
 // e2e/screenshots/.
-import { HISTORY_POINTS, decodeCheckpoint, hasOptimizerState, historyOf, restoreCheckpoint, Trainer, WasmBackend } from "@betavae/core";
+import { DEFAULT_LOG_EVERY, HISTORY_POINTS, decodeCheckpoint, hasOptimizerState, historyOf, restoreCheckpoint, Trainer, WasmBackend } from "@betavae/core";
 import { ImageSampler, createDataset } from "@betavae/datasets";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -135,9 +135,11 @@ describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
     const checkpoint = decodeCheckpoint(new Uint8Array(readFileSync((await download.path())!)));
     expect(checkpoint.app.dataset).toBe("dsprites");
     expect(checkpoint.state.step).toBe(step);
-    // the curves the page drew go along, from this fresh model's first update to its last
+    // the curves the page drew go along, from this fresh model's first logged step to its last
+    // (the session logs every DEFAULT_LOG_EVERY steps, as bvae train does)
     const history = historyOf(checkpoint.app, 10);
-    expect([history[0].step, history.at(-1)!.step, history.length]).toEqual([1, step, Math.min(step, HISTORY_POINTS)]);
+    const logged = Math.floor(step / DEFAULT_LOG_EVERY);
+    expect([history[0].step, history.at(-1)!.step, history.length]).toEqual([DEFAULT_LOG_EVERY, logged * DEFAULT_LOG_EVERY, Math.min(logged, HISTORY_POINTS)]);
     expect(checkpoint.config).toMatchObject({ batch: 16, objective: { kind: "beta", beta: 4 }, optimiser: { lr: 0.001 } });
     expect(hasOptimizerState(checkpoint)).toBe(true);
     const backend = await WasmBackend.create();

@@ -7,19 +7,18 @@
 // then swaps, so a checkpoint that fails to load leaves the current model untouched (and the
 // old backend's memory is released with it, since backends cannot free single buffers).
 import {
-  type Backend, BetaVAE, type Checkpoint, type HistoryPoint, type Objective, Rng, type StepMetrics, Trainer, type TrainingConfig,
-  UninformativeKlWatch, WasmBackend, appendHistory, continueObjective, decodeCheckpoint, describeUninformative, encodeCheckpoint, hasOptimizerState, historyOf, loadWeights, restoreCheckpoint, thinHistory, validateObjective,
-  validateOptimiser,
+  type Backend, BURGESS_CONFIG, BetaVAE, type Checkpoint, DEFAULT_OPTIMISER, type HistoryPoint, type Objective, type StepMetrics, Trainer,
+  type TrainingConfig, TrainingSession, WasmBackend, appendHistory, decodeCheckpoint, describeUninformative, historyOf, thinHistory,
+  validateObjective, validateOptimiser,
 } from "@betavae/core";
-import { DATASET_NAMES, type ImageSource, type DatasetName, ImageSampler, type RasterImage, createDataset } from "@betavae/datasets";
+import { type DatasetName, type ImageSource, ImageSampler, checkpointDataset, createDataset } from "@betavae/datasets";
 import { bestVariant } from "@betavae/kernels";
-import { figureModels, klOrder, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
+import { type ModelFigures, TRAVERSAL_RANGE, drawModelFigures, figureModels } from "@betavae/eval";
 
 /** A latent counts as active when its mean KL exceeds this (nats), as in DESIGN §7. */
 export const ACTIVE_KL = 0.1;
-/** Sliders and traversals sweep each latent over [−RANGE, RANGE]. */
-export const RANGE = 3;
-const TRAVERSAL_STEPS = 8;
+/** Sliders sweep each latent over [−RANGE, RANGE], as the traversal does. */
+export const RANGE = TRAVERSAL_RANGE;
 
 export type BackendChoice = "auto" | "wasm" | "webgpu";
 
@@ -53,17 +52,8 @@ export interface ModelInfo {
 /** A loaded model and the curves of its training, when the checkpoint carries them (bvae export). */
 export type LoadedModel = ModelInfo & { history: HistoryPoint[] };
 
-export interface View {
-  /** mean KL per latent over a batch of dataset images */
-  kl: number[];
-  /** latent indices, highest KL first */
-  order: number[];
-  /** the posterior mean of the seed image: where the sliders start */
-  mean: number[];
-  seedImage: Float32Array;
-  traversal: RasterImage;
-  reconstructions: RasterImage;
-}
+/** What the page shows of a model: its figures from a seed; the seed image's mean is where the sliders start. */
+export type View = ModelFigures;
 
 export class LoadError extends Error {
   override name = "LoadError";
@@ -71,22 +61,20 @@ export class LoadError extends Error {
 
 interface ModelSet {
   backend: Backend;
-  trainer: Trainer;
+  /** trains the model; its latent watch reads at the CLI's cadence */
+  session: TrainingSession;
   dataset: ImageSource;
   single: BetaVAE;
   traversal: BetaVAE;
   batch: BetaVAE;
   origin: string;
-  /** the steps it trained along: a loaded checkpoint's, then this page's, thinned as it grows */
+  /** the logged steps it trained along: a loaded checkpoint's, then this page's, thinned as it grows */
   history: HistoryPoint[];
-  /** flags latents that gain KL without information while the page trains */
-  watch: UninformativeKlWatch;
-  /** what the watch found that the page has not taken yet */
+  /** what the latent watch found that the page has not taken yet */
   warnings: string[];
+  /** the last checkpoint the session wrote (the page keeps it in memory) */
+  saved: Uint8Array | null;
 }
-
-/** Training reads each latent's spread every this many steps (a read-back on WebGPU). */
-const WATCH_EVERY = 50;
 
 /** The page keeps at most this many logged steps in memory (appendHistory halves them past it). */
 const HISTORY_KEPT = 4000;
@@ -124,31 +112,26 @@ export class Engine {
   get model(): ModelInfo | null {
     const m = this.current;
     if (!m) return null;
+    const trainer = m.session.trainer;
     return {
-      dataset: m.dataset.name as DatasetName, config: structuredClone(m.trainer.config), step: m.trainer.step,
-      parameterCount: m.trainer.model.parameterCount, origin: m.origin,
+      dataset: m.dataset.name as DatasetName, config: structuredClone(trainer.config), step: trainer.step,
+      parameterCount: trainer.model.parameterCount, origin: m.origin,
     };
   }
 
   /** A fresh, randomly initialised model. */
   async reset(settings: TrainSettings): Promise<ModelInfo> {
     validateObjective(settings.objective);
-    validateOptimiser({ lr: settings.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    const optimiser = validateOptimiser({ ...DEFAULT_OPTIMISER, lr: settings.lr });
     const dataset = createDataset(settings.dataset);
     const config: TrainingConfig = {
-      model: {
-        height: dataset.height, width: dataset.width, channels: dataset.channels, latents: settings.latents,
-        convChannels: 32, hidden: 256, likelihood: "bernoulli", variance: 1,
-      },
+      model: { ...BURGESS_CONFIG, height: dataset.height, width: dataset.width, channels: dataset.channels, latents: settings.latents },
       objective: settings.objective,
-      optimiser: { lr: settings.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+      optimiser,
       batch: settings.batch,
       seed: settings.seed,
     };
-    await this.swapIn(async (backend) => {
-      const trainer = new Trainer(backend, config, new ImageSampler(dataset, config.seed + 1));
-      return { trainer, dataset, origin: "new model", history: [] };
-    });
+    await this.swapIn(config, dataset, "new model", []);
     return this.model!;
   }
 
@@ -175,19 +158,12 @@ export class Engine {
     } catch (e) {
       throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
     }
-    await this.swapIn(async (backend) => {
-      const trainer = new Trainer(backend, checkpoint.config, new ImageSampler(dataset, checkpoint.config.seed + 1));
+    await this.swapIn(checkpoint.config, dataset, origin, history, (session) => {
       try {
-        if (hasOptimizerState(checkpoint)) restoreCheckpoint(trainer, checkpoint);
-        else {
-          // an export holds weights only: training on from it starts Adam afresh
-          loadWeights(trainer.model, checkpoint, false);
-          trainer.setState(checkpoint.state);
-        }
+        session.resume(checkpoint, { weightsOnly: true }); // training on from an export starts Adam afresh
       } catch (e) {
         throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
       }
-      return { trainer, dataset, origin, history };
     });
     return { ...this.model!, history };
   }
@@ -196,21 +172,19 @@ export class Engine {
   adjust(settings: TrainSettings): boolean {
     const m = this.current;
     if (!m) return false;
-    const c = m.trainer.config;
+    const c = m.session.trainer.config;
     if (settings.dataset !== m.dataset.name || settings.latents !== c.model.latents || settings.batch !== c.batch || settings.seed !== c.seed) return false;
-    const objective = continueObjective(c.objective, settings.objective, m.trainer.step); // C never jumps
-    c.optimiser = validateOptimiser({ ...c.optimiser, lr: settings.lr });
-    c.objective = objective;
+    validateOptimiser({ ...c.optimiser, lr: settings.lr }); // both are checked before either applies
+    m.session.setObjective(settings.objective); // C never jumps
+    m.session.setLearningRate(settings.lr);
     return true;
   }
 
   async trainStep(): Promise<StepMetrics> {
     const m = this.need();
-    const metrics = await m.trainer.trainStep();
-    m.history = appendHistory(m.history, { step: metrics.step, recon: metrics.recon, kl: metrics.kl, C: metrics.capacity, klPerLatent: metrics.klPerLatent }, HISTORY_KEPT);
-    if (metrics.step % WATCH_EVERY === 0) {
-      for (const u of m.watch.observe(metrics.step, metrics.klPerLatent, await m.trainer.meanSpread())) m.warnings.push(describeUninformative(u));
-    }
+    const { metrics, record, warnings } = await m.session.trainStep();
+    if (record) m.history = appendHistory(m.history, { step: record.step, recon: record.recon, kl: record.kl, C: record.C, klPerLatent: record.klPerLatent }, HISTORY_KEPT);
+    m.warnings.push(...warnings.map(describeUninformative));
     return metrics;
   }
 
@@ -228,23 +202,17 @@ export class Engine {
     return toImage(single, await single.backend.read(single.output));
   }
 
-  /** KL per latent, a seed image's posterior mean, its traversal grid and a reconstruction grid, all from `seed`. */
+  /** The model's figures from `seed`: the same as `bvae traverse --seed` draws from its checkpoint. */
   async view(seed: number): Promise<View> {
     const m = this.need();
-    const kl = await klPerLatent(m.batch, m.dataset, seed);
-    const order = klOrder(kl);
-    const seedImage = new Float32Array(m.dataset.imageSize);
-    m.dataset.sampleBatch(new Rng(seed + 1), 1, seedImage);
-    const mean = await posteriorMean(m.single, seedImage);
-    const traversal = await traversalFigure(m.traversal, mean, kl, RANGE);
-    const reconstructions = await reconstructionFigure(m.batch, m.dataset, seed + 2);
-    return { kl, order, mean: Array.from(mean), seedImage, traversal, reconstructions };
+    return drawModelFigures(m, m.dataset, seed);
   }
 
-  /** The model as a checkpoint `bvae` reads (weights, Adam moments, config, step). */
+  /** The model as a checkpoint `bvae` reads (weights, Adam moments, config, step, and the curves so far). */
   async save(): Promise<Uint8Array> {
     const m = this.need();
-    return encodeCheckpoint(m.trainer, { dataset: m.dataset.name, ...(m.history.length ? { history: thinHistory(m.history) } : {}) });
+    await m.session.saveCheckpoint();
+    return m.saved!;
   }
 
   dispose(): void {
@@ -257,15 +225,24 @@ export class Engine {
     return this.current;
   }
 
-  private async swapIn(build: (backend: Backend) => Promise<Pick<ModelSet, "trainer" | "dataset" | "origin" | "history">>): Promise<void> {
+  /** Builds a model set on a new backend beside the current one, and swaps it in only when all went well. */
+  private async swapIn(config: TrainingConfig, dataset: ImageSource, origin: string, history: HistoryPoint[], restore?: (session: TrainingSession) => void): Promise<void> {
     const backend = await this.makeBackend();
     let next: ModelSet;
     try {
-      const { trainer, dataset, origin, history } = await build(backend);
+      const trainer = new Trainer(backend, config, new ImageSampler(dataset, config.seed + 1));
+      // the hooks run on save, once `next` is built
+      const session = new TrainingSession(trainer, {
+        checkpoints: {
+          app: () => ({ dataset: dataset.name, ...(next.history.length ? { history: thinHistory(next.history) } : {}) }),
+          write: (bytes) => void (next.saved = bytes),
+        },
+      });
+      restore?.(session);
       next = {
-        backend, trainer, dataset, origin, history, watch: new UninformativeKlWatch(trainer.config.model.latents), warnings: [],
+        backend, session, dataset, origin, history, warnings: [], saved: null,
         single: BetaVAE.build(backend, trainer.config.model, 1, trainer.model),
-        ...figureModels(backend, trainer.model, TRAVERSAL_STEPS),
+        ...figureModels(backend, trainer.model),
       };
     } catch (e) {
       backend.dispose();
@@ -276,16 +253,13 @@ export class Engine {
   }
 }
 
-/** The dataset a checkpoint was trained on: its recorded name, else the one its channel count implies. */
+/** The dataset a checkpoint was trained on; the page has the generators only, so a `dataFile` run shows on its generator. */
 function datasetFor(checkpoint: Checkpoint, origin: string): ImageSource {
-  const named = checkpoint.app.dataset;
-  if (named !== undefined) {
-    if (!(DATASET_NAMES as readonly unknown[]).includes(named)) {
-      throw new LoadError(`${origin} was trained on '${String(named)}', which the page does not have (it has ${DATASET_NAMES.join(", ")})`);
-    }
-    return createDataset(named as DatasetName);
+  try {
+    return createDataset(checkpointDataset(checkpoint).name);
+  } catch (e) {
+    throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
   }
-  return createDataset(checkpoint.config.model.channels === 3 ? "color-dsprites" : "dsprites");
 }
 
 function toImage(model: BetaVAE, output: Float32Array): Float32Array {

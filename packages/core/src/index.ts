@@ -16,4 +16,8 @@ export {
 } from "./train/checkpoint";
 export { SWITCHED_ON_KL, INFORMATIVE_STD, type UninformativeLatent, UninformativeKlWatch, describeUninformative, meanSpread } from "./train/latent-watch";
 export { SafetensorsError } from "./train/safetensors";
+export { type MetricsRecord, MetricsRecordError, decodeMetricsLog, decodeMetricsRecord, encodeMetricsRecord } from "./train/metrics-record";
+export {
+  type CheckpointHooks, DEFAULT_LOG_EVERY, type RunEnd, type SessionOptions, type SessionStep, TrainingSession,
+} from "./train/session";
 export { HISTORY_POINTS, type HistoryPoint, appendHistory, halveKeepingLast, historyOf, thinHistory } from "./train/history";

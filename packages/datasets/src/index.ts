@@ -12,6 +12,7 @@ export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
 export { readZipDirectory, streamZipEntry, type ZipEntry } from "./zip.ts";
 export { encodePng, imageGrid, crc32, type GridOptions, type RasterImage } from "./png.ts";
 export { ImageSampler } from "./sampler.ts";
+export { type DatasetRef, checkpointDataset } from "./checkpoint-dataset.ts";
 
 import type { BlobsOptions } from "./blobs.ts";
 import { GaussianBlobs } from "./blobs.ts";

@@ -1,13 +1,21 @@
 /** Node-only helpers (file system): import from "@betavae/datasets/node". */
 export { DATA_FILE_FORMATS, type DataFileFormat, HEAD_BYTES, openDataFile, readDataFile } from "./data-files.ts";
 import { renameSync, writeFileSync } from "node:fs";
-import { readDataFile } from "./data-files.ts";
+import type { DatasetRef } from "./checkpoint-dataset.ts";
+import { openDataFile, readDataFile } from "./data-files.ts";
+import type { ImageSource } from "./image-source.ts";
+import { createDataset } from "./index.ts";
 import { type DspritesNpz, type NpzLoadOptions, loadDspritesNpz } from "./npz-dsprites.ts";
 import { type GridOptions, type RasterImage, encodePng, imageGrid } from "./png.ts";
 
 /** Reads and parses the original dSprites .npz from disk. */
 export function loadDspritesNpzFile(path: string, options: Omit<NpzLoadOptions, "name"> = {}): DspritesNpz {
   return loadDspritesNpz(readDataFile(path), { ...options, name: path });
+}
+
+/** The dataset `ref` names: its data file (the format told by what the file holds) when it gives one, else the named generator. */
+export function openDataset(ref: DatasetRef): ImageSource {
+  return ref.dataFile ? openDataFile(ref.dataFile) : createDataset(ref.name);
 }
 
 /** Writes an 8-bit image as a PNG file (through a temporary file, so a crash leaves no half file). */

@@ -1,14 +1,12 @@
 // The figures a run ends with: reconstructions beside their inputs, and latent traversals
 // (each latent swept from −range to +range around a seed image's mean; rows ordered by mean
 // KL, high to low, with the KL written beside each row).
-import { type Backend, BetaVAE, Rng } from "@betavae/core";
+import { type BetaVAE, Rng } from "@betavae/core";
 import { type ImageSource, type RasterImage, imageGrid } from "@betavae/datasets";
 import { drawText, textWidth } from "./font";
 import { klOrder } from "./kl-curves";
 
 const ZOOM = 2;
-/** Images per batch for reconstructions and KL per latent. */
-const FIGURE_BATCH = 64;
 const GAP = 2;
 
 /** Decoder outputs as displayable images in [0, 1]: sigmoid of Bernoulli logits, or the Gaussian mean. */
@@ -23,25 +21,6 @@ async function reconstructMeans(model: BetaVAE): Promise<Float32Array> {
   be.write(model.z, await be.read(model.mu));
   model.decode();
   return toImages(model, await be.read(model.output));
-}
-
-export interface FigureModels {
-  /** a model of batch `columns · 2`, for reconstructions and KL per latent */
-  batch: BetaVAE;
-  /** a model of batch `steps`, for traversals */
-  traversal: BetaVAE;
-}
-
-/**
- * Models sharing `trained`'s parameters at the batch sizes figures use. A trained model of
- * batch 64 serves as the batch model itself (its activations are scratch between steps), which
- * spares a second set of activations.
- */
-export function figureModels(backend: Backend, trained: BetaVAE, steps: number): FigureModels {
-  return {
-    batch: trained.batch === FIGURE_BATCH ? trained : BetaVAE.build(backend, trained.config, FIGURE_BATCH, trained),
-    traversal: BetaVAE.build(backend, trained.config, steps, trained),
-  };
 }
 
 /** Mean KL per latent over a batch of dataset images (what orders traversal rows). */

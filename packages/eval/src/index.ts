@@ -11,7 +11,8 @@ export { type LogisticFit, type LogisticOptions, accuracy, fitLogistic, predictL
 export {
   DEFAULT_SAMPLES, type EvaluateOptions, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, type SampleCounts, evaluate, samplesFrom,
 } from "./evaluate";
-export { type FigureModels, type LatentUsage, figureModels, klPerLatent, latentUsage, posteriorMean, reconstructionFigure, traversalFigure } from "./figures";
+export { type LatentUsage, klPerLatent, latentUsage, posteriorMean, reconstructionFigure, traversalFigure } from "./figures";
+export { FIGURE_SEED_OFFSETS, type FigureModels, type ModelFigures, TRAVERSAL_RANGE, TRAVERSAL_STEPS, drawModelFigures, figureModels, modelFigurePngs } from "./model-figures";
 export { type KlRecord, type SwitchOn, klCurveFigure, klOrder, switchOnOrder } from "./kl-curves";
 export { latentHeatmapFigure } from "./heatmaps";
 export { drawText, textWidth } from "./font";

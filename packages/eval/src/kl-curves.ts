@@ -1,18 +1,13 @@
 // Burgess et al.'s Fig. 3: KL per latent as training goes on — against the step, and, for the
 // capacity objective, against the target capacity C — one coloured line per latent. With C
 // rising, latents switch on one factor at a time.
-import { SWITCHED_ON_KL } from "@betavae/core";
+import { type MetricsRecord, SWITCHED_ON_KL } from "@betavae/core";
 import type { RasterImage } from "@betavae/datasets";
 import { BLACK, GRAY, PALETTE, canvas, drawLine, fillRect, formatTick, niceTicks } from "./canvas";
 import { drawText, textWidth } from "./font";
 
-/** One logged step of a run (a line of metrics.jsonl). */
-export interface KlRecord {
-  step: number;
-  /** The capacity target in nats (null for the β objective). */
-  C: number | null;
-  klPerLatent: number[];
-}
+/** What the curves read of a logged step (a line of metrics.jsonl). */
+export type KlRecord = Pick<MetricsRecord, "step" | "C" | "klPerLatent">;
 
 const W = 760, H = 440;
 const LEFT = 70, RIGHT = 120, TOP = 44, BOTTOM = 56;

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { CodeCache } from "./cache";
 import { type Encoder, groundTruthEncoder, modelEncoder, randomEncoder } from "./encoder";
 import { evaluate } from "./evaluate";
-import { figureModels, latentUsage, reconstructionFigure } from "./figures";
+import { latentUsage, reconstructionFigure } from "./figures";
+import { figureModels } from "./model-figures";
 import { latentHeatmapFigure } from "./heatmaps";
 
 /** Twelve 16×16 greyscale images of seeded random bytes. */
@@ -48,7 +49,7 @@ describe("an image source without factors", () => {
     expect(Number.isFinite(first.loss)).toBe(true);
     expect(trainer.getState().source).toEqual({ dataset: "noise-images", rng: expect.any(Object) });
 
-    const models = figureModels(backend, trainer.model, 3);
+    const models = figureModels(backend, trainer.model);
     const recon = await reconstructionFigure(models.batch, images, 7);
     expect(recon.channels).toBe(1);
     expect(recon.width).toBeGreaterThan(8 * 16);

@@ -3,13 +3,13 @@
 // to DIR/eval.json and printed as a table.
 import { join, resolve } from "node:path";
 import { type Backend, BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
-import type { ImageSource } from "@betavae/datasets";
+import { DATASET_NAMES, type ImageSource, type DatasetName, checkpointDataset } from "@betavae/datasets";
+import { openDataset } from "@betavae/datasets/node";
 import {
   type Encoder, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, evaluate, groundTruthEncoder, modelEncoder, randomEncoder, samplesFrom,
 } from "@betavae/eval";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
-import { THREADS_FLAG, openBackend } from "../backend";
-import { DATASET_NAMES, openDataset } from "../datasets";
+import { BACKEND_FLAGS, openBackend } from "../backend";
 import { ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
 import { formatColumns, formatDuration } from "../progress";
 
@@ -24,8 +24,7 @@ export const EVAL_FLAGS: FlagSpecs = {
   samples: { type: "int", min: 2, max: MAX_SAMPLES, help: "training points, votes and MIG samples, N/2 evaluation points (default: 10000, disentanglement_lib's)" },
   seed: { type: "int", min: 0, help: "seed of the metrics' sampling", default: 0 },
   "init-seed": { type: "int", min: 0, help: "initialisation seed of --encoder random", default: 1 },
-  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend of the encoder", default: "wasm" },
-  threads: THREADS_FLAG,
+  ...BACKEND_FLAGS,
   out: { type: "string", placeholder: "DIR", help: "where to write eval.json" },
 };
 
@@ -55,15 +54,14 @@ export async function evalCommand(argv: string[], io: { out: (line: string) => v
   if (flags.checkpoint) {
     const path = flags.checkpoint as string;
     const checkpoint = decodeCheckpoint(readFileOrFail(path, "checkpoint"));
-    const dataFile = typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined;
-    dataset = openDataset(String(checkpoint.app.dataset ?? "dsprites"), dataFile);
+    dataset = openDataset(checkpointDataset(checkpoint));
     backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
     const model = BetaVAE.build(backend, checkpoint.config.model, ENCODE_BATCH);
     loadWeights(model, checkpoint, false);
     encoder = modelEncoder(model, `checkpoint ${path} (step ${checkpoint.state.step})`);
     Object.assign(source, { checkpoint: resolve(path), step: checkpoint.state.step, objective: checkpoint.config.objective });
   } else {
-    dataset = openDataset(flags.dataset as string);
+    dataset = openDataset({ name: flags.dataset as DatasetName });
     if (flags.encoder === "ground-truth") encoder = groundTruthEncoder(dataset);
     else {
       backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));

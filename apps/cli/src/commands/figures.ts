@@ -6,23 +6,23 @@
 // curves, which need the run's log; latents are then ordered by KL measured on the dataset.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BetaVAE, INFORMATIVE_STD, SWITCHED_ON_KL, UninformativeKlWatch, decodeCheckpoint, loadWeights } from "@betavae/core";
-import { encodePng, hasFactors } from "@betavae/datasets";
-import { type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
-import { createBackendByName } from "@betavae/webgpu";
+import { BetaVAE, INFORMATIVE_STD, type MetricsRecord, SWITCHED_ON_KL, UninformativeKlWatch, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { checkpointDataset, encodePng, hasFactors } from "@betavae/datasets";
+import { openDataset } from "@betavae/datasets/node";
+import { FIGURE_SEED_OFFSETS, type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
-import { openDataset } from "../datasets";
+import { BACKEND_FLAGS, openBackend } from "../backend";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
-import { type LoggedStep, checkLatents, readMetrics } from "../metrics-log";
+import { checkLatents, readMetrics } from "../metrics-log";
+import { writeModelFigures } from "../model-figures";
 import { formatColumns } from "../progress";
-import { writeFigures } from "./train";
 
 export const FIGURES_FLAGS: FlagSpecs = {
   run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
   checkpoint: { type: "string", placeholder: "FILE", help: "a checkpoint without its run (no KL curves); needs --out" },
   out: { type: "string", placeholder: "DIR", help: "where to write the PNGs (default: the run directory)" },
   seed: { type: "int", min: 0, help: "seed of the images shown (default: the run's seed)" },
-  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend", default: "wasm" },
+  ...BACKEND_FLAGS,
 };
 
 export async function figures(argv: string[], io: { out: (line: string) => void; err: NodeJS.WriteStream }): Promise<number> {
@@ -35,7 +35,7 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   if (flags.run && flags.checkpoint) throw new UsageError("give --run DIR or --checkpoint FILE, not both");
   if (!flags.run && !flags.checkpoint) throw new UsageError("--run DIR or --checkpoint FILE is required");
   if (flags.checkpoint && !flags.out) throw new UsageError("--checkpoint needs --out DIR for the figures");
-  let records: LoggedStep[] | null = null;
+  let records: MetricsRecord[] | null = null;
   let checkpointPath = flags.checkpoint as string | undefined;
   if (flags.run) {
     const run = resolve(flags.run as string);
@@ -59,20 +59,25 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
     if (records.every((r) => r.C !== null)) write("kl-capacity.png", encodePng(klCurveFigure(records, "capacity")));
   }
 
-  const dataset = openDataset(String(checkpoint.app.dataset ?? "dsprites"), typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined);
-  const backend = await createBackendByName(flags.backend as string, (line) => io.err.write(`${line}\n`));
-  const model = BetaVAE.build(backend, checkpoint.config.model, 1);
-  loadWeights(model, checkpoint, false);
-  written.push(...(await writeFigures(backend, { model }, dataset, (flags.seed as number | undefined) ?? checkpoint.config.seed, out)));
-  let batchModel: BetaVAE | undefined;
-  const batch = () => (batchModel ??= BetaVAE.build(backend, checkpoint.config.model, 64, model)); // only when a figure or table needs it
-  if (hasFactors(dataset) && variedFactors(dataset).length === 2) {
-    const kl = records ? records[records.length - 1].klPerLatent : await klPerLatent(batch(), dataset, checkpoint.config.seed + 2);
-    write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, modelEncoder(batch()), kl)));
+  const dataset = openDataset(checkpointDataset(checkpoint));
+  const backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
+  try {
+    const model = BetaVAE.build(backend, checkpoint.config.model, 1);
+    loadWeights(model, checkpoint, false);
+    const seed = checkpoint.config.seed;
+    written.push(...(await writeModelFigures(backend, model, dataset, (flags.seed as number | undefined) ?? seed, out)));
+    let batchModel: BetaVAE | undefined;
+    const batch = () => (batchModel ??= BetaVAE.build(backend, checkpoint.config.model, 64, model)); // only when a figure or table needs it
+    if (hasFactors(dataset) && variedFactors(dataset).length === 2) {
+      const kl = records ? records[records.length - 1].klPerLatent : await klPerLatent(batch(), dataset, seed + FIGURE_SEED_OFFSETS.kl);
+      write("heatmaps.png", encodePng(await latentHeatmapFigure(dataset, modelEncoder(batch()), kl)));
+    }
+    io.out(`figures: ${written.join(", ")}`);
+    if (records) for (const line of switchOnTable(records, await latentUsage(batch(), dataset, seed + 3))) io.out(line);
+    return 0;
+  } finally {
+    backend.dispose(); // stops its threads
   }
-  io.out(`figures: ${written.join(", ")}`);
-  if (records) for (const line of switchOnTable(records, await latentUsage(batch(), dataset, checkpoint.config.seed + 3))) io.out(line);
-  return 0;
 }
 
 /**
@@ -80,7 +85,7 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
  * whether the checkpoint's latent carries information or only KL, and (for a log that records
  * spreads) the step at which training warned about it.
  */
-function switchOnTable(records: LoggedStep[], usage: LatentUsage): string[] {
+function switchOnTable(records: MetricsRecord[], usage: LatentUsage): string[] {
   const order = switchOnOrder(records);
   const head = `switch-on order (KL above ${SWITCHED_ON_KL} nats from that logged step to the end of the log):`;
   if (order.length === 0) return [`${head} none`];
@@ -96,7 +101,7 @@ function switchOnTable(records: LoggedStep[], usage: LatentUsage): string[] {
 }
 
 /** The training watch replayed over the logged spreads: latent → step warned; null for a log without spreads. */
-function warningsInLog(records: LoggedStep[]): Map<number, number> | null {
+function warningsInLog(records: MetricsRecord[]): Map<number, number> | null {
   const logged = records.filter((r) => r.meanStdPerLatent);
   if (logged.length === 0) return null;
   const watch = new UninformativeKlWatch(records[0].klPerLatent.length);

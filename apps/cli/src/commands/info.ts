@@ -1,5 +1,6 @@
 // bvae info: what a checkpoint holds.
 import { decodeCheckpoint, describeObjective } from "@betavae/core";
+import { checkpointDataset } from "@betavae/datasets";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { readFileOrFail } from "../files";
 
@@ -26,7 +27,7 @@ export async function info(argv: string[], io: { out: (line: string) => void }):
   const count = weights.reduce((n, [, t]) => n + t.data.length, 0);
   io.out([
     `checkpoint   ${flags.checkpoint}`,
-    `dataset      ${String(c.app.dataset ?? "?")}${typeof c.app.dataFile === "string" ? ` (${c.app.dataFile})` : ""}`,
+    `dataset      ${describeDataset(c)}`,
     `model        ${m.height}×${m.width}×${m.channels} images, ${m.latents} latents, conv ${m.convChannels}, hidden ${m.hidden}, ${m.likelihood} likelihood; ${count} parameters in ${weights.length} tensors`,
     `objective    ${describeObjective(o)}`,
     `optimiser    Adam lr ${c.config.optimiser.lr}, β1 ${c.config.optimiser.beta1}, β2 ${c.config.optimiser.beta2}, eps ${c.config.optimiser.eps}`,
@@ -34,4 +35,14 @@ export async function info(argv: string[], io: { out: (line: string) => void }):
     `step         ${c.state.step}`,
   ].join("\n"));
   return 0;
+}
+
+/** The dataset the commands would use with this checkpoint, or why none. */
+function describeDataset(c: Parameters<typeof checkpointDataset>[0]): string {
+  try {
+    const { name, dataFile } = checkpointDataset(c);
+    return `${name}${dataFile ? ` (${dataFile})` : ""}${c.app.dataset === undefined ? " (not recorded; implied by its channels)" : ""}`;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }

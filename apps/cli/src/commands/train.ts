@@ -1,19 +1,20 @@
 // bvae train: trains a β-VAE (or the capacity objective) on a dataset, writing config.json,
-// metrics.jsonl, an atomic checkpoint every N steps and at the end (Ctrl-C included), and
-// the reconstruction and traversal figures when it finishes.
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+// metrics.jsonl, an atomic checkpoint every N steps and at the end (Ctrl-C, SIGTERM and SIGHUP
+// included), and the reconstruction and traversal figures when it finishes. The loop itself is
+// core's TrainingSession; this file turns flags into a run and owns the run directory.
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  type Backend, type Checkpoint, MAX_BATCH, type Objective, Rng, type TrainingConfig, NonFiniteError, Trainer, UninformativeKlWatch,
-  continueObjective, decodeCheckpoint, describeObjective, describeUninformative, encodeCheckpoint, restoreCheckpoint,
-  validateModelConfig, validateObjective, validateOptimiser,
+  BURGESS_CONFIG, type Checkpoint, DEFAULT_OPTIMISER, MAX_BATCH, type Objective, type RunEnd, type TrainingConfig, NonFiniteError, Trainer, TrainingSession,
+  decodeCheckpoint, describeObjective, describeUninformative, validateModelConfig, validateObjective, validateOptimiser,
 } from "@betavae/core";
-import { type ImageSource, ImageSampler, encodePng } from "@betavae/datasets";
+import { DATASET_NAMES, type DatasetRef, type ImageSource, ImageSampler } from "@betavae/datasets";
+import { openDataset } from "@betavae/datasets/node";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
-import { THREADS_FLAG, describeBackend, openBackend, threadsOf } from "../backend";
-import { openDataset, DATASET_NAMES } from "../datasets";
-import { figureModels, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
-import { FileError, describeFsError, readFileOrFail, writeFileAtomic } from "../files";
+import { BACKEND_FLAGS, describeBackend, openBackend, threadsOf } from "../backend";
+import { FileError, readFileOrFail, writeFileAtomic } from "../files";
+import { MetricsWriteError, appendMetricsRecord, keepMetricsUpTo } from "../metrics-log";
+import { writeModelFigures } from "../model-figures";
 import { Progress, formatDuration } from "../progress";
 import { type RunSettings, lockRunDir, readRunSettings, runFilesIn } from "../run-dir";
 import { stopOnSignals } from "../stop-signals";
@@ -34,8 +35,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   latents: { type: "int", min: 1, max: 512, help: "number of latents", default: 10 },
   likelihood: { type: "choice", choices: ["bernoulli", "gaussian"], help: "decoder likelihood", default: "bernoulli" },
   seed: { type: "int", min: 0, help: "seed of everything random", default: 1 },
-  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference", "webgpu"], help: "compute backend (webgpu falls back to wasm without an adapter)", default: "wasm" },
-  threads: THREADS_FLAG,
+  ...BACKEND_FLAGS,
   "checkpoint-every": { type: "int", min: 1, help: "steps between checkpoints", default: 1000 },
   "log-every": { type: "int", min: 1, help: "steps between lines of metrics.jsonl", default: 10 },
   out: { type: "string", placeholder: "DIR", help: "run directory (default runs/<preset or dataset-objective>)" },
@@ -80,14 +80,14 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     const objective = objectiveFrom(flags);
     refuseInapplicable(objective, given);
     if (flags["data-file"] && flags.dataset !== "dsprites") throw new UsageError("--data-file takes the place of the generator: give it without --dataset");
-    const dataset = openDataset(flags.dataset as string, flags["data-file"] as string | undefined);
+    const dataset = openDataset(datasetRef(flags));
     const config: TrainingConfig = {
       model: validateModelConfig({
-        height: dataset.height, width: dataset.width, channels: dataset.channels, latents: flags.latents as number, convChannels: 32, hidden: 256,
-        likelihood: flags.likelihood as "bernoulli" | "gaussian", variance: 1,
+        ...BURGESS_CONFIG, height: dataset.height, width: dataset.width, channels: dataset.channels,
+        latents: flags.latents as number, likelihood: flags.likelihood as "bernoulli" | "gaussian",
       }),
       objective: validateObjective(objective),
-      optimiser: validateOptimiser({ lr: flags.lr as number, beta1: 0.9, beta2: 0.999, eps: 1e-8 }),
+      optimiser: validateOptimiser({ ...DEFAULT_OPTIMISER, lr: flags.lr as number }),
       batch: flags.batch as number,
       seed: flags.seed as number,
     };
@@ -107,8 +107,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     const config = checkpoint.config;
     refuseInapplicable(config.objective, given);
     const settings = resumedSettings(flags, readRunSettings(configPath), checkpoint, askedSettings(flags, [...given, ...Object.keys(preset)]), configPath);
-    if (asksNewRamp(config.objective, settings)) config.objective = newRamp(config.objective, checkpoint.state.step, settings);
-    const dataset = openDataset(String(settings.dataset), settings["data-file"] as string | undefined);
+    const dataset = openDataset(datasetRef(settings));
     config.model = { ...config.model, height: dataset.height, width: dataset.width, channels: dataset.channels };
     return await trainInDir(out, config, dataset, checkpoint, settings, io);
   } finally {
@@ -118,71 +117,60 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
 
 async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSource, checkpoint: Checkpoint | null, settings: RunSettings, io: TrainIO): Promise<number> {
   const checkpointPath = join(out, CHECKPOINT);
+  const metricsPath = join(out, "metrics.jsonl");
   const steps = settings.steps as number;
-  const backend: Backend = await openBackend(settings, (line) => io.err.write(`${line}\n`));
+  const backend = await openBackend(settings, (line) => io.err.write(`${line}\n`));
   try {
-    const source = new ImageSampler(dataset, config.seed + 1);
-    const trainer = new Trainer(backend, config, source);
-    if (checkpoint) restoreCheckpoint(trainer, checkpoint);
+    const trainer = new Trainer(backend, config, new ImageSampler(dataset, config.seed + 1));
+    const data = datasetRef(settings);
+    const app = { dataset: data.name, ...(data.dataFile ? { dataFile: data.dataFile } : {}) };
+    const progress = new Progress(io.err);
+    // What a stop leaves behind: the step of the checkpoint on disk, said in every message.
+    let savedStep = checkpoint?.state.step ?? null;
+    const session = new TrainingSession(trainer, {
+      logEvery: settings["log-every"] as number,
+      backend: { name: backend.name, threads: threadsOf(backend) },
+      checkpoints: {
+        every: settings["checkpoint-every"] as number, app: () => app,
+        write: (bytes, step) => {
+          writeFileAtomic(checkpointPath, bytes);
+          savedStep = step;
+        },
+      },
+      onWarning: (u) => progress.note(`warning: ${describeUninformative(u)}`),
+      onRecord: (record) => appendMetricsRecord(metricsPath, record),
+      onStep: ({ metrics: m, imagesPerSec }) => progress.update({
+        step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity,
+      }),
+      yieldBetweenSteps: () => new Promise((r) => setImmediate(r)), // lets a signal in
+    });
+    if (checkpoint) session.resume(checkpoint);
+    const objective = trainer.config.objective;
+    if (objective.kind === "capacity" && asksNewRamp(objective, settings)) {
+      // C ramps on from where it stands to the new C_max (the session's setObjective)
+      session.setObjective({ ...objective, capacityMax: settings["capacity-max"] as number, capacitySteps: settings["capacity-steps"] as number });
+    }
     if (trainer.step >= steps) {
       io.out(`${out} is already at step ${trainer.step} of ${steps}; give a larger --steps to train further`);
       return 0;
     }
-    const datasetName = settings.dataset as string, dataFile = settings["data-file"] as string | undefined;
-    const app = { dataset: datasetName, ...(dataFile ? { dataFile } : {}) };
-    writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: config, backend: backend.name, threads: threadsOf(backend), settings }, null, 2) + "\n");
-    const metricsPath = join(out, "metrics.jsonl");
+    writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: trainer.config, backend: backend.name, threads: threadsOf(backend), settings }, null, 2) + "\n");
     keepMetricsUpTo(metricsPath, trainer.step);
 
-    // What a stop leaves behind: the step of the checkpoint on disk, said in every message.
-    let savedStep = checkpoint?.state.step ?? null;
-    const save = async () => {
-      writeFileAtomic(checkpointPath, await encodeCheckpoint(trainer, app));
-      savedStep = trainer.step;
-    };
     const kept = () => (savedStep === null ? `no checkpoint was saved yet (the first is due at step ${Math.min(settings["checkpoint-every"] as number, steps)})` : `the checkpoint in ${out} (step ${savedStep}) is intact`);
     const stop = stopOnSignals(); // Ctrl-C, SIGTERM, SIGHUP: save and stop (stop-signals.ts)
-
-    const weight = config.objective.kind === "beta" ? config.objective.beta : config.objective.gamma;
-    // per line, as a resumed run may change them and they change float summation order
-    const threads = threadsOf(backend);
-    io.out(`training ${dataset.name}${dataFile ? ` (${dataFile})` : ""}, ${describeObjective(config.objective)}, `
+    io.out(`training ${dataset.name}${data.dataFile ? ` (${data.dataFile})` : ""}, ${describeObjective(trainer.config.objective)}, `
       + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
-    const progress = new Progress(io.err);
-    const watch = new UninformativeKlWatch(config.model.latents);
     const started = performance.now();
-    let windowStart = started, windowImages = 0, imagesPerSec = 0;
+    let end: RunEnd;
     try {
-      while (trainer.step < steps && !stop.signal.aborted) {
-        const m = await trainer.trainStep();
-        windowImages += config.batch;
-        const now = performance.now();
-        if (now - windowStart > 1000 || imagesPerSec === 0) {
-          imagesPerSec = (windowImages * 1000) / (now - windowStart);
-          windowStart = now;
-          windowImages = 0;
-        }
-        if (m.step % (settings["log-every"] as number) === 0 || m.step === steps) {
-          const meanStdPerLatent = await trainer.meanSpread();
-          for (const u of watch.observe(m.step, m.klPerLatent, meanStdPerLatent)) progress.note(`warning: ${describeUninformative(u)}`);
-          appendMetrics(metricsPath, JSON.stringify({
-            step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, meanStdPerLatent, C: m.capacity,
-            [config.objective.kind === "beta" ? "beta" : "gamma"]: weight, loss: m.loss, gradNorm: m.gradNorm,
-            imagesPerSec: Math.round(imagesPerSec), seconds: Math.round((now - started) / 100) / 10, backend: backend.name, threads,
-          }) + "\n");
-        }
-        progress.update({ step: m.step, total: steps, imagesPerSec, stepsPerSec: imagesPerSec / config.batch, recon: m.recon, kl: m.kl, capacity: m.capacity });
-        if (m.step % (settings["checkpoint-every"] as number) === 0) await save();
-        await new Promise((r) => setImmediate(r)); // lets a signal in
-      }
-      progress.done();
-      await save();
+      end = await session.run(steps, stop.signal);
     } catch (e) {
       progress.done();
-      if (e instanceof NonFiniteError) throw new NonFiniteError(`${e.message}. ${capitalised(kept())}; ${likelyCause(config)}`);
+      if (e instanceof NonFiniteError) throw new NonFiniteError(`${e.message}. ${capitalised(kept())}; ${likelyCause(trainer.config)}`);
       if (e instanceof MetricsWriteError) {
         // the log cannot grow, yet the steps trained since the last checkpoint are kept if the checkpoint can be written
-        const saved = await save().then(() => `checkpoint saved at step ${trainer.step}`, (s: Error) => `${s.message}; ${kept()}`);
+        const saved = await session.saveCheckpoint().then(() => `checkpoint saved at step ${trainer.step}`, (s: unknown) => `${(s as Error).message}; ${kept()}`);
         throw new FileError(`${e.message}; stopped at step ${trainer.step}, ${saved}; continue with --resume --out ${out} once it can be written`);
       }
       if (e instanceof FileError) throw new FileError(`${e.message}; ${kept()}`);
@@ -190,13 +178,13 @@ async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSou
     } finally {
       stop.dispose();
     }
-    const elapsed = (performance.now() - started) / 1000;
-    if (stop.signal.aborted) {
+    progress.done();
+    if (end === "aborted") {
       io.out(`interrupted at step ${trainer.step}: checkpoint saved to ${checkpointPath}; continue with --resume --out ${out}`);
       return 0;
     }
-    io.out(`trained ${steps} steps in ${formatDuration(elapsed)}; checkpoint ${checkpointPath}`);
-    const figures = await writeFigures(backend, trainer, dataset, config.seed, out);
+    io.out(`trained ${steps} steps in ${formatDuration((performance.now() - started) / 1000)}; checkpoint ${checkpointPath}`);
+    const figures = await writeModelFigures(backend, trainer.model, dataset, config.seed, out);
     io.out(`figures: ${figures.join(", ")}`);
     return 0;
   } finally {
@@ -204,15 +192,10 @@ async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSou
   }
 }
 
-/** A line of metrics.jsonl that could not be appended (a full disk): the run stops, saving what it can. */
-class MetricsWriteError extends FileError {}
-
-function appendMetrics(path: string, line: string): void {
-  try {
-    appendFileSync(path, line);
-  } catch (e) {
-    throw new MetricsWriteError(`cannot append to ${path}: ${describeFsError(e)}`);
-  }
+/** The dataset that flags or a run's settings name: a generator, or a data file in its place. */
+function datasetRef(settings: ParsedFlags): DatasetRef {
+  const dataFile = settings["data-file"] as string | undefined;
+  return { name: settings.dataset as DatasetRef["name"], ...(dataFile ? { dataFile } : {}) };
 }
 
 const capitalised = (s: string) => s[0].toUpperCase() + s.slice(1);
@@ -236,43 +219,4 @@ function objectiveFrom(flags: ParsedFlags): Objective {
   return flags.objective === "capacity"
     ? { kind: "capacity", gamma: flags.gamma as number, capacityMax: flags["capacity-max"] as number, capacitySteps: flags["capacity-steps"] as number }
     : { kind: "beta", beta: flags.beta as number };
-}
-
-/**
- * A resumed capacity run's new schedule: C rises (or falls) linearly from its value at the
- * checkpoint's step to --capacity-max over --capacity-steps more steps (each defaults to the run's).
- */
-function newRamp(objective: Objective, step: number, settings: RunSettings): Objective {
-  return continueObjective(objective, { ...objective, capacityMax: settings["capacity-max"], capacitySteps: settings["capacity-steps"] } as Objective, step);
-}
-
-/** On resume, drops metric lines logged after the checkpoint (the run will log those steps again). */
-function keepMetricsUpTo(path: string, step: number): void {
-  if (!existsSync(path)) return;
-  const kept = readFileSync(path, "utf8").split("\n").filter((line) => {
-    if (!line.trim()) return false;
-    try {
-      return (JSON.parse(line) as { step: number }).step <= step;
-    } catch {
-      return false;
-    }
-  });
-  writeFileAtomic(path, kept.map((l) => l + "\n").join(""));
-}
-
-export const TRAVERSAL_STEPS = 11;
-export const TRAVERSAL_RANGE = 3;
-
-/** Writes reconstructions.png and traversal.png into `out`; returns their paths. */
-export async function writeFigures(backend: Backend, trainer: { model: Trainer["model"] }, dataset: ImageSource, seed: number, out: string): Promise<string[]> {
-  const models = figureModels(backend, trainer.model, TRAVERSAL_STEPS);
-  const kl = await klPerLatent(models.batch, dataset, seed + 2);
-  const recon = await reconstructionFigure(models.batch, dataset, seed + 3);
-  const seedImage = new Float32Array(dataset.imageSize);
-  dataset.sampleBatch(new Rng(seed + 4), 1, seedImage);
-  const traversal = await traversalFigure(models.traversal, await posteriorMean(models.traversal, seedImage), kl, TRAVERSAL_RANGE);
-  const paths = [join(out, "reconstructions.png"), join(out, "traversal.png")];
-  writeFileAtomic(paths[0], encodePng(recon));
-  writeFileAtomic(paths[1], encodePng(traversal));
-  return paths;
 }

@@ -1,19 +1,21 @@
 // bvae traverse: the reconstruction and traversal figures of a checkpoint.
 import { resolve } from "node:path";
-import { BetaVAE, createBackend, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { checkpointDataset } from "@betavae/datasets";
+import { openDataset } from "@betavae/datasets/node";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
-import { openDataset } from "../datasets";
+import { BACKEND_FLAGS, openBackend } from "../backend";
 import { ensureWritableDir, readFileOrFail } from "../files";
-import { writeFigures } from "./train";
+import { writeModelFigures } from "../model-figures";
 
 export const TRAVERSE_FLAGS: FlagSpecs = {
   checkpoint: { type: "string", placeholder: "FILE", help: "checkpoint.safetensors written by bvae train" },
   out: { type: "string", placeholder: "DIR", help: "where to write reconstructions.png and traversal.png" },
   seed: { type: "int", min: 0, help: "seed of the images shown", default: 1 },
-  backend: { type: "choice", choices: ["wasm", "wasm-simd", "wasm-relaxed", "reference"], help: "compute backend", default: "wasm" },
+  ...BACKEND_FLAGS,
 };
 
-export async function traverse(argv: string[], io: { out: (line: string) => void }): Promise<number> {
+export async function traverse(argv: string[], io: { out: (line: string) => void; err: NodeJS.WriteStream }): Promise<number> {
   const { flags, help } = parseFlags(argv, TRAVERSE_FLAGS, "traverse");
   if (help) {
     io.out(helpText("usage: bvae traverse --checkpoint FILE --out DIR", "Draw reconstructions and latent traversals (rows ordered by KL) of a trained model.", TRAVERSE_FLAGS));
@@ -24,11 +26,15 @@ export async function traverse(argv: string[], io: { out: (line: string) => void
   const checkpoint = decodeCheckpoint(readFileOrFail(flags.checkpoint as string, "checkpoint"));
   const out = resolve(flags.out as string);
   ensureWritableDir(out);
-  const dataset = openDataset(String(checkpoint.app.dataset ?? "dsprites"), typeof checkpoint.app.dataFile === "string" ? checkpoint.app.dataFile : undefined);
-  const backend = await createBackend(flags.backend as string);
-  const model = BetaVAE.build(backend, checkpoint.config.model, 1);
-  loadWeights(model, checkpoint, false);
-  const paths = await writeFigures(backend, { model }, dataset, flags.seed as number, out);
-  io.out(`figures: ${paths.join(", ")}`);
-  return 0;
+  const dataset = openDataset(checkpointDataset(checkpoint));
+  const backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
+  try {
+    const model = BetaVAE.build(backend, checkpoint.config.model, 1);
+    loadWeights(model, checkpoint, false);
+    const paths = await writeModelFigures(backend, model, dataset, flags.seed as number, out);
+    io.out(`figures: ${paths.join(", ")}`);
+    return 0;
+  } finally {
+    backend.dispose(); // stops its threads
+  }
 }

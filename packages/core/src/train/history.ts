@@ -1,16 +1,10 @@
 // A run's logged curves, thinned to travel in a checkpoint's app metadata: an exported model
 // carries the KL-per-latent story of its training, and the web demo draws it on load.
 import { CheckpointError } from "./checkpoint";
+import type { MetricsRecord } from "./metrics-record";
 
-/** One logged step, with the keys metrics.jsonl uses. */
-export interface HistoryPoint {
-  step: number;
-  recon: number;
-  kl: number;
-  /** the capacity target in nats; null for the β objective */
-  C: number | null;
-  klPerLatent: number[];
-}
+/** The part of a logged step that a history keeps. */
+export type HistoryPoint = Pick<MetricsRecord, "step" | "recon" | "kl" | "C" | "klPerLatent">;
 
 /** At most this many points go into a checkpoint: ~60 KB of JSON for 10 latents. */
 export const HISTORY_POINTS = 400;

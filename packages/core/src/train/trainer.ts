@@ -70,13 +70,15 @@ export class NonFiniteError extends Error {
 
 export class Trainer {
   readonly model: BetaVAE;
+  private training: TrainingConfig;
   /** Updates done so far. */
   step = 0;
   private readonly rng: Rng;
   private readonly images: Float32Array;
   private readonly eps: Float32Array;
 
-  constructor(readonly backend: Backend, readonly config: TrainingConfig, readonly source: BatchSource) {
+  constructor(readonly backend: Backend, config: TrainingConfig, readonly source: BatchSource) {
+    this.training = config;
     validateModelConfig(config.model);
     validateObjective(config.objective);
     validateOptimiser(config.optimiser);
@@ -85,6 +87,21 @@ export class Trainer {
     this.model.initialise(this.rng);
     this.images = new Float32Array(this.model.input.length);
     this.eps = new Float32Array(this.model.eps.length);
+  }
+
+  /** The run's settings; objective and learning rate change through their setters only. */
+  get config(): TrainingConfig {
+    return this.training;
+  }
+
+  /** The objective from the next update on. */
+  setObjective(objective: Objective): void {
+    this.training = { ...this.training, objective: validateObjective(objective) };
+  }
+
+  /** Adam's learning rate from the next update on. */
+  setLearningRate(lr: number): void {
+    this.training = { ...this.training, optimiser: validateOptimiser({ ...this.training.optimiser, lr }) };
   }
 
   /** One update. Throws NonFiniteError, leaving the parameters as they were, if anything is Inf or NaN. */

@@ -1,0 +1,19 @@
+import type { Checkpoint } from "@betavae/core";
+import { describe, expect, it } from "vitest";
+import { checkpointDataset } from "./checkpoint-dataset.ts";
+
+const of = (app: Record<string, unknown>, channels = 1) => ({ app, config: { model: { channels } } }) as unknown as Pick<Checkpoint, "app" | "config">;
+
+describe("checkpointDataset", () => {
+  it("takes the stored name and data file, and otherwise the generator the channel count implies", () => {
+    expect(checkpointDataset(of({ dataset: "blobs" }))).toEqual({ name: "blobs" });
+    expect(checkpointDataset(of({ dataset: "dsprites", dataFile: "/d/dsprites.npz" }))).toEqual({ name: "dsprites", dataFile: "/d/dsprites.npz" });
+    expect(checkpointDataset(of({ dataset: "dsprites", dataFile: 3 }))).toEqual({ name: "dsprites" });
+    expect(checkpointDataset(of({}))).toEqual({ name: "dsprites" });
+    expect(checkpointDataset(of({}, 3))).toEqual({ name: "color-dsprites" });
+  });
+  it("refuses a name it does not know, in one sentence", () => {
+    expect(() => checkpointDataset(of({ dataset: "mnist" }))).toThrow("the checkpoint was trained on 'mnist', a dataset not known here (known: dsprites, color-dsprites, blobs)");
+    expect(() => checkpointDataset(of({ dataset: "" }))).toThrow(/trained on '', a dataset not known here/);
+  });
+});
