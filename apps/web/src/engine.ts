@@ -199,8 +199,8 @@ export class Engine {
     const c = m.trainer.config;
     if (settings.dataset !== m.dataset.name || settings.latents !== c.model.latents || settings.batch !== c.batch || settings.seed !== c.seed) return false;
     const objective = continueObjective(c.objective, settings.objective, m.trainer.step); // C never jumps
-    c.optimiser = validateOptimiser({ ...c.optimiser, lr: settings.lr });
-    c.objective = objective;
+    m.trainer.setLearningRate(settings.lr);
+    m.trainer.setObjective(objective);
     return true;
   }
 
