@@ -78,6 +78,38 @@ describe("Trainer", () => {
     expect(after.every((v, i) => Object.is(v, before[i]))).toBe(true);
   });
 
+  it("changes the learning rate and the objective from the next update, validated; its config is read-only", async () => {
+    const [a, b] = [await trainer(), await trainer()];
+    await a.trainStep();
+    await b.trainStep();
+    const start = await a.backend.read(a.model.paramValues);
+    b.setLearningRate(1e-3); // half of 2e-3: the same Adam step (same gradients and moments), half as long
+    expect(b.config.optimiser).toEqual({ ...DEFAULT_OPTIMISER, lr: 1e-3 });
+    await a.trainStep();
+    await b.trainStep();
+    const [movedA, movedB] = [await a.backend.read(a.model.paramValues), await b.backend.read(b.model.paramValues)];
+    let worst = 0, largest = 0;
+    for (let i = 0; i < start.length; i++) {
+      worst = Math.max(worst, Math.abs(movedB[i] - start[i] - 0.5 * (movedA[i] - start[i])));
+      largest = Math.max(largest, Math.abs(movedA[i] - start[i]));
+    }
+    expect(largest).toBeGreaterThan(1e-3);
+    expect(worst / largest).toBeLessThan(1e-3);
+
+    b.setObjective({ kind: "capacity", gamma: 100, capacityMax: 5, capacitySteps: 4 });
+    expect(await b.trainStep()).toMatchObject({ capacity: 2.5, terms: { capacityPenalty: expect.any(Number) } }); // C at update index 2
+    b.setObjective({ kind: "beta", beta: 2 });
+    expect((await b.trainStep()).klWeight).toBe(2);
+    expect(() => b.setObjective({ kind: "beta", beta: -1 })).toThrow("beta must be a non-negative number, got -1");
+    expect(() => b.setLearningRate(Number.NaN)).toThrow("lr must be a positive number, got NaN");
+    expect([b.config.objective, b.config.optimiser.lr]).toEqual([{ kind: "beta", beta: 2 }, 1e-3]);
+    expect(() => { (b.config.optimiser as { lr: number }).lr = 1; }).toThrow(TypeError);
+    const given = config();
+    const c = await trainer(given);
+    given.optimiser.lr = 1;
+    expect(c.config.optimiser.lr).toBe(2e-3);
+  });
+
   it("rejects invalid settings with a sentence", async () => {
     await expect(trainer(config({ objective: { kind: "beta", beta: -1 } }))).rejects.toThrow("beta must be a non-negative number, got -1");
     await expect(trainer(config({ optimiser: { ...DEFAULT_OPTIMISER, lr: 0 } }))).rejects.toThrow("lr must be a positive number, got 0");
