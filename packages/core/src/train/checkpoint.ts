@@ -72,7 +72,6 @@ async function checkpointTensors(trainer: Trainer): Promise<Map<string, Tensor>>
     for (const { arena, buffers } of arenas) {
       const host = buffers[prefix];
       for (const slot of arena.slots) {
-        if (tensors.has(prefix + slot.name)) throw new CheckpointError(`two tensors are named ${prefix + slot.name}`);
         const t = slot.torch;
         tensors.set(prefix + slot.name, { shape: t.torchShape, data: permute(host.subarray(slot.offset, slot.offset + slot.size), t.reshape, t.perm) });
       }

@@ -30,9 +30,15 @@ interface SubsetPriorObjective {
   lr: number;
 }
 
+/** An objective whose tensor takes a name the model's has. */
+interface ShadowObjective {
+  kind: "shadow";
+}
+
 declare module "./objectives/index" {
   interface ObjectiveKinds {
     "subset-prior": SubsetPriorObjective;
+    shadow: ShadowObjective;
   }
 }
 
@@ -174,6 +180,19 @@ describe("an objective defined in a test file", () => {
     expect((await t.trainStep()).klWeight).toBe(2);
     expect(() => t.setObjective({ ...SUBSET, pull: -1 })).toThrow("pull must be a non-negative number, got -1");
     expect(t.config.objective).toEqual({ ...SUBSET, beta: 2 });
+  });
+
+  it("may not name a tensor as the model does", async () => {
+    registerObjective<ShadowObjective>({
+      kind: "shadow", validate: () => {}, describe: () => "shadow",
+      build: (code) => ({
+        parameters: [ParameterArena.build(code.backend, (param) => param("encoder.mu.bias", [code.latents], 1))[0]],
+        evaluate: (_, s) => ({ loss: s.recon, klWeight: 0, capacity: null, terms: {} }),
+      }),
+    });
+    const t = await trainer();
+    expect(() => t.setObjective({ kind: "shadow" })).toThrow("the shadow objective names a tensor encoder.mu.bias, a name already taken");
+    expect(t.config.objective).toEqual(SUBSET);
   });
 
   it("gets gradients that match finite differences, through the split backward (float64 reference)", async () => {

@@ -9,7 +9,7 @@ import { BetaVAE } from "../model/vae";
 import { Rng, type RngState } from "../rng";
 import { meanSpread } from "./latent-watch";
 import { type Objective, buildObjective, validateObjective } from "./objectives/index";
-import type { ObjectiveRun } from "./objectives/objective";
+import { type ObjectiveRun, ObjectiveError } from "./objectives/objective";
 
 /** Where training images come from (a dataset sampler with its own seeded state). */
 export interface BatchSource {
@@ -83,7 +83,7 @@ export class Trainer {
     this.model = BetaVAE.build(backend, config.model, config.batch);
     this.rng = new Rng(config.seed);
     this.model.initialise(this.rng);
-    this.objective = buildObjective(config.objective, this.model, config.seed);
+    this.objective = this.buildRun(config.objective);
     this.images = new Float32Array(this.model.input.length);
     this.eps = new Float32Array(this.model.eps.length);
   }
@@ -96,13 +96,24 @@ export class Trainer {
   /** Trains on with `objective` from the next update (validated). A change of kind starts that kind's run afresh. */
   setObjective(objective: Objective): void {
     validateObjective(objective);
-    if (objective.kind !== this.settings.objective.kind) this.objective = buildObjective(objective, this.model, this.settings.seed);
+    if (objective.kind !== this.settings.objective.kind) this.objective = this.buildRun(objective);
     this.settings = frozenCopy({ ...this.settings, objective });
   }
 
   /** Trains on with learning rate `lr` from the next update (validated). */
   setLearningRate(lr: number): void {
     this.settings = frozenCopy({ ...this.settings, optimiser: validateOptimiser({ ...this.settings.optimiser, lr }) });
+  }
+
+  /** The objective's run for this model; its tensors may not take a name the model's have (checkpoints key them by name). */
+  private buildRun(objective: Objective): ObjectiveRun<Objective> {
+    const run = buildObjective(objective, this.model, this.settings.seed);
+    const taken = new Set(this.model.parameterLayout.map((s) => s.name));
+    for (const slot of (run.parameters ?? []).flatMap((arena) => arena.slots)) {
+      if (taken.has(slot.name)) throw new ObjectiveError(`the ${objective.kind} objective names a tensor ${slot.name}, a name already taken`);
+      taken.add(slot.name);
+    }
+    return run;
   }
 
   /** The model's parameters, then those the objective owns: what a checkpoint stores. */
