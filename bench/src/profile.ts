@@ -103,14 +103,18 @@ export class StepProfiler {
       const fixedGroup: ProfileGroup | null = name === "adamUpdate" ? "optimiser" : name === "write" || name === "read" ? "data" : null;
       ops[name] = (...args: unknown[]) => this.timed(fixedGroup, describe, args, () => original(...args));
     }
-    for (const phase of ["forward", "backward"] as const) {
+    // The backward pass runs in phases with the objective's gradients between them: the whole stretch counts as backward.
+    const phases = [
+      ["forward", "forward", true], ["backwardDecoder", "backward", false], ["backwardReparameterisation", "backward", false], ["backwardEncoder", "backward", true],
+    ] as const;
+    for (const [phase, group, ends] of phases) {
       const original = model[phase].bind(model) as (...args: unknown[]) => void;
       (model as unknown as Record<string, unknown>)[phase] = (...args: unknown[]) => {
-        this.group = phase;
+        this.group = group;
         try {
           original(...args);
         } finally {
-          this.group = null;
+          if (ends) this.group = null;
         }
       };
     }

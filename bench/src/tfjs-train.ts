@@ -19,7 +19,7 @@
 // fastest tfjs step we found, so the comparison is also made against that.
 import {
   BURGESS_CONFIG, BetaVAE, ConvLayer, type DeviceBuffer, type Layer, LOGVAR_MAX, LOGVAR_MIN, type Objective, type OptimiserConfig,
-  ReferenceBackend, Rng, objectiveTerms,
+  type ObjectiveReport, ReferenceBackend, Rng, betaReport, capacityReport, klWeightedBackward,
 } from "@betavae/core";
 import type { Tf } from "./tfjs";
 import { relativeError } from "./timing";
@@ -236,7 +236,7 @@ export class TfjsTrainer {
       const kl = tf.sum(klPerLatent);
       const reconValue = recon.dataSync()[0];
       const klValue = kl.dataSync()[0];
-      const terms = objectiveTerms(this.objective, reconValue, klValue, this.step);
+      const terms = klWeightedReport(this.objective, reconValue, klValue, this.step);
 
       const keep = (layer: TfjsLayer, g: { dw: Tensor; db: Tensor }): void => {
         grads.set(layer.weight.name, tf.keep(g.dw));
@@ -303,6 +303,11 @@ export class TfjsTrainer {
   }
 }
 
+/** This peer trains the objectives that weight the KL by one number per update. */
+function klWeightedReport(o: Objective, recon: number, kl: number, step: number): ObjectiveReport {
+  return o.kind === "beta" ? betaReport(o, recon, kl) : capacityReport(o, recon, kl, step);
+}
+
 /** Worst relative errors of the tfjs step against our reference backend on a small model. */
 export interface TfjsCheck {
   model: string;
@@ -342,7 +347,7 @@ export function checkTfjsTrainer(
   model.forward();
   const recon = read(model.recon)[0];
   const kl = read(model.klTotal)[0];
-  model.backward(objectiveTerms(objective, recon, kl, 0).klWeight);
+  klWeightedBackward(model, klWeightedReport(objective, recon, kl, 0).klWeight);
   const grads = read(model.paramGrads);
   model.backend.adamUpdate(model.paramValues, model.paramGrads, model.adamM, model.adamV, model.arenaSize, { ...optimiser, step: 1 });
   const updated = read(model.paramValues);

@@ -3,9 +3,16 @@ export * from "./fixtures";
 export { compare, type Comparison } from "./compare";
 export { Rng, type RngState } from "./rng";
 export { BURGESS_CONFIG, ConfigError, type ModelConfig, validateModelConfig } from "./model/config";
-export { BetaVAE, LOGVAR_MAX, LOGVAR_MIN } from "./model/vae";
-export { ConvLayer, DenseLayer, type Layer, type ParamView } from "./model/layers";
-export { type CapacityObjective, type CapacityRampStart, type Objective, type ObjectiveTerms, ObjectiveError, capacityAt, continueObjective, describeObjective, rampCapacity, objectiveTerms, validateObjective } from "./train/objective";
+export { BetaVAE, type LatentCode, LOGVAR_MAX, LOGVAR_MIN } from "./model/vae";
+export { ConvLayer, DenseLayer, type FeatureMap, type Layer } from "./model/layers";
+export { type ParamAllocator, ParameterArena, type ParamSlot, type ParamView, type TorchLayout, sameLayout } from "./model/parameters";
+export {
+  type ObjectiveKind, type ObjectiveReport, type ObjectiveRun, type ObjectiveStep, ObjectiveError, requireNonNegative,
+} from "./train/objectives/objective";
+export { type Objective, type ObjectiveKinds, buildObjective, continueObjective, describeObjective, registerObjective, validateObjective } from "./train/objectives/index";
+export { type BetaObjective, BETA, betaReport } from "./train/objectives/beta";
+export { type CapacityObjective, type CapacityRampStart, CAPACITY, capacityAt, capacityReport, rampCapacity } from "./train/objectives/capacity";
+export { addKlGradient, klWeightedBackward, klWeightedRun } from "./train/objectives/kl-weighted";
 export {
   type BatchSource, DEFAULT_OPTIMISER, MAX_BATCH, NonFiniteError, type OptimiserConfig, type StepMetrics, Trainer,
   type TrainingConfig, type TrainingState, validateOptimiser,

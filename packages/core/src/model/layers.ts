@@ -2,20 +2,11 @@
 // views of its weight and bias (and their gradients) in the model's parameter arena; the
 // activations it reads and writes are passed in. ReLU, where a layer has one, runs in place
 // on the layer's output (fused with a conv's bias), and its backward in place on the output
-// gradient, fused with the bias gradient.
+// gradient, fused with the bias gradient. Each layer names its tensors and says how they map
+// to the PyTorch module it stands for, which is all a checkpoint needs to store them.
 import type { Backend, DeviceBuffer } from "../backend/backend";
 import { type Conv2dShape, type DenseShape, conv2dShape, conv2dTransposeShape } from "../backend/shapes";
-
-export interface ParamView {
-  /** Name as stored in checkpoints. */
-  name: string;
-  /** Shape in this project's layout. */
-  shape: number[];
-  value: DeviceBuffer;
-  grad: DeviceBuffer;
-  /** Inputs feeding each output unit (initialisation scale). */
-  fanIn: number;
-}
+import { type ParamAllocator, type ParamView, type TorchLayout, sameLayout } from "./parameters";
 
 export interface Layer {
   readonly name: string;
@@ -28,7 +19,24 @@ export interface Layer {
   backward(be: Backend, dOutput: DeviceBuffer, input: DeviceBuffer, output: DeviceBuffer, dInput: DeviceBuffer | null): void;
 }
 
-export type ParamAllocator = (name: string, shape: number[], fanIn: number) => ParamView;
+/** A feature map [height, width, channels] that a dense layer reads or writes flattened (NHWC order here, CHW in PyTorch). */
+export type FeatureMap = [height: number, width: number, channels: number];
+
+/** Axes of ours (flattened units, or a feature map's H, W, C) in PyTorch's order (C, H, W). */
+function torchAxes(units: number | FeatureMap): { dims: number[]; order: number[] } {
+  return typeof units === "number" ? { dims: [units], order: [0] } : { dims: units, order: [2, 0, 1] };
+}
+
+/** nn.Linear's weight [out, in] from ours [in, out], either side possibly a flattened feature map. */
+function linearWeightLayout(inputs: number | FeatureMap, outputs: number | FeatureMap): TorchLayout {
+  const [i, o] = [torchAxes(inputs), torchAxes(outputs)];
+  const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+  return {
+    reshape: [...i.dims, ...o.dims],
+    perm: [...o.order.map((a) => i.dims.length + a), ...i.order],
+    torchShape: [size(o.dims), size(i.dims)],
+  };
+}
 
 export class DenseLayer implements Layer {
   readonly params: ParamView[];
@@ -38,10 +46,15 @@ export class DenseLayer implements Layer {
   private readonly weight: ParamView;
   private readonly bias: ParamView;
 
-  constructor(readonly name: string, batch: number, inFeatures: number, outFeatures: number, readonly relu: boolean, param: ParamAllocator) {
+  /** `map.input` / `map.output`: the feature map this layer reads / writes flattened, for PyTorch's CHW flattening. */
+  constructor(
+    readonly name: string, batch: number, inFeatures: number, outFeatures: number, readonly relu: boolean, param: ParamAllocator,
+    map: { input?: FeatureMap; output?: FeatureMap } = {},
+  ) {
     this.shape = { batch, inFeatures, outFeatures };
-    this.weight = param(`${name}.weight`, [inFeatures, outFeatures], inFeatures);
-    this.bias = param(`${name}.bias`, [outFeatures], inFeatures);
+    this.weight = param(`${name}.weight`, [inFeatures, outFeatures], inFeatures, linearWeightLayout(map.input ?? inFeatures, map.output ?? outFeatures));
+    const bias = torchAxes(map.output ?? outFeatures);
+    this.bias = param(`${name}.bias`, [outFeatures], inFeatures, { reshape: bias.dims, perm: bias.order, torchShape: [outFeatures] });
     this.params = [this.weight, this.bias];
     this.inputSize = batch * inFeatures;
     this.outputSize = batch * outFeatures;
@@ -81,8 +94,10 @@ export class ConvLayer implements Layer {
     const s = this.shape;
     // A transposed conv's output pixel receives cin · (kh/stride) · (kw/stride) inputs.
     const fanIn = transposed ? (inChannels * 16) / 4 : inChannels * 16;
-    this.weight = param(`${name}.weight`, transposed ? [4, 4, outChannels, inChannels] : [4, 4, inChannels, outChannels], fanIn);
-    this.bias = param(`${name}.bias`, [outChannels], fanIn);
+    // ours [kh, kw, cin, cout] ↔ Conv2d [cout, cin, kh, kw]; ours [kh, kw, cout, cin] ↔ ConvTranspose2d [cin, cout, kh, kw]
+    const shape = transposed ? [4, 4, outChannels, inChannels] : [4, 4, inChannels, outChannels];
+    this.weight = param(`${name}.weight`, shape, fanIn, { reshape: shape, perm: [3, 2, 0, 1], torchShape: [shape[3], shape[2], 4, 4] });
+    this.bias = param(`${name}.bias`, [outChannels], fanIn, sameLayout([outChannels]));
     this.params = [this.weight, this.bias];
     this.inputSize = batch * s.inHeight * s.inWidth * inChannels;
     this.outPixels = batch * s.outHeight * s.outWidth;

@@ -1,34 +1,48 @@
-// The β-VAE of DESIGN §1 laid out in one arena per model: parameters, their gradients and the
-// two Adam moments are each one backend buffer (so the optimiser is one fused kernel call),
-// and every activation is carved out once at build time. Nothing is allocated per step.
+// The β-VAE laid out in one arena per model: the parameters (with their gradients and Adam
+// moments) in a ParameterArena, and every activation carved out once at build time. Nothing
+// is allocated per step. The backward pass stops at the latent code, where a training
+// objective adds its own gradients (see train/objectives/objective.ts):
+//   backwardDecoder → dz;  [objective adds to dz]
+//   backwardReparameterisation → dμ, d log σ²;  [objective adds to them]
+//   backwardEncoder → parameter gradients.
 import type { Backend, DeviceBuffer } from "../backend/backend";
 import type { Rng } from "../rng";
 import { type ModelConfig, validateModelConfig } from "./config";
-import { ConvLayer, DenseLayer, type Layer, type ParamView } from "./layers";
+import { ConvLayer, DenseLayer, type Layer } from "./layers";
+import { ParameterArena, type ParamSlot, type ParamView, aligned } from "./parameters";
 
 /** The log-variance is clamped to this range: exp(±16) keeps σ² in [1e-7, 9e6], far outside
  * what training reaches, so the clamp only stops a diverging step from making Inf or NaN. */
 export const LOGVAR_MIN = -16;
 export const LOGVAR_MAX = 16;
 
-/** Arena tensors start on 64-float (256-byte) boundaries, the WebGPU storage-offset alignment. */
-const ALIGN = 64;
-const aligned = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
-
-interface ParamSlot {
-  name: string;
-  shape: number[];
-  offset: number;
-  size: number;
-  fanIn: number;
+/**
+ * The model at its latent code, as a training objective sees it: [batch, latents] buffers,
+ * row-major. The forward values are the objective's to read; the gradients are its to add to
+ * (dz after `backwardDecoder`, dmu and dlogvar after `backwardReparameterisation`).
+ */
+export interface LatentCode {
+  readonly backend: Backend;
+  readonly batch: number;
+  readonly latents: number;
+  readonly mu: DeviceBuffer;
+  /** log σ², after the clamp */
+  readonly logvar: DeviceBuffer;
+  readonly eps: DeviceBuffer;
+  /** z = μ + σ·ε */
+  readonly z: DeviceBuffer;
+  readonly dz: DeviceBuffer;
+  readonly dmu: DeviceBuffer;
+  readonly dlogvar: DeviceBuffer;
 }
 
-export class BetaVAE {
+export class BetaVAE implements LatentCode {
   readonly encoder: Layer[];
   readonly muHead: DenseLayer;
   readonly logvarHead: DenseLayer;
   readonly decoder: Layer[];
-  readonly params: ParamView[];
+  readonly parameters: ParameterArena;
+  readonly params: readonly ParamView[];
   /** Floats in each parameter-sized arena (including alignment gaps, which stay zero). */
   readonly arenaSize: number;
   readonly paramValues: DeviceBuffer;
@@ -51,81 +65,62 @@ export class BetaVAE {
   readonly klTotal: DeviceBuffer;
   readonly klPerLatent: DeviceBuffer;
   readonly gradSquares: DeviceBuffer;
+  /** Gradients at the latent code (see LatentCode). */
+  readonly dz: DeviceBuffer;
+  readonly dmu: DeviceBuffer;
+  readonly dlogvar: DeviceBuffer;
 
   private readonly encoderOut: DeviceBuffer[];
   private readonly decoderOut: DeviceBuffer[];
   /** Gradients of each layer's output: two buffers, alternating down the network. */
   private readonly encoderGrad: DeviceBuffer[];
   private readonly decoderGrad: DeviceBuffer[];
-  private readonly dmu: DeviceBuffer;
-  private readonly dlogvar: DeviceBuffer;
-  private readonly dz: DeviceBuffer;
   private readonly dhMu: DeviceBuffer;
   private readonly dhLogvar: DeviceBuffer;
   private readonly dh: DeviceBuffer;
-  private readonly slots: ParamSlot[];
 
   private constructor(readonly backend: Backend, readonly config: ModelConfig, readonly batch: number, shared: BetaVAE | null) {
     const be = backend;
     const c = config;
-    const slots: ParamSlot[] = [];
-    let arena = 0;
-    // Layers ask for parameters by name; the views are filled in once the arena exists.
-    const pending: { view: ParamView; slot: ParamSlot }[] = [];
-    const param = (name: string, shape: number[], fanIn: number): ParamView => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const slot = { name, shape, offset: arena, size, fanIn };
-      arena = aligned(arena + size);
-      slots.push(slot);
-      const view = { name, shape, fanIn } as ParamView;
-      pending.push({ view, slot });
-      return view;
-    };
-
     const k = c.convChannels;
     const [h16, w16] = [c.height / 16, c.width / 16];
     const flat = h16 * w16 * k;
-    this.encoder = [
-      new ConvLayer("encoder.conv1", false, batch, c.height, c.width, c.channels, k, true, param),
-      new ConvLayer("encoder.conv2", false, batch, c.height / 2, c.width / 2, k, k, true, param),
-      new ConvLayer("encoder.conv3", false, batch, c.height / 4, c.width / 4, k, k, true, param),
-      new ConvLayer("encoder.conv4", false, batch, c.height / 8, c.width / 8, k, k, true, param),
-      new DenseLayer("encoder.fc1", batch, flat, c.hidden, true, param),
-      new DenseLayer("encoder.fc2", batch, c.hidden, c.hidden, true, param),
-    ];
-    this.muHead = new DenseLayer("encoder.mu", batch, c.hidden, c.latents, false, param);
-    this.logvarHead = new DenseLayer("encoder.logvar", batch, c.hidden, c.latents, false, param);
-    this.decoder = [
-      new DenseLayer("decoder.fc1", batch, c.latents, c.hidden, true, param),
-      new DenseLayer("decoder.fc2", batch, c.hidden, c.hidden, true, param),
-      new DenseLayer("decoder.fc3", batch, c.hidden, flat, true, param),
-      new ConvLayer("decoder.deconv1", true, batch, h16, w16, k, k, true, param),
-      new ConvLayer("decoder.deconv2", true, batch, h16 * 2, w16 * 2, k, k, true, param),
-      new ConvLayer("decoder.deconv3", true, batch, h16 * 4, w16 * 4, k, k, true, param),
-      new ConvLayer("decoder.deconv4", true, batch, h16 * 8, w16 * 8, k, c.channels, false, param),
-    ];
-    this.slots = slots;
-    this.arenaSize = arena;
-
-    if (shared) {
-      if (shared.backend !== be || shared.arenaSize !== arena || JSON.stringify(shared.config) !== JSON.stringify(c)) {
-        throw new Error("a model can share parameters only with a model of the same configuration on the same backend");
-      }
-      this.paramValues = shared.paramValues;
-      this.paramGrads = shared.paramGrads;
-      this.adamM = shared.adamM;
-      this.adamV = shared.adamV;
-    } else {
-      this.paramValues = be.alloc(arena);
-      this.paramGrads = be.alloc(arena);
-      this.adamM = be.alloc(arena);
-      this.adamV = be.alloc(arena);
+    const map: [number, number, number] = [h16, w16, k];
+    if (shared && (shared.backend !== be || JSON.stringify(shared.config) !== JSON.stringify(c))) {
+      throw new Error("a model can share parameters only with a model of the same configuration on the same backend");
     }
-    for (const { view, slot } of pending) {
-      view.value = be.subBuffer(this.paramValues, slot.offset, slot.size);
-      view.grad = be.subBuffer(this.paramGrads, slot.offset, slot.size);
-    }
-    this.params = pending.map((p) => p.view);
+    const [parameters, layers] = ParameterArena.build(be, (param) => ({
+      encoder: [
+        new ConvLayer("encoder.conv1", false, batch, c.height, c.width, c.channels, k, true, param),
+        new ConvLayer("encoder.conv2", false, batch, c.height / 2, c.width / 2, k, k, true, param),
+        new ConvLayer("encoder.conv3", false, batch, c.height / 4, c.width / 4, k, k, true, param),
+        new ConvLayer("encoder.conv4", false, batch, c.height / 8, c.width / 8, k, k, true, param),
+        new DenseLayer("encoder.fc1", batch, flat, c.hidden, true, param, { input: map }),
+        new DenseLayer("encoder.fc2", batch, c.hidden, c.hidden, true, param),
+      ],
+      muHead: new DenseLayer("encoder.mu", batch, c.hidden, c.latents, false, param),
+      logvarHead: new DenseLayer("encoder.logvar", batch, c.hidden, c.latents, false, param),
+      decoder: [
+        new DenseLayer("decoder.fc1", batch, c.latents, c.hidden, true, param),
+        new DenseLayer("decoder.fc2", batch, c.hidden, c.hidden, true, param),
+        new DenseLayer("decoder.fc3", batch, c.hidden, flat, true, param, { output: map }),
+        new ConvLayer("decoder.deconv1", true, batch, h16, w16, k, k, true, param),
+        new ConvLayer("decoder.deconv2", true, batch, h16 * 2, w16 * 2, k, k, true, param),
+        new ConvLayer("decoder.deconv3", true, batch, h16 * 4, w16 * 4, k, k, true, param),
+        new ConvLayer("decoder.deconv4", true, batch, h16 * 8, w16 * 8, k, c.channels, false, param),
+      ],
+    }), shared?.parameters ?? null);
+    this.encoder = layers.encoder;
+    this.muHead = layers.muHead;
+    this.logvarHead = layers.logvarHead;
+    this.decoder = layers.decoder;
+    this.parameters = parameters;
+    this.params = parameters.params;
+    this.arenaSize = parameters.size;
+    this.paramValues = parameters.values;
+    this.paramGrads = parameters.grads;
+    this.adamM = parameters.adamM;
+    this.adamV = parameters.adamV;
 
     // Activations: one arena, carved in order.
     const sizes: Record<string, number> = {};
@@ -189,14 +184,18 @@ export class BetaVAE {
     return this.config.height * this.config.width * this.config.channels;
   }
 
-  /** Parameter names, shapes and arena offsets, in arena order. */
+  get latents(): number {
+    return this.config.latents;
+  }
+
+  /** Parameter names, shapes, arena offsets and PyTorch layouts, in arena order. */
   get parameterLayout(): readonly Readonly<ParamSlot>[] {
-    return this.slots;
+    return this.parameters.slots;
   }
 
   /** Number of trainable parameters. */
   get parameterCount(): number {
-    return this.slots.reduce((n, s) => n + s.size, 0);
+    return this.parameters.count;
   }
 
   /**
@@ -208,16 +207,7 @@ export class BetaVAE {
    * whole encoder layers off for good. Adam moments start at zero.
    */
   initialise(rng: Rng): void {
-    const host = new Float32Array(this.arenaSize);
-    for (const s of this.slots) {
-      if (s.shape.length === 1) continue; // biases start at zero
-      const std = Math.sqrt(2 / s.fanIn);
-      for (let i = 0; i < s.size; i++) host[s.offset + i] = std * rng.normal();
-    }
-    this.backend.write(this.paramValues, host);
-    const zeros = new Float32Array(this.arenaSize);
-    this.backend.write(this.adamM, zeros);
-    this.backend.write(this.adamV, zeros);
+    this.parameters.initialise(rng);
   }
 
   /** Encoder: input → mu, logvar (clamped). */
@@ -245,7 +235,7 @@ export class BetaVAE {
   /**
    * Encode, sample z = μ + σ·ε (ε from `eps`), decode, and evaluate both loss terms. The
    * Bernoulli reconstruction's gradient (which no objective weight scales) is written here
-   * too, in the loss's own pass, for `backward` to start from.
+   * too, in the loss's own pass, for `backwardDecoder` to start from.
    */
   forward(): void {
     const be = this.backend;
@@ -260,22 +250,34 @@ export class BetaVAE {
   }
 
   /**
-   * Gradients of recon + klWeight·KL into paramGrads (overwritten), after `forward`, then
-   * Σ grad² into gradSquares (the non-finite guard reads it).
+   * After `forward`: the reconstruction term's gradient back through the decoder, into the
+   * decoder's parameter gradients and `dz` (both overwritten).
    */
-  backward(klWeight: number): void {
+  backwardDecoder(): void {
     const be = this.backend;
     const c = this.config;
-    const latentCount = this.batch * c.latents;
     const dOutput = this.decoderGrad[this.decoder.length - 1];
     if (c.likelihood === "gaussian") be.gaussianNllBackward(dOutput, this.output, this.input, this.batch, this.pixels, c.variance);
     for (let i = this.decoder.length - 1; i >= 0; i--) {
       const input = i > 0 ? this.decoderOut[i - 1] : this.z;
       this.decoder[i].backward(be, this.decoderGrad[i], input, this.decoderOut[i], i > 0 ? this.decoderGrad[i - 1] : this.dz);
     }
-    be.reparamBackward(this.dmu, this.dlogvar, this.dz, this.logvar, this.eps, latentCount);
-    be.klBackward(this.dmu, this.dlogvar, this.mu, this.logvar, this.batch, c.latents, klWeight, true);
-    be.clampBackward(this.dlogvar, this.dlogvar, this.logvarRaw, latentCount, LOGVAR_MIN, LOGVAR_MAX);
+  }
+
+  /** `dz` through z = μ + σ·ε into `dmu` and `dlogvar` (overwritten). */
+  backwardReparameterisation(): void {
+    this.backend.reparamBackward(this.dmu, this.dlogvar, this.dz, this.logvar, this.eps, this.batch * this.config.latents);
+  }
+
+  /**
+   * `dmu` and `dlogvar` back through the clamp, the heads and the encoder into its parameter
+   * gradients (overwritten), then Σ grad² over every parameter into gradSquares (the
+   * non-finite guard reads it).
+   */
+  backwardEncoder(): void {
+    const be = this.backend;
+    const c = this.config;
+    be.clampBackward(this.dlogvar, this.dlogvar, this.logvarRaw, this.batch * c.latents, LOGVAR_MIN, LOGVAR_MAX);
     const hidden = this.encoderOut[this.encoderOut.length - 1];
     this.muHead.backward(be, this.dmu, hidden, this.mu, this.dhMu);
     this.logvarHead.backward(be, this.dlogvar, hidden, this.logvarRaw, this.dhLogvar);

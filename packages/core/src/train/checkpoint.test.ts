@@ -1,9 +1,12 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { ReferenceBackend } from "../backend/reference";
 import { WasmBackend } from "../backend/wasm";
 import { BURGESS_CONFIG } from "../model/config";
 import { BetaVAE } from "../model/vae";
 import { Rng } from "../rng";
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, loadWeights, restoreCheckpoint, serializeCheckpoint, weightsOnly } from "./checkpoint";
+import { type Checkpoint, CheckpointError, decodeCheckpoint, encodeCheckpoint, loadWeights, restoreCheckpoint, serializeCheckpoint, weightsOnly } from "./checkpoint";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors";
 import { SquaresSource } from "../testing/squares-source";
 import { DEFAULT_OPTIMISER, Trainer, type TrainingConfig } from "./trainer";
@@ -139,5 +142,48 @@ describe("checkpoints", () => {
     new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
     bytes.set(json, 8);
     expect(() => decodeSafetensors(bytes)).toThrow(new SafetensorsError("tensor w: dtype F16 is not supported (only F32)"));
+  });
+
+  it("loads the checkpoint an earlier build wrote (commit 65dacd5) and resumes it to the bit", async () => {
+    // Written at 65dacd5: this config, SquaresSource(16, 6), reference backend, 3 updates, app { dataset: "squares" };
+    // that build then trained a 4th update to the metrics and tensors recorded here.
+    const old = decodeCheckpoint(readFileSync(new URL("./fixtures/capacity-65dacd5.safetensors", import.meta.url)));
+    expect(old.config).toEqual({
+      model: { height: 16, width: 16, channels: 1, latents: 3, convChannels: 4, hidden: 8, likelihood: "bernoulli", variance: 1 },
+      objective: { kind: "capacity", gamma: 100, capacityMax: 5, capacitySteps: 4, rampFrom: { step: 1, capacity: 0.5 } },
+      optimiser: { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, batch: 4, seed: 5,
+    });
+    expect([old.state.step, old.app]).toEqual([3, { dataset: "squares" }]);
+    const t = new Trainer(new ReferenceBackend(), old.config, new SquaresSource(16, 6));
+    restoreCheckpoint(t, old);
+    const tensorsHash = (c: Checkpoint) => {
+      const hash = createHash("sha256");
+      for (const name of [...c.tensors.keys()].sort()) {
+        const d = c.tensors.get(name)!.data;
+        hash.update(name);
+        hash.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      }
+      return hash.digest("hex");
+    };
+    // written back by this build: the same tensors, names and layout
+    expect(tensorsHash(decodeCheckpoint(await encodeCheckpoint(t)))).toBe("3213546f8581f81511e470affda3552408b5628e2f46a181f9c265eab095a274");
+    expect(await t.trainStep()).toMatchObject({
+      step: 4, loss: 458.13568767905235, recon: 189.2313690185547, kl: 0.060956813395023346,
+      klPerLatent: [0.025629732757806778, 0.0318119190633297, 0.0035151636693626642], capacity: 2.75, klWeight: -100, gradNorm: 157.83939746028238,
+    });
+    expect(tensorsHash(decodeCheckpoint(await encodeCheckpoint(t)))).toBe("7e7da3ce97a031791f8e5bc7b5b4a73ec60443c64a172ce8c74bb573e898d4de");
+  });
+
+  it("loads the shipped model and writes back every tensor it holds, bit for bit", async () => {
+    const shipped = decodeCheckpoint(readFileSync(new URL("../../../../models/dsprites-capacity.safetensors", import.meta.url)));
+    const t = new Trainer(await WasmBackend.create(), { ...shipped.config, batch: 1 }, new SquaresSource(64, 1));
+    loadWeights(t.model, shipped, false);
+    const back = weightsOnly(decodeCheckpoint(await encodeCheckpoint(t))).tensors;
+    expect([...back.keys()].sort()).toEqual([...shipped.tensors.keys()].sort());
+    expect(back.size).toBe(30);
+    for (const [name, tensor] of shipped.tensors) {
+      expect(back.get(name)!.shape).toEqual(tensor.shape);
+      expect(back.get(name)!.data.every((v, i) => Object.is(v, tensor.data[i]))).toBe(true);
+    }
   });
 });

@@ -1,11 +1,14 @@
 // Checkpoints: one safetensors file holding the weights in PyTorch's layout (so
 // `safetensors.torch.load_file` gives a state dict for the equivalent nn.Module, see
 // docs in the README), the Adam moments under `optimizer.m.` / `optimizer.v.`, and in the
-// metadata the training config and state (step, PRNG states). Bytes in, bytes out: writing
-// files (atomically) is the caller's business.
+// metadata the training config and state (step, PRNG states). The tensors are those of every
+// parameter arena the trainer has (the model's, then any its objective owns), each named and
+// laid out as the layer that asked for it says. Bytes in, bytes out: writing files
+// (atomically) is the caller's business.
 import { type ModelConfig, validateModelConfig } from "../model/config";
+import type { ParameterArena } from "../model/parameters";
 import type { BetaVAE } from "../model/vae";
-import { validateObjective } from "./objective";
+import { validateObjective } from "./objectives/index";
 import { type Tensor, decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors";
 import { MAX_BATCH, type TrainingConfig, type TrainingState, type Trainer, validateOptimiser } from "./trainer";
 
@@ -23,25 +26,6 @@ export interface Checkpoint {
   app: Record<string, unknown>;
   /** name → tensor in PyTorch layout (weights, then optimizer.m.*, optimizer.v.*) */
   tensors: Map<string, Tensor>;
-}
-
-/** How one parameter maps to PyTorch: reshape ours, permute the axes, flatten to torchShape. */
-interface TorchLayout {
-  reshape: number[];
-  perm: number[];
-  torchShape: number[];
-}
-
-function torchLayout(name: string, shape: number[], c: ModelConfig): TorchLayout {
-  const [h, w, k] = [c.height / 16, c.width / 16, c.convChannels];
-  const flat = h * w * k;
-  const id = { reshape: shape, perm: shape.map((_, i) => i), torchShape: shape };
-  if (name === "encoder.fc1.weight") return { reshape: [h, w, k, shape[1]], perm: [3, 2, 0, 1], torchShape: [shape[1], flat] };
-  if (name === "decoder.fc3.weight") return { reshape: [shape[0], h, w, k], perm: [3, 1, 2, 0], torchShape: [flat, shape[0]] };
-  if (name === "decoder.fc3.bias") return { reshape: [h, w, k], perm: [2, 0, 1], torchShape: [flat] };
-  if (shape.length === 4) return { reshape: shape, perm: [3, 2, 0, 1], torchShape: [shape[3], shape[2], shape[0], shape[1]] };
-  if (shape.length === 2) return { reshape: shape, perm: [1, 0], torchShape: [shape[1], shape[0]] };
-  return id;
 }
 
 /** Transposes an N-d row-major array: out axis i is input axis perm[i]. */
@@ -75,16 +59,22 @@ export async function encodeCheckpoint(trainer: Trainer, app: Record<string, unk
   return serializeCheckpoint({ config: trainer.config, state: trainer.getState(), app, tensors: await checkpointTensors(trainer) });
 }
 
+const MOMENT_PREFIXES = { m: "optimizer.m.", v: "optimizer.v." } as const;
+
 /** The trainer's weights and Adam moments, in PyTorch layout, named as checkpoints store them. */
 async function checkpointTensors(trainer: Trainer): Promise<Map<string, Tensor>> {
-  const model = trainer.model;
-  const be = model.backend;
-  const arenas = { "": await be.read(model.paramValues), "optimizer.m.": await be.read(model.adamM), "optimizer.v.": await be.read(model.adamV) };
+  const be = trainer.backend;
+  const arenas = await Promise.all(trainer.parameterArenas.map(async (arena) => ({
+    arena, buffers: { "": await be.read(arena.values), [MOMENT_PREFIXES.m]: await be.read(arena.adamM), [MOMENT_PREFIXES.v]: await be.read(arena.adamV) },
+  })));
   const tensors = new Map<string, Tensor>();
-  for (const [prefix, arena] of Object.entries(arenas)) {
-    for (const slot of model.parameterLayout) {
-      const t = torchLayout(slot.name, slot.shape, model.config);
-      tensors.set(prefix + slot.name, { shape: t.torchShape, data: permute(arena.subarray(slot.offset, slot.offset + slot.size), t.reshape, t.perm) });
+  for (const prefix of ["", MOMENT_PREFIXES.m, MOMENT_PREFIXES.v] as const) {
+    for (const { arena, buffers } of arenas) {
+      const host = buffers[prefix];
+      for (const slot of arena.slots) {
+        const t = slot.torch;
+        tensors.set(prefix + slot.name, { shape: t.torchShape, data: permute(host.subarray(slot.offset, slot.offset + slot.size), t.reshape, t.perm) });
+      }
     }
   }
   return tensors;
@@ -142,6 +132,25 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   return { config, state, app, tensors: parsed.tensors };
 }
 
+/** Writes a checkpoint's tensors into `arena` (and, when `optimizer`, their Adam moments); every one must be present with its shape. */
+function loadArena(arena: ParameterArena, checkpoint: Checkpoint, optimizer: boolean): void {
+  const targets: [string, ParameterArena["values"]][] = [["", arena.values]];
+  if (optimizer) targets.push([MOMENT_PREFIXES.m, arena.adamM], [MOMENT_PREFIXES.v, arena.adamV]);
+  for (const [prefix, target] of targets) {
+    const host = new Float32Array(arena.size);
+    for (const slot of arena.slots) {
+      const t = slot.torch;
+      const tensor = checkpoint.tensors.get(prefix + slot.name);
+      if (!tensor) throw new CheckpointError(`checkpoint has no tensor ${prefix + slot.name}`);
+      if (tensor.shape.join() !== t.torchShape.join()) {
+        throw new CheckpointError(`checkpoint tensor ${prefix + slot.name} has shape [${tensor.shape}], the model needs [${t.torchShape}]`);
+      }
+      host.set(permute(tensor.data, t.perm.map((a) => t.reshape[a]), inverse(t.perm)), slot.offset);
+    }
+    arena.backend.write(target, host);
+  }
+}
+
 /**
  * Writes a checkpoint's weights into `model` (and, when `optimizer`, its Adam moments).
  * Every tensor must be present with the shape the model expects.
@@ -149,29 +158,16 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 export function loadWeights(model: BetaVAE, checkpoint: Checkpoint, optimizer: boolean): void {
   const mismatch = describeConfigMismatch(checkpoint.config.model, model.config);
   if (mismatch) throw new CheckpointError(`checkpoint does not fit this model: ${mismatch}`);
-  const prefixes = optimizer ? ["", "optimizer.m.", "optimizer.v."] : [""];
-  const targets = [model.paramValues, model.adamM, model.adamV];
-  prefixes.forEach((prefix, i) => {
-    const arena = new Float32Array(model.arenaSize);
-    for (const slot of model.parameterLayout) {
-      const t = torchLayout(slot.name, slot.shape, model.config);
-      const tensor = checkpoint.tensors.get(prefix + slot.name);
-      if (!tensor) throw new CheckpointError(`checkpoint has no tensor ${prefix + slot.name}`);
-      if (tensor.shape.join() !== t.torchShape.join()) {
-        throw new CheckpointError(`checkpoint tensor ${prefix + slot.name} has shape [${tensor.shape}], the model needs [${t.torchShape}]`);
-      }
-      arena.set(permute(tensor.data, t.perm.map((a) => t.reshape[a]), inverse(t.perm)), slot.offset);
-    }
-    model.backend.write(targets[i], arena);
-  });
+  loadArena(model.parameters, checkpoint, optimizer);
 }
 
-/** Restores weights, Adam moments, step and PRNG states: the run continues as if never stopped. */
+/** Restores weights, Adam moments (the objective's too), step and PRNG states: the run continues as if never stopped. */
 export function restoreCheckpoint(trainer: Trainer, checkpoint: Checkpoint): void {
   if (!hasOptimizerState(checkpoint)) {
     throw new CheckpointError("this checkpoint holds weights only (an export for inference): it can be evaluated and drawn, not resumed");
   }
   loadWeights(trainer.model, checkpoint, true);
+  for (const arena of trainer.parameterArenas) if (arena !== trainer.model.parameters) loadArena(arena, checkpoint, true);
   trainer.setState(checkpoint.state);
 }
 

@@ -81,7 +81,10 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Ten
     if (end < begin || end > dataLength) throw new SafetensorsError(`tensor ${name}: bytes [${begin}, ${end}) lie outside the ${dataLength}-byte data section (truncated file?)`);
     if (end - begin !== 4 * count) throw new SafetensorsError(`tensor ${name}: shape [${e.shape}] needs ${4 * count} bytes, the header gives ${end - begin}`);
     ranges.push([begin, end, name]);
-    tensors.set(name, { shape: e.shape as number[], data: new Float32Array(bytes.slice(dataStart + begin, dataStart + end).buffer) });
+    // a copy: `bytes` may be a view into a larger buffer (a Node Buffer's slice is not a copy)
+    const data = new Float32Array(count);
+    new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
+    tensors.set(name, { shape: e.shape as number[], data });
   }
   ranges.sort((a, b) => a[0] - b[0]);
   let at = 0;

@@ -100,7 +100,7 @@ describe("TrainingSession", () => {
     let step = 0;
     const fake = {
       config: CONFIG, get step() { return step; },
-      trainStep: async (): Promise<StepMetrics> => ({ step: ++step, loss: 1, recon: 1, kl: 1, klPerLatent: [0.1, 1, 0.1, 0.1], capacity: null, klWeight: 4, gradNorm: 1 }),
+      trainStep: async (): Promise<StepMetrics> => ({ step: ++step, loss: 1, recon: 1, kl: 1, klPerLatent: [0.1, 1, 0.1, 0.1], capacity: null, klWeight: 4, gradNorm: 1, terms: { betaKl: 4 } }),
       meanSpread: async () => [1, 0.01, 1, 1],
     } as unknown as Trainer;
     const warned: number[] = [];

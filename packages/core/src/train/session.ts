@@ -7,7 +7,7 @@
 import { type Checkpoint, encodeCheckpoint, hasOptimizerState, loadWeights, restoreCheckpoint } from "./checkpoint";
 import { type UninformativeLatent, UninformativeKlWatch } from "./latent-watch";
 import type { MetricsRecord } from "./metrics-record";
-import { type Objective, continueObjective } from "./objective";
+import { type Objective, continueObjective, loggedSettings } from "./objectives";
 import type { StepMetrics, Trainer } from "./trainer";
 
 /** Steps between logged records, and so between readings of the latent watch. */
@@ -175,7 +175,7 @@ export class TrainingSession {
     const backend = this.options.backend;
     return {
       step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, meanStdPerLatent, C: m.capacity,
-      ...(objective.kind === "beta" ? { beta: objective.beta } : { gamma: objective.gamma }),
+      ...loggedSettings(objective),
       loss: m.loss, gradNorm: m.gradNorm, imagesPerSec: Math.round(this.imagesPerSec), seconds: Math.round((now - this.started!) / 100) / 10,
       ...(backend ? { backend: backend.name, threads: backend.threads } : {}),
     };

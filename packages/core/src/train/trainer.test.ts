@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { WasmBackend } from "../backend/wasm";
 import type { ModelConfig } from "../model/config";
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from "./checkpoint";
-import { capacityAt, continueObjective, objectiveTerms, rampCapacity, validateObjective } from "./objective";
 import { SquaresSource } from "../testing/squares-source";
 import { DEFAULT_OPTIMISER, NonFiniteError, Trainer, type TrainingConfig } from "./trainer";
 
@@ -15,50 +14,6 @@ function config(overrides: Partial<TrainingConfig> = {}): TrainingConfig {
 async function trainer(c = config()) {
   return new Trainer(await WasmBackend.create(), c, new SquaresSource(16, c.seed + 1));
 }
-
-describe("objectives", () => {
-  it("raises C linearly to C_max and then holds it", () => {
-    const o = { kind: "capacity" as const, gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
-    expect(capacityAt(o, 0)).toBe(0);
-    expect(capacityAt(o, 50000)).toBe(12.5);
-    expect(capacityAt(o, 100000)).toBe(25);
-    expect(capacityAt(o, 250000)).toBe(25);
-  });
-  it("starts a new ramp from where C stands, to a higher or lower C_max", () => {
-    const o = { kind: "capacity" as const, gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
-    const higher = rampCapacity(o, 150000, 35, 20000);
-    expect(higher.rampFrom).toEqual({ step: 150000, capacity: 25 });
-    expect(capacityAt(higher, 100000)).toBe(25); // before the ramp: held at its start
-    expect(capacityAt(higher, 150000)).toBe(25);
-    expect(capacityAt(higher, 155000)).toBe(27.5);
-    expect(capacityAt(higher, 170000)).toBe(35);
-    expect(capacityAt(higher, 900000)).toBe(35);
-    const lower = rampCapacity(o, 50000, 0, 10); // mid-ramp, at C = 12.5
-    expect([capacityAt(lower, 50000), capacityAt(lower, 50005), capacityAt(lower, 50010)]).toEqual([12.5, 6.25, 0]);
-    expect(() => rampCapacity(o, 10, -1, 10)).toThrow(/capacity-max must be a non-negative number, got -1/);
-    expect(() => validateObjective({ ...o, rampFrom: { step: 1.5, capacity: 0 } })).toThrow(/start step must be a non-negative integer, got 1.5/);
-    expect(() => validateObjective({ ...o, rampFrom: { step: 1, capacity: NaN } })).toThrow(/start capacity must be a non-negative number, got NaN/);
-  });
-  it("goes on with a changed objective without C jumping", () => {
-    const o = { kind: "capacity" as const, gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
-    // same C_max and schedule: the schedule (and any ramp) stays; γ follows the request
-    const ramped = rampCapacity(o, 150000, 35, 20000);
-    expect(continueObjective(ramped, { ...o, capacityMax: 35, capacitySteps: 20000, gamma: 500 }, 160000)).toEqual({ ...ramped, gamma: 500 });
-    // a new C_max mid-ramp: a new ramp from C = 12.5 at step 50,000
-    const next = continueObjective(o, { ...o, capacityMax: 5 }, 50000);
-    expect(next).toEqual({ ...o, capacityMax: 5, rampFrom: { step: 50000, capacity: 12.5 } });
-    // other kinds of change apply as given
-    expect(continueObjective(o, { kind: "beta", beta: 4 }, 10)).toEqual({ kind: "beta", beta: 4 });
-    expect(continueObjective({ kind: "beta", beta: 4 }, o, 10)).toEqual(o);
-    expect(() => continueObjective(o, { ...o, capacityMax: -1 }, 10)).toThrow(/capacity-max must be a non-negative number/);
-  });
-  it("weights the KL gradient by β, or by γ·sign(KL − C)", () => {
-    expect(objectiveTerms({ kind: "beta", beta: 4 }, 100, 3, 0)).toEqual({ loss: 112, klWeight: 4, capacity: null });
-    const o = { kind: "capacity" as const, gamma: 1000, capacityMax: 20, capacitySteps: 10 };
-    expect(objectiveTerms(o, 100, 3, 5)).toEqual({ loss: 100 + 1000 * 7, klWeight: -1000, capacity: 10 });
-    expect(objectiveTerms(o, 100, 12, 5)).toEqual({ loss: 100 + 1000 * 2, klWeight: 1000, capacity: 10 });
-  });
-});
 
 describe("Trainer", () => {
   it("reduces the loss on a simple dataset", async () => {
@@ -121,6 +76,38 @@ describe("Trainer", () => {
     await expect(t.trainStep()).rejects.toThrow("step 1: a gradient is not finite; stopped before updating the weights");
     const after = await t.backend.read(t.model.paramValues);
     expect(after.every((v, i) => Object.is(v, before[i]))).toBe(true);
+  });
+
+  it("changes the learning rate and the objective from the next update, validated; its config is read-only", async () => {
+    const [a, b] = [await trainer(), await trainer()];
+    await a.trainStep();
+    await b.trainStep();
+    const start = await a.backend.read(a.model.paramValues);
+    b.setLearningRate(1e-3); // half of 2e-3: the same Adam step (same gradients and moments), half as long
+    expect(b.config.optimiser).toEqual({ ...DEFAULT_OPTIMISER, lr: 1e-3 });
+    await a.trainStep();
+    await b.trainStep();
+    const [movedA, movedB] = [await a.backend.read(a.model.paramValues), await b.backend.read(b.model.paramValues)];
+    let worst = 0, largest = 0;
+    for (let i = 0; i < start.length; i++) {
+      worst = Math.max(worst, Math.abs(movedB[i] - start[i] - 0.5 * (movedA[i] - start[i])));
+      largest = Math.max(largest, Math.abs(movedA[i] - start[i]));
+    }
+    expect(largest).toBeGreaterThan(1e-3);
+    expect(worst / largest).toBeLessThan(1e-3);
+
+    b.setObjective({ kind: "capacity", gamma: 100, capacityMax: 5, capacitySteps: 4 });
+    expect(await b.trainStep()).toMatchObject({ capacity: 2.5, terms: { capacityPenalty: expect.any(Number) } }); // C at update index 2
+    b.setObjective({ kind: "beta", beta: 2 });
+    expect((await b.trainStep()).klWeight).toBe(2);
+    expect(() => b.setObjective({ kind: "beta", beta: -1 })).toThrow("beta must be a non-negative number, got -1");
+    expect(() => b.setLearningRate(Number.NaN)).toThrow("lr must be a positive number, got NaN");
+    expect([b.config.objective, b.config.optimiser.lr]).toEqual([{ kind: "beta", beta: 2 }, 1e-3]);
+    expect(() => { (b.config.optimiser as { lr: number }).lr = 1; }).toThrow(TypeError);
+    const given = config();
+    const c = await trainer(given);
+    given.optimiser.lr = 1;
+    expect(c.config.optimiser.lr).toBe(2e-3);
   });
 
   it("rejects invalid settings with a sentence", async () => {

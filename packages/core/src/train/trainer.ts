@@ -1,12 +1,15 @@
 // The training loop's step: a batch from the source, ε from the seeded generator, forward,
-// the objective, backward, the non-finite guard, one fused Adam update. Everything the step
-// touches was allocated when the trainer was built.
+// the objective's loss, the backward pass with the objective's gradients added at the latent
+// code, the non-finite guard, one fused Adam update (and the objective's own update).
+// Everything the step touches was allocated when the trainer was built.
 import type { Backend } from "../backend/backend";
 import { type ModelConfig, validateModelConfig } from "../model/config";
+import type { ParameterArena } from "../model/parameters";
 import { BetaVAE } from "../model/vae";
 import { Rng, type RngState } from "../rng";
 import { meanSpread } from "./latent-watch";
-import { type Objective, objectiveTerms, validateObjective } from "./objective";
+import { type Objective, buildObjective, validateObjective } from "./objectives/index";
+import { type ObjectiveRun, ObjectiveError } from "./objectives/objective";
 
 /** Where training images come from (a dataset sampler with its own seeded state). */
 export interface BatchSource {
@@ -62,6 +65,8 @@ export interface StepMetrics {
   capacity: number | null;
   klWeight: number;
   gradNorm: number;
+  /** the loss's parts beyond the reconstruction, named by the objective (e.g. betaKl, capacityPenalty) */
+  terms: Record<string, number>;
 }
 
 export class NonFiniteError extends Error {
@@ -70,38 +75,58 @@ export class NonFiniteError extends Error {
 
 export class Trainer {
   readonly model: BetaVAE;
-  private training: TrainingConfig;
   /** Updates done so far. */
   step = 0;
+  private settings: Readonly<TrainingConfig>;
+  private objective: ObjectiveRun<Objective>;
   private readonly rng: Rng;
   private readonly images: Float32Array;
   private readonly eps: Float32Array;
 
   constructor(readonly backend: Backend, config: TrainingConfig, readonly source: BatchSource) {
-    this.training = config;
     validateModelConfig(config.model);
     validateObjective(config.objective);
     validateOptimiser(config.optimiser);
+    this.settings = frozenCopy(config);
     this.model = BetaVAE.build(backend, config.model, config.batch);
     this.rng = new Rng(config.seed);
     this.model.initialise(this.rng);
+    this.objective = this.buildRun(config.objective);
     this.images = new Float32Array(this.model.input.length);
     this.eps = new Float32Array(this.model.eps.length);
   }
 
-  /** The run's settings; objective and learning rate change through their setters only. */
-  get config(): TrainingConfig {
-    return this.training;
+  /** The settings training runs with (change them with `setObjective` and `setLearningRate`). */
+  get config(): Readonly<TrainingConfig> {
+    return this.settings;
   }
 
-  /** The objective from the next update on. */
+  /** Trains on with `objective` from the next update (validated). A change of kind starts that kind's run afresh. */
   setObjective(objective: Objective): void {
-    this.training = { ...this.training, objective: validateObjective(objective) };
+    validateObjective(objective);
+    if (objective.kind !== this.settings.objective.kind) this.objective = this.buildRun(objective);
+    this.settings = frozenCopy({ ...this.settings, objective });
   }
 
-  /** Adam's learning rate from the next update on. */
+  /** Trains on with learning rate `lr` from the next update (validated). */
   setLearningRate(lr: number): void {
-    this.training = { ...this.training, optimiser: validateOptimiser({ ...this.training.optimiser, lr }) };
+    this.settings = frozenCopy({ ...this.settings, optimiser: validateOptimiser({ ...this.settings.optimiser, lr }) });
+  }
+
+  /** The objective's run for this model; its tensors may not take a name the model's have (checkpoints key them by name). */
+  private buildRun(objective: Objective): ObjectiveRun<Objective> {
+    const run = buildObjective(objective, this.model, this.settings.seed);
+    const taken = new Set(this.model.parameterLayout.map((s) => s.name));
+    for (const slot of (run.parameters ?? []).flatMap((arena) => arena.slots)) {
+      if (taken.has(slot.name)) throw new ObjectiveError(`the ${objective.kind} objective names a tensor ${slot.name}, a name already taken`);
+      taken.add(slot.name);
+    }
+    return run;
+  }
+
+  /** The model's parameters, then those the objective owns: what a checkpoint stores. */
+  get parameterArenas(): readonly ParameterArena[] {
+    return [this.model.parameters, ...(this.objective.parameters ?? [])];
   }
 
   /** One update. Throws NonFiniteError, leaving the parameters as they were, if anything is Inf or NaN. */
@@ -109,34 +134,41 @@ export class Trainer {
     const be = this.backend;
     const model = this.model;
     if (this.source.ready) await this.source.ready(this.images.length);
+    const objective = this.objective;
     this.source.next(this.images);
     be.write(model.input, this.images);
     this.rng.fillNormal(this.eps);
     be.write(model.eps, this.eps);
     model.forward();
     const [recon, kl] = [(await be.read(model.recon))[0], (await be.read(model.klTotal))[0]];
-    const terms = objectiveTerms(this.config.objective, recon, kl, this.step);
     if (!Number.isFinite(recon) || !Number.isFinite(kl)) {
       throw new NonFiniteError(`step ${this.step + 1}: the loss is not finite (recon ${recon}, KL ${kl}); stopped before updating the weights`);
     }
-    model.backward(terms.klWeight);
+    const klPerLatent = await be.read(model.klPerLatent);
+    const report = await objective.evaluate(this.settings.objective, { step: this.step, recon, kl, klPerLatent });
+    model.backwardDecoder();
+    await objective.addSampleGradient?.();
+    model.backwardReparameterisation();
+    await objective.addPosteriorGradient?.();
+    model.backwardEncoder();
     const gradSquares = (await be.read(model.gradSquares))[0];
     if (!Number.isFinite(gradSquares)) {
       throw new NonFiniteError(`step ${this.step + 1}: a gradient is not finite; stopped before updating the weights`);
     }
-    const o = this.config.optimiser;
+    const o = this.settings.optimiser;
     be.adamUpdate(model.paramValues, model.paramGrads, model.adamM, model.adamV, model.arenaSize,
       { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, step: this.step + 1 });
+    await objective.update?.();
     this.step++;
     return {
-      step: this.step, loss: terms.loss, recon, kl, klPerLatent: Array.from(await be.read(model.klPerLatent)),
-      capacity: terms.capacity, klWeight: terms.klWeight, gradNorm: Math.sqrt(gradSquares),
+      step: this.step, loss: report.loss, recon, kl, klPerLatent: Array.from(klPerLatent),
+      capacity: report.capacity, klWeight: report.klWeight, gradNorm: Math.sqrt(gradSquares), terms: report.terms,
     };
   }
 
   /** Standard deviation over the last step's batch of each latent's posterior mean. */
   async meanSpread(): Promise<number[]> {
-    return meanSpread(await this.backend.read(this.model.mu), this.config.batch, this.config.model.latents);
+    return meanSpread(await this.backend.read(this.model.mu), this.settings.batch, this.settings.model.latents);
   }
 
   getState(): TrainingState {
@@ -149,6 +181,18 @@ export class Trainer {
     this.source.setState(state.source);
     this.step = state.step;
   }
+}
+
+/** A deep copy no caller can change behind the trainer's back. */
+function frozenCopy<T>(value: T): T {
+  const freeze = (v: unknown): void => {
+    if (typeof v !== "object" || v === null) return;
+    Object.freeze(v);
+    for (const inner of Object.values(v)) freeze(inner);
+  };
+  const copy = structuredClone(value);
+  freeze(copy);
+  return copy;
 }
 
 export function validateOptimiser(o: OptimiserConfig): OptimiserConfig {
