@@ -2,8 +2,6 @@
 // otherwise) into a memory the caller owns. Works in Node and in browsers. A shared memory
 // gets the build compiled for one (`*-shared.wasm`), whose module other threads instantiate
 // over the same memory.
-import { instantiate } from "@assemblyscript/loader";
-
 export type KernelVariant = "relaxed" | "simd";
 
 /** Every export of assembly/index.ts. Pointers are byte offsets into the shared memory. */
@@ -131,6 +129,8 @@ export async function loadKernels(memory: WebAssembly.Memory, variant?: KernelVa
   }
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
   const module = await WebAssembly.compile(await kernelBytes(chosen, shared));
-  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  // The plain exports, not a loader's wrappers: a call passes its numbers straight to the
+  // kernel (no argument array per call), and each function's length is its arity.
+  const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
   return { variant: chosen, exports: exports as unknown as KernelExports, module };
 }
