@@ -1,7 +1,7 @@
 // Checks and kernel arguments that several op descriptions share.
 import type { DeviceBuffer } from "../backend";
 import { type Conv2dShape, checkConv2dShape, checkConv2dTransposeShape } from "../shapes";
-import type { Checks, WasmCall } from "./op";
+import { type Checks, type WasmCall, type WasmKernel, defineOp } from "./op";
 
 /** Elementwise parts start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
 export const FLOAT_QUANTUM = 16;
@@ -81,4 +81,58 @@ export function checkVariance(c: Checks, variance: number): void {
  */
 export function splitLoss(k: WasmCall, batch: number, pixels: number): WasmCall {
   return k.split(pixels, batch * pixels, "floats");
+}
+
+/** The checks of y[r][c] = max(y[r][c] + b[c], floor). */
+export function checkBiasAdd(c: Checks, y: DeviceBuffer, b: DeviceBuffer, rows: number, channels: number): void {
+  checkRows(c, rows, channels);
+  c.buffer(y, rows * channels, "y");
+  c.buffer(b, channels, "b");
+}
+
+/** bias_add(y, b, rows, channels, floor) in row blocks: a floor of −∞ adds the bias alone, 0 fuses the ReLU after it. */
+export function biasAddCall(k: WasmCall, y: DeviceBuffer, b: DeviceBuffer, rows: number, channels: number, floor: number): void {
+  k.split(rows, rows * channels, "floats").slice(y, channels).tensor(b).extent().value(channels).value(floor);
+}
+
+// The three kinds of convolution op, each for conv2d and its transpose: the kernels take
+// (out, a, b, n, …), where `out` is y, dx or df.
+
+/** y from x and the filter f, in batch slices. */
+export function convForwardOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
+  return defineOp({
+    name,
+    check: (c: Checks, y: DeviceBuffer, x: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, y, x, f),
+    kernel,
+    wasm(k, y, x, f, s) {
+      splitConv(k, s).slice(y, outputImage(s)).slice(x, inputImage(s)).tensor(f);
+      convShape(k, s, transposed);
+    },
+  });
+}
+
+/** dx from dy and the filter f, in batch slices. */
+export function convBackwardDataOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
+  return defineOp({
+    name,
+    check: (c: Checks, dx: DeviceBuffer, dy: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, dy, dx, f),
+    kernel,
+    wasm(k, dx, dy, f, s) {
+      splitConv(k, s).slice(dx, inputImage(s)).slice(dy, outputImage(s)).tensor(f);
+      convShape(k, s, transposed);
+    },
+  });
+}
+
+/** df from dy and x, in batch slices whose filter gradients are summed as partials. */
+export function convBackwardFilterOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
+  return defineOp({
+    name,
+    check: (c: Checks, df: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, dy, x, df),
+    kernel,
+    wasm(k, df, dy, x, s) {
+      splitConv(k, s).sum(df, filterFloats(s)).slice(dy, outputImage(s)).slice(x, inputImage(s));
+      convShape(k, s, transposed);
+    },
+  });
 }
