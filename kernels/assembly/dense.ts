@@ -1,6 +1,7 @@
 // Dense (fully connected) layer: y[n×m] = x[n×k] · W[k×m] + b[m], all row-major.
-// Forward and both gradients are one GEMM each; gradients overwrite their outputs
-// (the bias gradient is bias_grad in bias.ts).
+// Forward and both gradients are one GEMM each; gradients overwrite their outputs. The
+// weight gradient dW = xᵀ·dy is the gemm export itself (the backend cuts it into row blocks;
+// see core's backend/ops/dense-backward-weights.ts), the bias gradient bias_grad in bias.ts.
 import { gemm, gemm_scratch } from "./gemm";
 import { bias_add } from "./bias";
 
@@ -20,7 +21,3 @@ export function dense_backward_data(dx: usize, dy: usize, w: usize, n: i32, k: i
   gemm(dx, dy, w, n, k, m, m, m, k, 0, 1, 0, scratch);
 }
 
-/** dW = xᵀ·dy. */
-export function dense_backward_weights(dw: usize, dy: usize, x: usize, n: i32, k: i32, m: i32, scratch: usize): void {
-  gemm(dw, x, dy, k, m, n, k, m, m, 1, 0, 0, scratch);
-}

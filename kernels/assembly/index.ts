@@ -3,7 +3,7 @@
 export { heap_base, uses_relaxed_simd } from "./common";
 export { fma_peak } from "./peak";
 export { gemm, gemm_scratch } from "./gemm";
-export { dense_forward, dense_backward_data, dense_backward_weights, dense_scratch } from "./dense";
+export { dense_forward, dense_backward_data, dense_scratch } from "./dense";
 export {
   conv2d_forward, conv2d_backward_data, conv2d_backward_filter, conv2d_scratch,
   conv2d_transpose_forward, conv2d_transpose_backward_data, conv2d_transpose_backward_filter,

@@ -2,55 +2,16 @@
 // otherwise) into a memory the caller owns. Works in Node and in browsers. A shared memory
 // gets the build compiled for one (`*-shared.wasm`), whose module other threads instantiate
 // over the same memory.
-import { instantiate } from "@assemblyscript/loader";
+import type { instantiate as instantiateTyped } from "../build/simd.js";
 
 export type KernelVariant = "relaxed" | "simd";
 
-/** Every export of assembly/index.ts. Pointers are byte offsets into the shared memory. */
-export interface KernelExports {
-  heap_base(): number;
-  uses_relaxed_simd(): number;
-  fma_peak(iterations: number, seed: number): number;
-  gemm(c: number, a: number, b: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number,
-    transA: number, transB: number, accumulate: number, scratch: number): void;
-  gemm_scratch(m: number, k: number): number;
-  dense_scratch(n: number, k: number, m: number): number;
-  dense_forward(y: number, x: number, w: number, b: number, n: number, k: number, m: number, scratch: number): void;
-  dense_backward_data(dx: number, dy: number, w: number, n: number, k: number, m: number, scratch: number): void;
-  dense_backward_weights(dw: number, dy: number, x: number, n: number, k: number, m: number, scratch: number): void;
-  conv2d_scratch(cin: number, cout: number, kh: number, kw: number, stride: number): number;
-  conv2d_forward: ConvKernel;
-  conv2d_backward_data: ConvKernel;
-  conv2d_backward_filter: ConvKernel;
-  conv2d_transpose_forward: ConvKernel;
-  conv2d_transpose_backward_data: ConvKernel;
-  conv2d_transpose_backward_filter: ConvKernel;
-  bias_add(y: number, b: number, rows: number, channels: number, floor: number): void;
-  bias_grad_scratch(channels: number): number;
-  bias_grad(db: number, dy: number, rows: number, channels: number, scratch: number, reluOutput: number): void;
-  relu_forward(y: number, x: number, count: number): void;
-  relu_backward(dx: number, dy: number, y: number, count: number): void;
-  clamp_forward(y: number, x: number, count: number, lo: number, hi: number): void;
-  clamp_backward(dx: number, dy: number, x: number, count: number, lo: number, hi: number): void;
-  sum_squares(out: number, x: number, count: number): void;
-  add(out: number, a: number, b: number, count: number): void;
-  reparam_forward(z: number, mu: number, logvar: number, eps: number, count: number): void;
-  reparam_backward(dmu: number, dlogvar: number, dz: number, logvar: number, eps: number, count: number): void;
-  bernoulli_nll_forward(loss: number, logits: number, targets: number, batch: number, pixels: number, dlogits: number): void;
-  bernoulli_nll_backward(dlogits: number, logits: number, targets: number, batch: number, pixels: number): void;
-  gaussian_nll_forward(loss: number, x: number, targets: number, batch: number, pixels: number, variance: number): void;
-  gaussian_nll_backward(dx: number, x: number, targets: number, batch: number, pixels: number, variance: number): void;
-  kl_forward(total: number, perLatent: number, mu: number, logvar: number, batch: number, latents: number): void;
-  kl_backward(dmu: number, dlogvar: number, mu: number, logvar: number, batch: number, latents: number,
-    weight: number, accumulate: number): void;
-  adam_update(params: number, grads: number, m: number, v: number, count: number,
-    lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number): void;
-}
-
-/** (out, in, filter, n, h, w, cin, ho, wo, cout, kh, kw, stride, pad, scratch) — see assembly/conv.ts. */
-export type ConvKernel = (out: number, a: number, b: number,
-  n: number, h: number, w: number, cin: number, ho: number, wo: number, cout: number,
-  kh: number, kw: number, stride: number, pad: number, scratch: number) => void;
+/**
+ * Every export of assembly/index.ts, as asc types them: the build writes build/simd.d.ts from
+ * the AssemblyScript signatures, so these types cannot drift from the module. Pointers are
+ * byte offsets into the memory the caller passes in (which the module imports).
+ */
+export type KernelExports = Omit<Awaited<ReturnType<typeof instantiateTyped>>, "memory">;
 
 export interface KernelModule {
   variant: KernelVariant;
@@ -131,6 +92,8 @@ export async function loadKernels(memory: WebAssembly.Memory, variant?: KernelVa
   }
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
   const module = await WebAssembly.compile(await kernelBytes(chosen, shared));
-  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  // The plain exports, not a loader's wrappers: a call passes its numbers straight to the
+  // kernel (no argument array per call), and each function's length is its arity.
+  const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
   return { variant: chosen, exports: exports as unknown as KernelExports, module };
 }

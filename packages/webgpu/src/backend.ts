@@ -5,9 +5,9 @@
 //
 // Pipelines are cached by shader key (op + how its operands share GPU buffers); op parameters
 // go into a ring of 256-byte uniform slots written once per submit.
-import { Backend, type DeviceBuffer, type AdamStep, type Conv2dShape, type DenseShape } from "@betavae/core";
+import { type AdamStep, type AnyOp, Backend, COMPOSED, type Conv2dShape, type DenseShape, type DeviceBuffer, type OpTable } from "@betavae/core";
 import {
-  GEMMS, type GemmSchedule, MAPS, PARAM_BASE, PARAM_WORDS, REDUCE_TERMS, SPLIT_CHUNK_SLOT, TILE_K, type Tile, WORKGROUP,
+  GEMMS, type GemmSchedule, MAPS, type MappedOp, PARAM_BASE, PARAM_WORDS, REDUCE_TERMS, SPLIT_CHUNK_SLOT, TILE_K, type Tile, WORKGROUP,
   gemmShader, mapShader, prelude, reduceRowsPerGroup, reduceShader, tileSide, type GemmSpec, type StridePhase, stridePhases,
   convBackwardDataPhase, convTransposeForwardPhase,
 } from "./shaders";
@@ -290,7 +290,7 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
     }
   }
 
-  private map(kind: string, operands: Operands, count: number, extra: (number | F32)[] = []): void {
+  private map(kind: MappedOp, operands: Operands, count: number, extra: (number | F32)[] = []): void {
     const spec = MAPS[kind];
     if (spec.operands.length !== operands.length) throw new Error(`${kind}: operand count`);
     this.dispatch(kind, () => mapShader(spec.body), operands, [count, ...extra], [Math.ceil(count / WORKGROUP), 1]);
@@ -340,31 +340,125 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
     pass("sum", [halves[side]], out, r, 1, true);
   }
 
-  // ── dense ───────────────────────────────────────────────────────────────────
-  protected denseForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, w: WebGpuBuffer, b: WebGpuBuffer | null, s: DenseShape): void {
-    const ops: Operands = [["y", y], ["x", x], ["w", w]];
-    if (b) ops.push(["b", b]);
-    this.gemm(b ? "dense_fwd_bias" : "dense_fwd", ops, s.batch, s.outFeatures, s.inFeatures);
-  }
-  protected denseBackwardDataImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, w: WebGpuBuffer, s: DenseShape): void {
-    this.gemm("dense_bwd_data", [["dx", dx], ["dy", dy], ["w", w]], s.batch, s.inFeatures, s.outFeatures);
-  }
-  protected denseBackwardWeightsImpl(dw: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: DenseShape): void {
-    this.gemm("dense_bwd_weights", [["dw", dw], ["dy", dy], ["x", x]], s.inFeatures, s.outFeatures, s.batch);
+  // ── the ops, by name: a shader (or a chain of them) each, or the op's composition ──
+  /** How this backend runs every op (TypeScript holds it to every op of core's OPS). */
+  static readonly ops: OpTable<WebGpuBackend, WebGpuBuffer> = {
+    // ── dense ───────────────────────────────────────────────────────────────────
+    denseForward(be, y: WebGpuBuffer, x: WebGpuBuffer, w: WebGpuBuffer, b: WebGpuBuffer | null, s: DenseShape) {
+      const ops: Operands = [["y", y], ["x", x], ["w", w]];
+      if (b) ops.push(["b", b]);
+      be.gemm(b ? "dense_fwd_bias" : "dense_fwd", ops, s.batch, s.outFeatures, s.inFeatures);
+    },
+    denseBackwardData(be, dx: WebGpuBuffer, dy: WebGpuBuffer, w: WebGpuBuffer, s: DenseShape) {
+      be.gemm("dense_bwd_data", [["dx", dx], ["dy", dy], ["w", w]], s.batch, s.inFeatures, s.outFeatures);
+    },
+    denseBackwardWeights(be, dw: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: DenseShape) {
+      be.gemm("dense_bwd_weights", [["dw", dw], ["dy", dy], ["x", x]], s.inFeatures, s.outFeatures, s.batch);
+    },
+
+    // ── bias ────────────────────────────────────────────────────────────────────
+    biasAdd(be, y: WebGpuBuffer, b: WebGpuBuffer, rows: number, channels: number) {
+      be.map("biasAdd", [["y", y], ["b", b]], rows * channels, [channels]);
+    },
+    biasGrad(be, db: WebGpuBuffer, dy: WebGpuBuffer, rows: number, channels: number) {
+      be.reduce("sum", [dy], db, rows, channels);
+    },
+
+    // ── convolutions: implicit GEMMs ──────────────────────────────────────────────
+    conv2dForward(be, y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape) {
+      be.conv("conv_fwd", [["y", y], ["x", x], ["f", f]], s, s.batch * s.outHeight * s.outWidth, s.outChannels,
+        s.kernelHeight * s.kernelWidth * s.inChannels);
+    },
+    conv2dBackwardData(be, dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape) {
+      be.phasedConv("conv_bwd_data", convBackwardDataPhase, [["dx", dx], ["dy", dy], ["f", f]], s, s.inHeight, s.inWidth,
+        s.inChannels, s.outChannels);
+    },
+    conv2dBackwardFilter(be, df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape) {
+      be.conv("conv_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.inChannels, s.outChannels,
+        s.batch * s.outHeight * s.outWidth);
+    },
+    conv2dTransposeForward(be, y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape) {
+      be.phasedConv("convT_fwd", convTransposeForwardPhase, [["y", y], ["x", x], ["f", f]], s, s.outHeight, s.outWidth,
+        s.outChannels, s.inChannels);
+    },
+    conv2dTransposeBackwardData(be, dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape) {
+      be.conv("convT_bwd_data", [["dx", dx], ["dy", dy], ["f", f]], s, s.batch * s.inHeight * s.inWidth, s.inChannels,
+        s.kernelHeight * s.kernelWidth * s.outChannels);
+    },
+    conv2dTransposeBackwardFilter(be, df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape) {
+      be.conv("convT_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.outChannels, s.inChannels,
+        s.batch * s.inHeight * s.inWidth);
+    },
+
+    // ── elementwise ─────────────────────────────────────────────────────────────
+    reluForward(be, y: WebGpuBuffer, x: WebGpuBuffer, count: number) {
+      be.map("reluForward", [["y", y], ["x", x]], count);
+    },
+    reluBackward(be, dx: WebGpuBuffer, dy: WebGpuBuffer, y: WebGpuBuffer, count: number) {
+      be.map("reluBackward", [["dx", dx], ["dy", dy], ["y", y]], count);
+    },
+    clampForward(be, y: WebGpuBuffer, x: WebGpuBuffer, count: number, lo: number, hi: number) {
+      be.map("clampForward", [["y", y], ["x", x]], count, [f32(lo), f32(hi)]);
+    },
+    clampBackward(be, dx: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, count: number, lo: number, hi: number) {
+      be.map("clampBackward", [["dx", dx], ["dy", dy], ["x", x]], count, [f32(lo), f32(hi)]);
+    },
+    add(be, out: WebGpuBuffer, a: WebGpuBuffer, b: WebGpuBuffer, count: number) {
+      be.map("add", [["out", out], ["a", a], ["b", b]], count);
+    },
+    sumSquares(be, out: WebGpuBuffer, x: WebGpuBuffer, count: number) {
+      be.reduce("sq", [x], out, count, 1);
+    },
+    reparamForward(be, z: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, eps: WebGpuBuffer, count: number) {
+      be.map("reparamForward", [["z", z], ["mu", mu], ["lv", logvar], ["eps", eps]], count);
+    },
+    reparamBackward(be, dmu: WebGpuBuffer, dlogvar: WebGpuBuffer, dz: WebGpuBuffer, logvar: WebGpuBuffer, eps: WebGpuBuffer, count: number) {
+      be.map("reparamBackward", [["dmu", dmu], ["dlv", dlogvar], ["dz", dz], ["lv", logvar], ["eps", eps]], count);
+    },
+
+    // ── losses ──────────────────────────────────────────────────────────────────
+    bernoulliNllForward(be, loss: WebGpuBuffer, logits: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number) {
+      be.reduce("bernoulli", [logits, targets], loss, batch * pixels, 1, 1 / batch);
+    },
+    bernoulliNllBackward(be, dlogits: WebGpuBuffer, logits: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number) {
+      be.map("bernoulliNllBackward", [["d", dlogits], ["l", logits], ["t", targets]], batch * pixels, [f32(batch)]);
+    },
+    gaussianNllForward(be, loss: WebGpuBuffer, x: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number, variance: number) {
+      // Σ (0.5·d²/σ² + 0.5·log 2πσ²) / batch = 0.5·Σd²/(σ²·batch) + 0.5·pixels·log 2πσ² (constant in f64)
+      be.reduce("diffsq", [x, targets], loss, batch * pixels, 1, 0.5 / (variance * batch), 0.5 * pixels * Math.log(2 * Math.PI * variance));
+    },
+    gaussianNllBackward(be, dx: WebGpuBuffer, x: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number, variance: number) {
+      be.map("gaussianNllBackward", [["d", dx], ["x", x], ["t", targets]], batch * pixels, [f32(variance * batch)]);
+    },
+    klForward(be, total: WebGpuBuffer, perLatent: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, batch: number, latents: number) {
+      be.reduce("kl", [mu, logvar], perLatent, batch, latents, 1 / batch);
+      be.reduce("sum", [perLatent], total, latents, 1);
+    },
+    klBackward(be, dmu: WebGpuBuffer, dlogvar: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, batch: number, latents: number, weight: number, accumulate: boolean) {
+      be.map("klBackward", [["dmu", dmu], ["dlv", dlogvar], ["mu", mu], ["lv", logvar]], batch * latents,
+        [f32(weight), f32(batch), accumulate ? 1 : 0]);
+    },
+
+    // ── optimiser ───────────────────────────────────────────────────────────────
+    adamUpdate(be, params: WebGpuBuffer, grads: WebGpuBuffer, m: WebGpuBuffer, v: WebGpuBuffer, count: number, hp: AdamStep) {
+      be.map("adamUpdate", [["p", params], ["g", grads], ["m", m], ["v", v]], count, [
+        f32(hp.lr), f32(hp.beta1), f32(1 - hp.beta1), f32(hp.beta2), f32(1 - hp.beta2), f32(hp.eps),
+        f32(1 - hp.beta1 ** hp.step), f32(1 - hp.beta2 ** hp.step),
+      ]);
+    },
+    biasAddRelu: COMPOSED,
+    reluBackwardBiasGrad: COMPOSED,
+    bernoulliNllForwardBackward: COMPOSED,
+  };
+
+  protected runOp(op: AnyOp, a0: unknown, a1: unknown, a2: unknown, a3: unknown, a4: unknown, a5: unknown, a6: unknown, a7: unknown): void {
+    this.runFromTable(WebGpuBackend.ops, op, a0, a1, a2, a3, a4, a5, a6, a7);
   }
 
-  // ── bias ────────────────────────────────────────────────────────────────────
-  protected biasAddImpl(y: WebGpuBuffer, b: WebGpuBuffer, rows: number, channels: number): void {
-    this.map("bias_add", [["y", y], ["b", b]], rows * channels, [channels]);
-  }
-  protected biasGradImpl(db: WebGpuBuffer, dy: WebGpuBuffer, rows: number, channels: number): void {
-    this.reduce("sum", [dy], db, rows, channels);
-  }
-
-  // ── convolutions: implicit GEMMs ──────────────────────────────────────────────
   private conv(kind: string, operands: Operands, s: Conv2dShape, m: number, n: number, k: number): void {
     this.gemm(kind, operands, m, n, k, convParams(s));
   }
+
   /** An adjoint gather onto the qh×qw grid, one GEMM per stride phase (see StridePhase). */
   private phasedConv(kind: string, phaseSpec: (p: StridePhase) => GemmSpec, operands: Operands, s: Conv2dShape,
     qh: number, qw: number, n: number, channels: number): void {
@@ -372,87 +466,6 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
       this.gemm(`${kind}_phase`, operands, s.batch * p.count[0] * p.count[1], n, p.taps[0] * p.taps[1] * channels, convParams(s),
         phaseSpec(p), `#${p.rh},${p.rw}`);
     }
-  }
-  protected conv2dForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
-    this.conv("conv_fwd", [["y", y], ["x", x], ["f", f]], s, s.batch * s.outHeight * s.outWidth, s.outChannels,
-      s.kernelHeight * s.kernelWidth * s.inChannels);
-  }
-  protected conv2dBackwardDataImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
-    this.phasedConv("conv_bwd_data", convBackwardDataPhase, [["dx", dx], ["dy", dy], ["f", f]], s, s.inHeight, s.inWidth,
-      s.inChannels, s.outChannels);
-  }
-  protected conv2dBackwardFilterImpl(df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape): void {
-    this.conv("conv_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.inChannels, s.outChannels,
-      s.batch * s.outHeight * s.outWidth);
-  }
-  protected conv2dTransposeForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
-    this.phasedConv("convT_fwd", convTransposeForwardPhase, [["y", y], ["x", x], ["f", f]], s, s.outHeight, s.outWidth,
-      s.outChannels, s.inChannels);
-  }
-  protected conv2dTransposeBackwardDataImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape): void {
-    this.conv("convT_bwd_data", [["dx", dx], ["dy", dy], ["f", f]], s, s.batch * s.inHeight * s.inWidth, s.inChannels,
-      s.kernelHeight * s.kernelWidth * s.outChannels);
-  }
-  protected conv2dTransposeBackwardFilterImpl(df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape): void {
-    this.conv("convT_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.outChannels, s.inChannels,
-      s.batch * s.inHeight * s.inWidth);
-  }
-
-  // ── elementwise ─────────────────────────────────────────────────────────────
-  protected reluForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, count: number): void {
-    this.map("relu_fwd", [["y", y], ["x", x]], count);
-  }
-  protected reluBackwardImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, y: WebGpuBuffer, count: number): void {
-    this.map("relu_bwd", [["dx", dx], ["dy", dy], ["y", y]], count);
-  }
-  protected clampForwardImpl(y: WebGpuBuffer, x: WebGpuBuffer, count: number, lo: number, hi: number): void {
-    this.map("clamp_fwd", [["y", y], ["x", x]], count, [f32(lo), f32(hi)]);
-  }
-  protected clampBackwardImpl(dx: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, count: number, lo: number, hi: number): void {
-    this.map("clamp_bwd", [["dx", dx], ["dy", dy], ["x", x]], count, [f32(lo), f32(hi)]);
-  }
-  protected addImpl(out: WebGpuBuffer, a: WebGpuBuffer, b: WebGpuBuffer, count: number): void {
-    this.map("add", [["out", out], ["a", a], ["b", b]], count);
-  }
-  protected sumSquaresImpl(out: WebGpuBuffer, x: WebGpuBuffer, count: number): void {
-    this.reduce("sq", [x], out, count, 1);
-  }
-  protected reparamForwardImpl(z: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, eps: WebGpuBuffer, count: number): void {
-    this.map("reparam_fwd", [["z", z], ["mu", mu], ["lv", logvar], ["eps", eps]], count);
-  }
-  protected reparamBackwardImpl(dmu: WebGpuBuffer, dlogvar: WebGpuBuffer, dz: WebGpuBuffer, logvar: WebGpuBuffer, eps: WebGpuBuffer, count: number): void {
-    this.map("reparam_bwd", [["dmu", dmu], ["dlv", dlogvar], ["dz", dz], ["lv", logvar], ["eps", eps]], count);
-  }
-
-  // ── losses ──────────────────────────────────────────────────────────────────
-  protected bernoulliNllForwardImpl(loss: WebGpuBuffer, logits: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number): void {
-    this.reduce("bernoulli", [logits, targets], loss, batch * pixels, 1, 1 / batch);
-  }
-  protected bernoulliNllBackwardImpl(dlogits: WebGpuBuffer, logits: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number): void {
-    this.map("bernoulli_bwd", [["d", dlogits], ["l", logits], ["t", targets]], batch * pixels, [f32(batch)]);
-  }
-  protected gaussianNllForwardImpl(loss: WebGpuBuffer, x: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number, variance: number): void {
-    // Σ (0.5·d²/σ² + 0.5·log 2πσ²) / batch = 0.5·Σd²/(σ²·batch) + 0.5·pixels·log 2πσ² (constant in f64)
-    this.reduce("diffsq", [x, targets], loss, batch * pixels, 1, 0.5 / (variance * batch), 0.5 * pixels * Math.log(2 * Math.PI * variance));
-  }
-  protected gaussianNllBackwardImpl(dx: WebGpuBuffer, x: WebGpuBuffer, targets: WebGpuBuffer, batch: number, pixels: number, variance: number): void {
-    this.map("gaussian_bwd", [["d", dx], ["x", x], ["t", targets]], batch * pixels, [f32(variance * batch)]);
-  }
-  protected klForwardImpl(total: WebGpuBuffer, perLatent: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, batch: number, latents: number): void {
-    this.reduce("kl", [mu, logvar], perLatent, batch, latents, 1 / batch);
-    this.reduce("sum", [perLatent], total, latents, 1);
-  }
-  protected klBackwardImpl(dmu: WebGpuBuffer, dlogvar: WebGpuBuffer, mu: WebGpuBuffer, logvar: WebGpuBuffer, batch: number, latents: number, weight: number, accumulate: boolean): void {
-    this.map("kl_bwd", [["dmu", dmu], ["dlv", dlogvar], ["mu", mu], ["lv", logvar]], batch * latents,
-      [f32(weight), f32(batch), accumulate ? 1 : 0]);
-  }
-
-  // ── optimiser ───────────────────────────────────────────────────────────────
-  protected adamUpdateImpl(params: WebGpuBuffer, grads: WebGpuBuffer, m: WebGpuBuffer, v: WebGpuBuffer, count: number, hp: AdamStep): void {
-    this.map("adam", [["p", params], ["g", grads], ["m", m], ["v", v]], count, [
-      f32(hp.lr), f32(hp.beta1), f32(1 - hp.beta1), f32(hp.beta2), f32(1 - hp.beta2), f32(hp.eps),
-      f32(1 - hp.beta1 ** hp.step), f32(1 - hp.beta2 ** hp.step),
-    ]);
   }
 }
 

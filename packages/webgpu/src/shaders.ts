@@ -1,4 +1,5 @@
 /// <reference types="@webgpu/types" />
+import type { OpName } from "@betavae/core";
 // WGSL for every op, generated from small templates. Three shader families cover the whole
 // backend interface:
 //   - gemm:    a GEMM parametrised by how it loads A(m, k), B(k, n) and stores C(m, n), in one
@@ -396,29 +397,30 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 export const reduceRowsPerGroup = (cols: number) => (WORKGROUP / cols) * REDUCE_SERIAL;
 
 // ── map ──────────────────────────────────────────────────────────────────────────────────
-// One invocation per element i < count (count at 8); op parameters from 9.
+// One invocation per element i < count (count at 8); op parameters from 9. Keyed by the op
+// (core's OPS) each shader runs.
 
-export const MAPS: Record<string, { operands: string[]; body: string }> = {
-  relu_fwd: { operands: ["y", "x"], body: "y_st(i, max(x_ld(i), 0.0));" },
-  relu_bwd: { operands: ["dx", "dy", "y"], body: "let g = dy_ld(i); dx_st(i, select(0.0, g, y_ld(i) > 0.0));" },
-  clamp_fwd: { operands: ["y", "x"], body: "y_st(i, min(max(x_ld(i), pf(9u)), pf(10u)));" },
-  clamp_bwd: {
+export const MAPS = {
+  reluForward: { operands: ["y", "x"], body: "y_st(i, max(x_ld(i), 0.0));" },
+  reluBackward: { operands: ["dx", "dy", "y"], body: "let g = dy_ld(i); dx_st(i, select(0.0, g, y_ld(i) > 0.0));" },
+  clampForward: { operands: ["y", "x"], body: "y_st(i, min(max(x_ld(i), pf(9u)), pf(10u)));" },
+  clampBackward: {
     operands: ["dx", "dy", "x"],
     body: "let g = dy_ld(i); let v = x_ld(i); dx_st(i, select(0.0, g, v > pf(9u) && v < pf(10u)));",
   },
   add: { operands: ["out", "a", "b"], body: "out_st(i, a_ld(i) + b_ld(i));" },
-  bias_add: { operands: ["y", "b"], body: "y_st(i, y_ld(i) + b_ld(i % pu(9u)));" },
-  reparam_fwd: { operands: ["z", "mu", "lv", "eps"], body: "z_st(i, mu_ld(i) + exp(0.5 * lv_ld(i)) * eps_ld(i));" },
-  reparam_bwd: {
+  biasAdd: { operands: ["y", "b"], body: "y_st(i, y_ld(i) + b_ld(i % pu(9u)));" },
+  reparamForward: { operands: ["z", "mu", "lv", "eps"], body: "z_st(i, mu_ld(i) + exp(0.5 * lv_ld(i)) * eps_ld(i));" },
+  reparamBackward: {
     operands: ["dmu", "dlv", "dz", "lv", "eps"],
     body: "let g = dz_ld(i); let e = eps_ld(i); let s = exp(0.5 * lv_ld(i)); dmu_st(i, g); dlv_st(i, g * e * 0.5 * s);",
   },
   // (sigmoid(l) − t) / batch; batch (f32) at 9
-  bernoulli_bwd: { operands: ["d", "l", "t"], body: "let l = l_ld(i); d_st(i, (1.0 / (1.0 + exp(-l)) - t_ld(i)) / pf(9u));" },
+  bernoulliNllBackward: { operands: ["d", "l", "t"], body: "let l = l_ld(i); d_st(i, (1.0 / (1.0 + exp(-l)) - t_ld(i)) / pf(9u));" },
   // (x − t) / (variance·batch); the denominator (f32) at 9
-  gaussian_bwd: { operands: ["d", "x", "t"], body: "d_st(i, (x_ld(i) - t_ld(i)) / pf(9u));" },
+  gaussianNllBackward: { operands: ["d", "x", "t"], body: "d_st(i, (x_ld(i) - t_ld(i)) / pf(9u));" },
   // weight at 9, batch at 10 (f32), accumulate flag at 11
-  kl_bwd: {
+  klBackward: {
     operands: ["dmu", "dlv", "mu", "lv"],
     body: `let w = pf(9u); let nb = pf(10u);
       var gm = w * mu_ld(i) / nb;
@@ -427,7 +429,7 @@ export const MAPS: Record<string, { operands: string[]; body: string }> = {
       dmu_st(i, gm); dlv_st(i, gl);`,
   },
   // lr, beta1, 1 − beta1, beta2, 1 − beta2, eps, 1 − beta1^t, 1 − beta2^t (f32) at 9–16
-  adam: {
+  adamUpdate: {
     operands: ["p", "g", "m", "v"],
     body: `let g = g_ld(i);
       let m = pf(10u) * m_ld(i) + pf(11u) * g;
@@ -435,7 +437,10 @@ export const MAPS: Record<string, { operands: string[]; body: string }> = {
       m_st(i, m); v_st(i, v);
       p_st(i, p_ld(i) - pf(9u) * (m / pf(15u)) / (sqrt(v / pf(16u)) + pf(14u)));`,
   },
-};
+} satisfies Partial<Record<OpName, { operands: string[]; body: string }>>;
+
+/** An op that one map shader runs whole. */
+export type MappedOp = keyof typeof MAPS;
 
 export function mapShader(body: string): string {
   return `

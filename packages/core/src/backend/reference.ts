@@ -3,6 +3,7 @@
 // against. With precision "f64" its buffers are Float64Array, which is what the
 // finite-difference gradient checks run on.
 import { Backend, type DeviceBuffer } from "./backend";
+import { type AnyOp, COMPOSED, type OpTable } from "./ops/index";
 import type { AdamStep, Conv2dShape, DenseShape } from "./shapes";
 
 type Storage = Float32Array | Float64Array;
@@ -42,8 +43,18 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
   protected isOwn(buf: DeviceBuffer): buf is ReferenceBuffer {
     return buf instanceof ReferenceBuffer && buf.owner === this;
   }
+  protected subBufferImpl(buf: ReferenceBuffer, offset: number, length: number): ReferenceBuffer {
+    return new ReferenceBuffer(buf.data.subarray(offset, offset + length), this);
+  }
 
-  protected denseForwardImpl(y: ReferenceBuffer, x: ReferenceBuffer, w: ReferenceBuffer, b: ReferenceBuffer | null, s: DenseShape): void {
+  protected runOp(op: AnyOp, a0: unknown, a1: unknown, a2: unknown, a3: unknown, a4: unknown, a5: unknown, a6: unknown, a7: unknown): void {
+    this.runFromTable(REFERENCE_OPS, op, a0, a1, a2, a3, a4, a5, a6, a7);
+  }
+}
+
+/** Every op as the loops of its definition; the fused ops as their compositions. */
+const REFERENCE_OPS: OpTable<ReferenceBackend, ReferenceBuffer> = {
+  denseForward(_be, y: ReferenceBuffer, x: ReferenceBuffer, w: ReferenceBuffer, b: ReferenceBuffer | null, s: DenseShape) {
     const { batch, inFeatures: k, outFeatures: m } = s;
     for (let n = 0; n < batch; n++) {
       for (let j = 0; j < m; j++) {
@@ -52,8 +63,8 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
         y.data[n * m + j] = sum;
       }
     }
-  }
-  protected denseBackwardDataImpl(dx: ReferenceBuffer, dy: ReferenceBuffer, w: ReferenceBuffer, s: DenseShape): void {
+  },
+  denseBackwardData(_be, dx: ReferenceBuffer, dy: ReferenceBuffer, w: ReferenceBuffer, s: DenseShape) {
     const { batch, inFeatures: k, outFeatures: m } = s;
     for (let n = 0; n < batch; n++) {
       for (let i = 0; i < k; i++) {
@@ -62,8 +73,8 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
         dx.data[n * k + i] = sum;
       }
     }
-  }
-  protected denseBackwardWeightsImpl(dw: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, s: DenseShape): void {
+  },
+  denseBackwardWeights(_be, dw: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, s: DenseShape) {
     const { batch, inFeatures: k, outFeatures: m } = s;
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < m; j++) {
@@ -72,21 +83,21 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
         dw.data[i * m + j] = sum;
       }
     }
-  }
+  },
 
-  protected biasAddImpl(y: ReferenceBuffer, b: ReferenceBuffer, rows: number, channels: number): void {
+  biasAdd(_be, y: ReferenceBuffer, b: ReferenceBuffer, rows: number, channels: number) {
     for (let r = 0; r < rows; r++) for (let c = 0; c < channels; c++) y.data[r * channels + c] += b.data[c];
-  }
-  protected biasGradImpl(db: ReferenceBuffer, dy: ReferenceBuffer, rows: number, channels: number): void {
+  },
+  biasGrad(_be, db: ReferenceBuffer, dy: ReferenceBuffer, rows: number, channels: number) {
     for (let c = 0; c < channels; c++) {
       let sum = 0;
       for (let r = 0; r < rows; r++) sum += dy.data[r * channels + c];
       db.data[c] = sum;
     }
-  }
+  },
 
   // conv2d: y[n,oh,ow,co] = Σ_{i,j,ci} x[n, oh·s−pad+i, ow·s−pad+j, ci] · f[i,j,ci,co]
-  protected conv2dForwardImpl(y: ReferenceBuffer, x: ReferenceBuffer, f: ReferenceBuffer, s: Conv2dShape): void {
+  conv2dForward(_be, y: ReferenceBuffer, x: ReferenceBuffer, f: ReferenceBuffer, s: Conv2dShape) {
     const t = new ConvIndex(s);
     for (let n = 0; n < s.batch; n++) for (let oh = 0; oh < s.outHeight; oh++) for (let ow = 0; ow < s.outWidth; ow++) {
       for (let co = 0; co < s.outChannels; co++) {
@@ -99,8 +110,8 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
         y.data[t.y(n, oh, ow, co)] = sum;
       }
     }
-  }
-  protected conv2dBackwardDataImpl(dx: ReferenceBuffer, dy: ReferenceBuffer, f: ReferenceBuffer, s: Conv2dShape): void {
+  },
+  conv2dBackwardData(_be, dx: ReferenceBuffer, dy: ReferenceBuffer, f: ReferenceBuffer, s: Conv2dShape) {
     const t = new ConvIndex(s);
     const acc = new Float64Array(s.batch * s.inHeight * s.inWidth * s.inChannels);
     for (let n = 0; n < s.batch; n++) for (let oh = 0; oh < s.outHeight; oh++) for (let ow = 0; ow < s.outWidth; ow++) {
@@ -113,8 +124,8 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
       }
     }
     dx.data.set(acc);
-  }
-  protected conv2dBackwardFilterImpl(df: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, s: Conv2dShape): void {
+  },
+  conv2dBackwardFilter(_be, df: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, s: Conv2dShape) {
     const t = new ConvIndex(s);
     for (let i = 0; i < s.kernelHeight; i++) for (let j = 0; j < s.kernelWidth; j++) {
       for (let ci = 0; ci < s.inChannels; ci++) for (let co = 0; co < s.outChannels; co++) {
@@ -126,11 +137,11 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
         df.data[t.f(i, j, ci, co)] = sum;
       }
     }
-  }
+  },
 
   // transposed conv2d: y[n, ih·s−pad+i, iw·s−pad+j, co] += x[n,ih,iw,ci] · f[i,j,co,ci]
   // (positions outside y are dropped), written out from that definition, not via conv2d.
-  protected conv2dTransposeForwardImpl(y: ReferenceBuffer, x: ReferenceBuffer, f: ReferenceBuffer, s: Conv2dShape): void {
+  conv2dTransposeForward(_be, y: ReferenceBuffer, x: ReferenceBuffer, f: ReferenceBuffer, s: Conv2dShape) {
     const t = new ConvIndex(s);
     const acc = new Float64Array(s.batch * s.outHeight * s.outWidth * s.outChannels);
     for (let n = 0; n < s.batch; n++) for (let ih = 0; ih < s.inHeight; ih++) for (let iw = 0; iw < s.inWidth; iw++) {
@@ -143,8 +154,8 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
       }
     }
     y.data.set(acc);
-  }
-  protected conv2dTransposeBackwardDataImpl(dx: ReferenceBuffer, dy: ReferenceBuffer, f: ReferenceBuffer, s: Conv2dShape): void {
+  },
+  conv2dTransposeBackwardData(_be, dx: ReferenceBuffer, dy: ReferenceBuffer, f: ReferenceBuffer, s: Conv2dShape) {
     const t = new ConvIndex(s);
     for (let n = 0; n < s.batch; n++) for (let ih = 0; ih < s.inHeight; ih++) for (let iw = 0; iw < s.inWidth; iw++) {
       for (let ci = 0; ci < s.inChannels; ci++) {
@@ -157,8 +168,8 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
         dx.data[t.x(n, ih, iw, ci)] = sum;
       }
     }
-  }
-  protected conv2dTransposeBackwardFilterImpl(df: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, s: Conv2dShape): void {
+  },
+  conv2dTransposeBackwardFilter(_be, df: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, s: Conv2dShape) {
     const t = new ConvIndex(s);
     for (let i = 0; i < s.kernelHeight; i++) for (let j = 0; j < s.kernelWidth; j++) {
       for (let co = 0; co < s.outChannels; co++) for (let ci = 0; ci < s.inChannels; ci++) {
@@ -170,64 +181,61 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
         df.data[t.fT(i, j, co, ci)] = sum;
       }
     }
-  }
+  },
 
-  protected reluForwardImpl(y: ReferenceBuffer, x: ReferenceBuffer, count: number): void {
+  reluForward(_be, y: ReferenceBuffer, x: ReferenceBuffer, count: number) {
     for (let i = 0; i < count; i++) y.data[i] = Math.max(x.data[i], 0);
-  }
-  protected reluBackwardImpl(dx: ReferenceBuffer, dy: ReferenceBuffer, y: ReferenceBuffer, count: number): void {
+  },
+  reluBackward(_be, dx: ReferenceBuffer, dy: ReferenceBuffer, y: ReferenceBuffer, count: number) {
     for (let i = 0; i < count; i++) dx.data[i] = y.data[i] > 0 ? dy.data[i] : 0;
-  }
-  protected subBufferImpl(buf: ReferenceBuffer, offset: number, length: number): ReferenceBuffer {
-    return new ReferenceBuffer(buf.data.subarray(offset, offset + length), this);
-  }
-  protected clampForwardImpl(y: ReferenceBuffer, x: ReferenceBuffer, count: number, lo: number, hi: number): void {
+  },
+  clampForward(_be, y: ReferenceBuffer, x: ReferenceBuffer, count: number, lo: number, hi: number) {
     for (let i = 0; i < count; i++) y.data[i] = Math.min(Math.max(x.data[i], lo), hi);
-  }
-  protected clampBackwardImpl(dx: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, count: number, lo: number, hi: number): void {
+  },
+  clampBackward(_be, dx: ReferenceBuffer, dy: ReferenceBuffer, x: ReferenceBuffer, count: number, lo: number, hi: number) {
     for (let i = 0; i < count; i++) dx.data[i] = x.data[i] > lo && x.data[i] < hi ? dy.data[i] : 0;
-  }
-  protected addImpl(out: ReferenceBuffer, a: ReferenceBuffer, b: ReferenceBuffer, count: number): void {
+  },
+  add(_be, out: ReferenceBuffer, a: ReferenceBuffer, b: ReferenceBuffer, count: number) {
     for (let i = 0; i < count; i++) out.data[i] = a.data[i] + b.data[i];
-  }
-  protected sumSquaresImpl(out: ReferenceBuffer, x: ReferenceBuffer, count: number): void {
+  },
+  sumSquares(_be, out: ReferenceBuffer, x: ReferenceBuffer, count: number) {
     let sum = 0;
     for (let i = 0; i < count; i++) sum += x.data[i] * x.data[i];
     out.data[0] = sum;
-  }
-  protected reparamForwardImpl(z: ReferenceBuffer, mu: ReferenceBuffer, logvar: ReferenceBuffer, eps: ReferenceBuffer, count: number): void {
+  },
+  reparamForward(_be, z: ReferenceBuffer, mu: ReferenceBuffer, logvar: ReferenceBuffer, eps: ReferenceBuffer, count: number) {
     for (let i = 0; i < count; i++) z.data[i] = mu.data[i] + Math.exp(0.5 * logvar.data[i]) * eps.data[i];
-  }
-  protected reparamBackwardImpl(dmu: ReferenceBuffer, dlogvar: ReferenceBuffer, dz: ReferenceBuffer, logvar: ReferenceBuffer, eps: ReferenceBuffer, count: number): void {
+  },
+  reparamBackward(_be, dmu: ReferenceBuffer, dlogvar: ReferenceBuffer, dz: ReferenceBuffer, logvar: ReferenceBuffer, eps: ReferenceBuffer, count: number) {
     for (let i = 0; i < count; i++) {
       dmu.data[i] = dz.data[i];
       dlogvar.data[i] = dz.data[i] * eps.data[i] * 0.5 * Math.exp(0.5 * logvar.data[i]);
     }
-  }
+  },
 
-  protected bernoulliNllForwardImpl(loss: ReferenceBuffer, logits: ReferenceBuffer, targets: ReferenceBuffer, batch: number, pixels: number): void {
+  bernoulliNllForward(_be, loss: ReferenceBuffer, logits: ReferenceBuffer, targets: ReferenceBuffer, batch: number, pixels: number) {
     let sum = 0;
     for (let i = 0; i < batch * pixels; i++) {
       const l = logits.data[i];
       sum += Math.max(l, 0) - l * targets.data[i] + Math.log1p(Math.exp(-Math.abs(l)));
     }
     loss.data[0] = sum / batch;
-  }
-  protected bernoulliNllBackwardImpl(dlogits: ReferenceBuffer, logits: ReferenceBuffer, targets: ReferenceBuffer, batch: number, pixels: number): void {
+  },
+  bernoulliNllBackward(_be, dlogits: ReferenceBuffer, logits: ReferenceBuffer, targets: ReferenceBuffer, batch: number, pixels: number) {
     for (let i = 0; i < batch * pixels; i++) dlogits.data[i] = (1 / (1 + Math.exp(-logits.data[i])) - targets.data[i]) / batch;
-  }
-  protected gaussianNllForwardImpl(loss: ReferenceBuffer, x: ReferenceBuffer, targets: ReferenceBuffer, batch: number, pixels: number, variance: number): void {
+  },
+  gaussianNllForward(_be, loss: ReferenceBuffer, x: ReferenceBuffer, targets: ReferenceBuffer, batch: number, pixels: number, variance: number) {
     let sum = 0;
     for (let i = 0; i < batch * pixels; i++) {
       const d = x.data[i] - targets.data[i];
       sum += 0.5 * d * d / variance + 0.5 * Math.log(2 * Math.PI * variance);
     }
     loss.data[0] = sum / batch;
-  }
-  protected gaussianNllBackwardImpl(dx: ReferenceBuffer, x: ReferenceBuffer, targets: ReferenceBuffer, batch: number, pixels: number, variance: number): void {
+  },
+  gaussianNllBackward(_be, dx: ReferenceBuffer, x: ReferenceBuffer, targets: ReferenceBuffer, batch: number, pixels: number, variance: number) {
     for (let i = 0; i < batch * pixels; i++) dx.data[i] = (x.data[i] - targets.data[i]) / (variance * batch);
-  }
-  protected klForwardImpl(total: ReferenceBuffer, perLatent: ReferenceBuffer, mu: ReferenceBuffer, logvar: ReferenceBuffer, batch: number, latents: number): void {
+  },
+  klForward(_be, total: ReferenceBuffer, perLatent: ReferenceBuffer, mu: ReferenceBuffer, logvar: ReferenceBuffer, batch: number, latents: number) {
     let all = 0;
     for (let j = 0; j < latents; j++) {
       let sum = 0;
@@ -239,17 +247,17 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
       all += sum / batch;
     }
     total.data[0] = all;
-  }
-  protected klBackwardImpl(dmu: ReferenceBuffer, dlogvar: ReferenceBuffer, mu: ReferenceBuffer, logvar: ReferenceBuffer, batch: number, latents: number, weight: number, accumulate: boolean): void {
+  },
+  klBackward(_be, dmu: ReferenceBuffer, dlogvar: ReferenceBuffer, mu: ReferenceBuffer, logvar: ReferenceBuffer, batch: number, latents: number, weight: number, accumulate: boolean) {
     for (let i = 0; i < batch * latents; i++) {
       const gm = weight * mu.data[i] / batch;
       const gl = weight * 0.5 * (Math.exp(logvar.data[i]) - 1) / batch;
       dmu.data[i] = accumulate ? dmu.data[i] + gm : gm;
       dlogvar.data[i] = accumulate ? dlogvar.data[i] + gl : gl;
     }
-  }
+  },
 
-  protected adamUpdateImpl(params: ReferenceBuffer, grads: ReferenceBuffer, m: ReferenceBuffer, v: ReferenceBuffer, count: number, hp: AdamStep): void {
+  adamUpdate(_be, params: ReferenceBuffer, grads: ReferenceBuffer, m: ReferenceBuffer, v: ReferenceBuffer, count: number, hp: AdamStep) {
     const bc1 = 1 - hp.beta1 ** hp.step, bc2 = 1 - hp.beta2 ** hp.step;
     for (let i = 0; i < count; i++) {
       const g = grads.data[i];
@@ -257,8 +265,12 @@ export class ReferenceBackend extends Backend<ReferenceBuffer> {
       v.data[i] = hp.beta2 * v.data[i] + (1 - hp.beta2) * g * g;
       params.data[i] -= hp.lr * (m.data[i] / bc1) / (Math.sqrt(v.data[i] / bc2) + hp.eps);
     }
-  }
-}
+  },
+
+  biasAddRelu: COMPOSED,
+  reluBackwardBiasGrad: COMPOSED,
+  bernoulliNllForwardBackward: COMPOSED,
+};
 
 /** Flat NHWC / HWIO indices for one conv shape. */
 class ConvIndex {

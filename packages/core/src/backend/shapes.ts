@@ -46,10 +46,13 @@ function positiveInt(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${what} must be a positive integer, got ${value}`);
 }
 
+/** The sizes of a convolution that must be positive integers (a constant: checks run every op). */
+const CONV_SIZES = ["batch", "inHeight", "inWidth", "inChannels", "outHeight", "outWidth", "outChannels",
+  "kernelHeight", "kernelWidth", "stride"] as const;
+
 function checkCommon(s: Conv2dShape, op: string): void {
-  for (const key of ["batch", "inHeight", "inWidth", "inChannels", "outHeight", "outWidth", "outChannels",
-    "kernelHeight", "kernelWidth", "stride"] as const) {
-    positiveInt(s[key], `${op}: ${key}`);
+  for (const key of CONV_SIZES) {
+    if (!Number.isInteger(s[key]) || s[key] < 1) positiveInt(s[key], `${op}: ${key}`);
   }
   if (!Number.isInteger(s.pad) || s.pad < 0) throw new ShapeError(`${op}: pad must be a non-negative integer, got ${s.pad}`);
   if (s.pad >= s.kernelHeight || s.pad >= s.kernelWidth) {

@@ -7,20 +7,16 @@
 // thread the OS has descheduled holds nobody up; which thread runs a part never changes what
 // the part computes, so results do not depend on the claiming. No message is posted per op.
 import type { KernelExports } from "@betavae/kernels";
+import { OPS, type WasmKernel } from "./ops/index";
 
-/** The kernels a worker may be asked to run, by index in the job table. */
-export const POOL_CALLS = [
-  "gemm", "dense_forward", "dense_backward_data",
-  "conv2d_forward", "conv2d_backward_data", "conv2d_backward_filter",
-  "conv2d_transpose_forward", "conv2d_transpose_backward_data", "conv2d_transpose_backward_filter",
-  "bias_add", "bias_grad", "relu_forward", "relu_backward", "clamp_forward", "clamp_backward", "add", "sum_squares",
-  "bernoulli_nll_forward", "bernoulli_nll_backward", "gaussian_nll_forward", "gaussian_nll_backward", "adam_update",
-] as const satisfies readonly (keyof KernelExports)[];
-
-export type PoolCall = (typeof POOL_CALLS)[number];
+/**
+ * The kernels a worker may be asked to run, by index in the job table: every op's kernel (see
+ * ops/), and `add`, which sums the partial results of a split op.
+ */
+export const POOL_CALLS: readonly WasmKernel[] = [...new Set<WasmKernel>([...OPS.map((op) => op.kernel), "add"])];
 
 /** Numbers a kernel call takes at most (the convolutions' 15). */
-const MAX_ARGS = 15;
+export const MAX_ARGS = 15;
 const ROW = MAX_ARGS + 1;
 /** The most parts one op may have (the claim word keeps the count in 16 bits). */
 export const MAX_PARTS = 4096;
@@ -71,15 +67,13 @@ export class KernelPool {
   }
 
   /**
-   * Sets part `t`'s kernel call for the next `run` (unused arguments may be left 0). Takes
-   * the numbers one by one so that issuing an op allocates nothing.
+   * Sets part `t`'s kernel call for the next `run`: the kernel at index `call` of POOL_CALLS
+   * with the first MAX_ARGS numbers of `args` (a kernel ignores those past its own).
    */
-  set(t: number, call: PoolCall, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0,
-    a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0): void {
-    const j = this.jobs, r = t * ROW;
-    j[r] = POOL_CALLS.indexOf(call);
-    j[r + 1] = a0; j[r + 2] = a1; j[r + 3] = a2; j[r + 4] = a3; j[r + 5] = a4; j[r + 6] = a5; j[r + 7] = a6; j[r + 8] = a7;
-    j[r + 9] = a8; j[r + 10] = a9; j[r + 11] = a10; j[r + 12] = a11; j[r + 13] = a12; j[r + 14] = a13; j[r + 15] = a14;
+  set(t: number, call: number, args: Float64Array): void {
+    const r = t * ROW;
+    this.jobs[r] = call;
+    this.jobs.set(args, r + 1);
   }
 
   /**

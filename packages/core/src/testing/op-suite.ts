@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Backend, DeviceBuffer } from "../backend/backend";
+import { OPS } from "../backend/ops/index";
 import { ReferenceBackend } from "../backend/reference";
 import { type Conv2dParams, type Conv2dShape, type DenseShape, conv2dShape, conv2dSizes, conv2dTransposeShape } from "../backend/shapes";
 import { compare } from "../compare";
@@ -273,6 +274,22 @@ function elementwiseCases(): OpCase[] {
   return cases;
 }
 
+/** The names of the ops that `cases` call: each case runs on a stand-in that only records them. */
+function opsRunBy(cases: OpCase[]): Set<string> {
+  const names = new Set<string>();
+  const buffer: DeviceBuffer = { length: 0 };
+  const recorder = new Proxy({}, {
+    get: (_, name) => () => {
+      names.add(String(name));
+      return buffer;
+    },
+  }) as Backend;
+  const buffers = new Proxy({}, { get: () => buffer }) as Record<string, DeviceBuffer>;
+  for (const c of cases) c.run(recorder, buffers);
+  names.delete("subBuffer");
+  return names;
+}
+
 /** Registers the whole suite for one backend. `create` is called once per test file. */
 export function defineOpSuite(label: string, create: () => Promise<Backend>): void {
   describe(`ops on ${label}`, () => {
@@ -299,6 +316,9 @@ export function defineOpSuite(label: string, create: () => Promise<Backend>): vo
       ...elementwiseCases(),
     ];
     describe("random shapes against the float64 reference", () => {
+      it("has a case for every op of OPS", () => {
+        expect([...opsRunBy(cases)].sort()).toEqual(OPS.map((op) => op.name).sort());
+      });
       cases.forEach((c, i) => {
         it(c.name, async () => {
           await expectMatchesReference(await backend(), c, 1000 + i);

@@ -1,0 +1,138 @@
+// Checks and kernel arguments that several op descriptions share.
+import type { DeviceBuffer } from "../backend";
+import { type Conv2dShape, checkConv2dShape, checkConv2dTransposeShape } from "../shapes";
+import { type Checks, type WasmCall, type WasmKernel, defineOp } from "./op";
+
+/** Elementwise parts start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
+export const FLOAT_QUANTUM = 16;
+
+/** The three sizes of a dense layer. */
+export function checkDenseCounts(c: Checks, batch: number, inFeatures: number, outFeatures: number): void {
+  c.count(batch, "batch");
+  c.count(inFeatures, "inFeatures");
+  c.count(outFeatures, "outFeatures");
+}
+
+/** Scratch per part of a dense op cut into batch slices (a GEMM's scratch is not monotonic in its rows, so take both slice sizes). */
+export function denseScratch(k: WasmCall, inFeatures: number, outFeatures: number): number {
+  return Math.max(k.kernels.dense_scratch(k.smallestPart, inFeatures, outFeatures), k.kernels.dense_scratch(k.largestPart, inFeatures, outFeatures));
+}
+
+/** Rows and channels of a bias op. */
+export function checkRows(c: Checks, rows: number, channels: number): void {
+  c.count(rows, "rows");
+  c.count(channels, "channels");
+}
+
+/**
+ * A convolution's shape, then its three tensors: the output-side one (y, or dy for the
+ * gradients), the input-side one (x or dx) and the filter (f or df).
+ */
+export function checkConv(c: Checks, s: Conv2dShape, transposed: boolean, output: DeviceBuffer, input: DeviceBuffer, filter: DeviceBuffer): void {
+  if (transposed) checkConv2dTransposeShape(s, c.op);
+  else checkConv2dShape(s, c.op);
+  c.buffer(output, outputImage(s) * s.batch, "output-side tensor");
+  c.buffer(input, inputImage(s) * s.batch, "input-side tensor");
+  c.buffer(filter, filterFloats(s), "filter");
+}
+
+/** Floats of one image of the input side, of the output side, and of the filter. */
+export const inputImage = (s: Conv2dShape) => s.inHeight * s.inWidth * s.inChannels;
+export const outputImage = (s: Conv2dShape) => s.outHeight * s.outWidth * s.outChannels;
+export const filterFloats = (s: Conv2dShape) => s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
+
+/** Every convolution is cut into batch slices; its work is the multiply-adds of the smaller side. */
+export function splitConv(k: WasmCall, s: Conv2dShape): WasmCall {
+  const pixels = Math.min(s.inHeight * s.inWidth, s.outHeight * s.outWidth);
+  return k.split(s.batch, s.batch * pixels * s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels, "macs");
+}
+
+/**
+ * The arguments every conv kernel takes after its three pointers: (n, h, w, cin, ho, wo, cout,
+ * kh, kw, stride, pad, scratch). The transposed ops run conv2d kernels with input and output
+ * channels exchanged, so their scratch is sized that way.
+ */
+export function convShape(k: WasmCall, s: Conv2dShape, transposed: boolean): void {
+  const cin = transposed ? s.outChannels : s.inChannels, cout = transposed ? s.inChannels : s.outChannels;
+  k.extent().value(s.inHeight).value(s.inWidth).value(s.inChannels).value(s.outHeight).value(s.outWidth).value(s.outChannels)
+    .value(s.kernelHeight).value(s.kernelWidth).value(s.stride).value(s.pad)
+    .scratch(k.kernels.conv2d_scratch(cin, cout, s.kernelHeight, s.kernelWidth, s.stride));
+}
+
+/** A loss over batch × pixels: the sizes, then the scalar loss, prediction, targets and gradient (null: not taken). */
+export function checkLoss(c: Checks, batch: number, pixels: number, loss: DeviceBuffer | null, prediction: DeviceBuffer,
+  targets: DeviceBuffer, gradient: DeviceBuffer | null): void {
+  c.count(batch, "batch");
+  c.count(pixels, "pixels");
+  const count = batch * pixels;
+  c.buffer(loss, 1, "loss");
+  c.buffer(prediction, count, "prediction");
+  c.buffer(targets, count, "targets");
+  c.buffer(gradient, count, "gradient");
+}
+
+export function checkVariance(c: Checks, variance: number): void {
+  if (!(variance > 0) || !Number.isFinite(variance)) c.fail(`variance must be positive, got ${variance}`);
+}
+
+/**
+ * Losses are cut into ranges of whole pixel columns: the kernels scale by 1/batch, so the
+ * batch stays whole and each part takes `batch × its pixels` consecutive floats.
+ */
+export function splitLoss(k: WasmCall, batch: number, pixels: number): WasmCall {
+  return k.split(pixels, batch * pixels, "floats");
+}
+
+/** The checks of y[r][c] = max(y[r][c] + b[c], floor). */
+export function checkBiasAdd(c: Checks, y: DeviceBuffer, b: DeviceBuffer, rows: number, channels: number): void {
+  checkRows(c, rows, channels);
+  c.buffer(y, rows * channels, "y");
+  c.buffer(b, channels, "b");
+}
+
+/** bias_add(y, b, rows, channels, floor) in row blocks: a floor of −∞ adds the bias alone, 0 fuses the ReLU after it. */
+export function biasAddCall(k: WasmCall, y: DeviceBuffer, b: DeviceBuffer, rows: number, channels: number, floor: number): void {
+  k.split(rows, rows * channels, "floats").slice(y, channels).tensor(b).extent().value(channels).value(floor);
+}
+
+// The three kinds of convolution op, each for conv2d and its transpose: the kernels take
+// (out, a, b, n, …), where `out` is y, dx or df.
+
+/** y from x and the filter f, in batch slices. */
+export function convForwardOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
+  return defineOp({
+    name,
+    check: (c: Checks, y: DeviceBuffer, x: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, y, x, f),
+    kernel,
+    wasm(k, y, x, f, s) {
+      splitConv(k, s).slice(y, outputImage(s)).slice(x, inputImage(s)).tensor(f);
+      convShape(k, s, transposed);
+    },
+  });
+}
+
+/** dx from dy and the filter f, in batch slices. */
+export function convBackwardDataOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
+  return defineOp({
+    name,
+    check: (c: Checks, dx: DeviceBuffer, dy: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, dy, dx, f),
+    kernel,
+    wasm(k, dx, dy, f, s) {
+      splitConv(k, s).slice(dx, inputImage(s)).slice(dy, outputImage(s)).tensor(f);
+      convShape(k, s, transposed);
+    },
+  });
+}
+
+/** df from dy and x, in batch slices whose filter gradients are summed as partials. */
+export function convBackwardFilterOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
+  return defineOp({
+    name,
+    check: (c: Checks, df: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, dy, x, df),
+    kernel,
+    wasm(k, df, dy, x, s) {
+      splitConv(k, s).sum(df, filterFloats(s)).slice(dy, outputImage(s)).slice(x, inputImage(s));
+      convShape(k, s, transposed);
+    },
+  });
+}
