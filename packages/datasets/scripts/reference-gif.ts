@@ -2,8 +2,9 @@
  * The real dSprites frames in reference/dsprites.gif (320 frames, 64×64, binary), each
  * with the factor indices it shows. The gif is the dSprites repository's animation: for the
  * heart, then the ellipse, then the square, it traverses scale (up, down, up), orientation
- * (all 40 values), for the heart also posY, posX, posY back, posX back, and scale down again. All at posX = posY = 0 unless traversed; the table below
- * was checked by verifying that frames with equal factors are identical images.
+ * (all 40 values), for the heart also posY, posX, posY back, posX back, and scale down again.
+ * All at posX = posY = 0 unless traversed; the table below was checked by verifying that
+ * frames with equal factors are identical images.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
