@@ -15,7 +15,7 @@ import { DATASET_NAMES, type Dataset, type DatasetName, DatasetSampler, type Ras
 import { bestVariant } from "@betavae/kernels";
 import { figureModels, klOrder, klPerLatent, posteriorMean, reconstructionFigure, traversalFigure } from "@betavae/eval";
 
-/** A latent counts as active when its mean KL exceeds this (nats), as in DESIGN §7. */
+/** A latent counts as active when its mean KL exceeds this, in nats (docs/ARCHITECTURE.md, "Metrics"). */
 export const ACTIVE_KL = 0.1;
 /** Sliders and traversals sweep each latent over [−RANGE, RANGE]. */
 export const RANGE = 3;

@@ -29,7 +29,8 @@ async function gpuObject(options: WebGpuOptions): Promise<GPU> {
   if (!isNode) throw new WebGpuUnavailableError("this runtime has no navigator.gpu (WebGPU is not enabled here)");
   nodeGpu ??= (async () => {
     // Dawn reads VK_ICD_FILENAMES when it makes its Vulkan instance: point it at SwiftShader
-    // when nothing else is configured and Debian's chromium is installed (DESIGN §10).
+    // when nothing else is configured and Debian's chromium is installed (README,
+    // "Browser and WebGPU tests").
     // (node:fs is imported here, not at the top, so browser bundles of this module need no shim)
     const { existsSync, readdirSync } = await import("node:fs");
     if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;

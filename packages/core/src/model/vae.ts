@@ -1,6 +1,7 @@
-// The β-VAE of DESIGN §1 laid out in one arena per model: parameters, their gradients and the
-// two Adam moments are each one backend buffer (so the optimiser is one fused kernel call),
-// and every activation is carved out once at build time. Nothing is allocated per step.
+// The β-VAE of docs/ARCHITECTURE.md ("The model and its objectives") laid out in one arena
+// per model: parameters, their gradients and the two Adam moments are each one backend buffer
+// (so the optimiser is one fused kernel call), and every activation is carved out once at
+// build time. Nothing is allocated per step.
 import type { Backend, DeviceBuffer } from "../backend/backend";
 import type { Rng } from "../rng";
 import { type ModelConfig, validateModelConfig } from "./config";

@@ -1,4 +1,5 @@
-// The two training objectives (DESIGN §1), as minimised losses:
+// The two training objectives (docs/ARCHITECTURE.md, "The model and its objectives"), as
+// minimised losses:
 //   β-VAE (Higgins et al. 2017):             recon + β·KL
 //   controlled capacity (Burgess et al. 2018): recon + γ·|KL − C|, C rising linearly from 0 to
 //   C_max over `capacitySteps` updates and then held. A resumed run may start a new ramp from
