@@ -2,9 +2,9 @@
 // with ours: TensorFlow.js 4.22 on its CPU backend (plain JavaScript, float32). Convolution
 // gradients come from TensorFlow's own backprop kernels (Conv2DBackpropInput/-Filter, what its
 // autodiff calls; tfjs-core's Node build does not register the autodiff itself), dense
-// gradients from matMul, the losses' from their closed forms, Adam from tf.train.adam. Inputs come from the seeded Rng, rounded to four significant digits so the
-// files stay small; outputs are written as the shortest decimal that reads back as the same
-// float32. The format is described in packages/core/fixtures/README.md.
+// gradients from matMul, the losses' from their closed forms, Adam from tf.train.adam. Inputs
+// come from the seeded Rng, rounded to four significant digits so the files stay small;
+// outputs are written as the shortest decimal that reads back as the same float32. The format is described in packages/core/fixtures/README.md.
 //
 // Regenerate (from the repository root):
 //   npx tsx bench/src/golden-vectors.ts [--out packages/core/fixtures/ops]
@@ -44,7 +44,7 @@ export function shortestFloat32(x: number): number {
 
 const CONV_CASES = [
   { x: [2, 8, 8, 3], kernel: 4, cout: 5, stride: 2, pad: 1 },
-  { x: [3, 9, 9, 2], kernel: 4, cout: 4, stride: 2, pad: 1 }, // odd size: the last row and column are never read
+  { x: [3, 9, 9, 2], kernel: 4, cout: 4, stride: 2, pad: 1 }, // odd size: the bottom and right padding are never reached
   { x: [1, 64, 64, 1], kernel: 4, cout: 4, stride: 2, pad: 1 }, // the model's first layer on one dSprites image
   { x: [2, 6, 6, 4], kernel: 3, cout: 3, stride: 1, pad: 1 },
 ];
