@@ -4,7 +4,8 @@
 // autodiff calls; tfjs-core's Node build does not register the autodiff itself), dense
 // gradients from matMul, the losses' from their closed forms, Adam from tf.train.adam. Inputs
 // come from the seeded Rng, rounded to four significant digits so the files stay small;
-// outputs are written as the shortest decimal that reads back as the same float32. The format is described in packages/core/fixtures/README.md.
+// outputs are written as the shortest decimal that reads back as the same float32. The format
+// is described in packages/core/fixtures/README.md.
 //
 // Regenerate (from the repository root):
 //   npx tsx bench/src/golden-vectors.ts [--out packages/core/fixtures/ops]
