@@ -1,6 +1,6 @@
-// Loss reductions (DESIGN §5): reconstruction terms are summed over pixels and averaged
-// over the batch (nats per image); KL is summed over latents and averaged over the batch,
-// and also kept per latent. Sums run in f64 so the scalar is right to f32 precision.
+// Loss reductions (docs/ARCHITECTURE.md, "Numerics conventions"): reconstruction terms are
+// summed over pixels and averaged over the batch (nats per image); KL is summed over latents
+// and averaged over the batch, and also kept per latent. Sums run in f64 so the scalar is right to f32 precision.
 // Gradients overwrite their outputs, except kl_backward with accumulate = 1, which adds
 // onto the reparameterisation gradient already in dmu / dlogvar.
 import { exp_nonpositive_x4, log1p_unit_x4 } from "./mathx4";

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { sharedFixturesDir } from "@betavae/core/testing";
+import { goldenVectorsDir } from "@betavae/core/testing";
 import { describe, expect, it } from "vitest";
 import { UsageError, checkOps, parseArgs } from "./check-ops";
 
-const fixtures = sharedFixturesDir();
+const fixtures = goldenVectorsDir();
 
 async function run(dir: string, backends?: string[]) {
   const lines: string[] = [];
@@ -17,7 +17,7 @@ async function run(dir: string, backends?: string[]) {
 }
 
 describe("check-ops", () => {
-  it("passes every shared fixture on every available backend, one line per file and backend", async () => {
+  it("passes every golden vector on every available backend, one line per file and backend", async () => {
     const { failures, lines } = await run(fixtures);
     expect(failures).toBe(0);
     expect(lines.length).toBeGreaterThanOrEqual(15 * 3);

@@ -15,6 +15,12 @@ import { makeCheckpoint } from "../src/fixtures";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
+if (!CHROMIUM) {
+  // as the WebGPU tests do: say why in one line, and fail under CI, which installs chromium
+  const reason = "no chromium at $CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser (Debian: apt-get install chromium)";
+  if (process.env.CI) throw new Error(`the web demo's browser test: ${reason} — CI must run it (see .ci/run)`);
+  console.warn(`web demo in chromium SKIPPED: ${reason}`);
+}
 
 describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
   let server: PreviewServer;

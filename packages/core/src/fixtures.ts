@@ -1,4 +1,4 @@
-// Golden-vector fixtures (../shared/fixtures/ops, format in its README): run one on any
+// Golden-vector fixtures (packages/core/fixtures, format in its README): run one on any
 // backend and judge every output. Used by the op test suite and by `npm run check-ops`.
 import type { Backend, DeviceBuffer } from "./backend/backend";
 import type { Conv2dShape } from "./backend/shapes";

@@ -1,7 +1,7 @@
 /**
  * Fits the dSprites geometry to the real frames of the reference gif and prints the numbers
  * held by src/dsprites-geometry.ts, with the IoU of every shape and traversal.
- * Run: npx tsx scripts/fit-geometry.ts   (packages/datasets; needs ../shared beside the repo)
+ * Run: npx tsx scripts/fit-geometry.ts   (in packages/datasets)
  *
  * Model: pixel centres inside the outline are white; the outline at scale s is the scale-1
  * outline times s; the sprite centre is centerMin + (centerMax − centerMin)·pos; orientation

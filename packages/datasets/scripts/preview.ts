@@ -1,6 +1,6 @@
 /**
  * Writes PNGs to look at: 25 random samples of each dataset and dSprites' mean image over
- * 5,000 samples (compare with ../shared/reference/dsprites/). Run:
+ * 5,000 samples (the original's support is the centre half of the frame). Run:
  *   npx tsx scripts/preview.ts [out-dir]   (default: preview/ here, git-ignored)
  */
 import { mkdirSync } from "node:fs";

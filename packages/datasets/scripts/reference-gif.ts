@@ -1,29 +1,17 @@
 /**
- * The real dSprites frames in ../shared/reference/dsprites/dsprites.gif (320 frames, 64×64,
- * binary), each with the factor indices it shows. The gif is the dSprites repository's
- * animation: for the heart, then the ellipse, then the square, it traverses scale
- * (up, down, up), orientation (all 40 values), for the heart also posY, posX, posY back,
- * posX back, and scale down again. All at posX = posY = 0 unless traversed; the table below
- * was checked by verifying that frames with equal factors are identical images.
+ * The real dSprites frames in reference/dsprites.gif (320 frames, 64×64, binary), each
+ * with the factor indices it shows. The gif is the dSprites repository's animation: for the
+ * heart, then the ellipse, then the square, it traverses scale (up, down, up), orientation
+ * (all 40 values), for the heart also posY, posX, posY back, posX back, and scale down again.
+ * All at posX = posY = 0 unless traversed; the table below was checked by verifying that
+ * frames with equal factors are identical images.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { GifReader } from "omggif";
 
-/** The repository root: the nearest ancestor holding turbo.json. */
-export function findRepoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = resolve(from);
-  for (;;) {
-    if (existsSync(join(dir, "turbo.json"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no turbo.json above ${from}`);
-    dir = up;
-  }
-}
-
 export function referenceGifPath(): string {
-  return join(findRepoRoot(), "..", "shared", "reference", "dsprites", "dsprites.gif");
+  return fileURLToPath(new URL("../reference/dsprites.gif", import.meta.url));
 }
 
 export interface ReferenceFrame {

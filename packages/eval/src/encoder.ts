@@ -1,6 +1,6 @@
 // Encoders: what the metrics measure. An encoder maps a batch of images to their codes: the
-// encoder *means*, never samples (DESIGN §5). Besides a trained model, two reference points
-// bracket every score: the ground-truth factors themselves, and an untrained network.
+// encoder *means*, never samples (docs/ARCHITECTURE.md, "Metrics"). Besides a trained model,
+// two reference points bracket every score: the ground-truth factors themselves, and an untrained network.
 import { type Backend, BURGESS_CONFIG, BetaVAE, Rng } from "@betavae/core";
 import { type ImageSource, requireFactors } from "@betavae/datasets";
 import { variedFactors } from "./factors";

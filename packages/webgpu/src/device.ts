@@ -29,10 +29,14 @@ async function gpuObject(options: WebGpuOptions): Promise<GPU> {
   if (!isNode) throw new WebGpuUnavailableError("this runtime has no navigator.gpu (WebGPU is not enabled here)");
   nodeGpu ??= (async () => {
     // Dawn reads VK_ICD_FILENAMES when it makes its Vulkan instance: point it at SwiftShader
-    // when nothing else is configured and Debian's chromium is installed (DESIGN §10).
+    // when nothing else is configured and Debian's chromium is installed (README,
+    // "Browser and WebGPU tests").
     // (node:fs is imported here, not at the top, so browser bundles of this module need no shim)
-    const { existsSync } = await import("node:fs");
+    const { existsSync, readdirSync } = await import("node:fs");
     if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    // Without a Vulkan driver Dawn finds no adapter and prints three lines of warnings per
+    // attempt; say why in one line instead.
+    if (process.platform === "linux" && !vulkanDriverListed(existsSync, readdirSync)) throw new WebGpuUnavailableError(`no WebGPU adapter (${noVulkanHint()})`);
     const specifier = "webgpu";
     let mod: { create(options: string[]): GPU; globals: object };
     try {
@@ -46,14 +50,40 @@ async function gpuObject(options: WebGpuOptions): Promise<GPU> {
   return nodeGpu;
 }
 
+function noVulkanHint(): string {
+  return `no Vulkan driver: on Debian install libvulkan1 and chromium and set VK_ICD_FILENAMES=${SWIFTSHADER_ICD}; now ${process.env.VK_ICD_FILENAMES ?? "unset"}`;
+}
+
+/**
+ * Whether the Vulkan loader has a driver manifest to find: the files VK_DRIVER_FILES or
+ * VK_ICD_FILENAMES list, else any in the loader's icd.d directories (XDG config and data
+ * dirs, /etc).
+ */
+function vulkanDriverListed(exists: (path: string) => boolean, list: (dir: string) => string[]): boolean {
+  const env = process.env;
+  const listed = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
+  if (listed) return listed.split(":").some((path) => path !== "" && exists(path));
+  const home = env.HOME ?? "";
+  const roots = [
+    env.XDG_CONFIG_HOME || `${home}/.config`, ...(env.XDG_CONFIG_DIRS || "/etc/xdg").split(":"), "/etc",
+    env.XDG_DATA_HOME || `${home}/.local/share`, ...(env.XDG_DATA_DIRS || "/usr/local/share:/usr/share").split(":"),
+  ];
+  return roots.some((root) => {
+    const dir = `${root}/vulkan/icd.d`;
+    try {
+      return exists(dir) && list(dir).some((f) => f.endsWith(".json"));
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** A WebGPU backend on the first adapter found; throws WebGpuUnavailableError if there is none. */
 export async function createWebGpuBackend(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
   const gpu = await gpuObject(options);
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference, forceFallbackAdapter: options.forceFallbackAdapter });
   if (!adapter) {
-    const hint = isNode
-      ? ` (no Vulkan driver: on Debian install libvulkan1 and chromium and set VK_ICD_FILENAMES=${SWIFTSHADER_ICD}; now ${process.env.VK_ICD_FILENAMES ?? "unset"})`
-      : "";
+    const hint = isNode ? ` (${noVulkanHint()})` : "";
     throw new WebGpuUnavailableError(`no WebGPU adapter${hint}`);
   }
   const limits = adapter.limits;

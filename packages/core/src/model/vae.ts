@@ -1,7 +1,8 @@
-// The β-VAE laid out in one arena per model: the parameters (with their gradients and Adam
-// moments) in a ParameterArena, and every activation carved out once at build time. Nothing
-// is allocated per step. The backward pass stops at the latent code, where a training
-// objective adds its own gradients (see train/objectives/objective.ts):
+// The β-VAE of docs/ARCHITECTURE.md ("The model and its objectives") laid out in one arena
+// per model: the parameters (with their gradients and Adam moments) in a ParameterArena, and
+// every activation carved out once at build time. Nothing is allocated per step. The backward
+// pass stops at the latent code, where a training objective adds its own gradients (see
+// train/objectives/objective.ts):
 //   backwardDecoder → dz;  [objective adds to dz]
 //   backwardReparameterisation → dμ, d log σ²;  [objective adds to them]
 //   backwardEncoder → parameter gradients.

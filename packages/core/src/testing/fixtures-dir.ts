@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root: the nearest ancestor holding turbo.json. */
@@ -13,7 +13,7 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** The shared golden vectors, ../shared/fixtures/ops relative to the repository root. */
-export function sharedFixturesDir(): string {
-  return resolve(repoRoot(), "..", "shared", "fixtures", "ops");
+/** The committed golden vectors (packages/core/fixtures/ops, written by bench/src/golden-vectors.ts). */
+export function goldenVectorsDir(): string {
+  return join(repoRoot(), "packages", "core", "fixtures", "ops");
 }

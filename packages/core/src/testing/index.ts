@@ -1,3 +1,3 @@
 export { type InputSpec, type OpCase, convCase, defineOpSuite, denseCase, evaluate, expectMatchesReference } from "./op-suite";
-export { repoRoot, sharedFixturesDir } from "./fixtures-dir";
+export { repoRoot, goldenVectorsDir } from "./fixtures-dir";
 export { SquaresSource } from "./squares-source";

@@ -11,7 +11,7 @@ import { ReferenceBackend } from "../backend/reference";
 import { type Conv2dParams, type Conv2dShape, type DenseShape, conv2dShape, conv2dSizes, conv2dTransposeShape } from "../backend/shapes";
 import { compare } from "../compare";
 import { runFixture } from "../fixtures";
-import { sharedFixturesDir } from "./fixtures-dir";
+import { goldenVectorsDir } from "./fixtures-dir";
 import { Rng } from "../rng";
 
 const RTOL = 1e-5;
@@ -296,8 +296,8 @@ export function defineOpSuite(label: string, create: () => Promise<Backend>): vo
     let be: Backend;
     const backend = async () => (be ??= await create());
 
-    describe("golden vectors (../shared/fixtures/ops)", () => {
-      const dir = sharedFixturesDir();
+    describe("golden vectors (packages/core/fixtures/ops)", () => {
+      const dir = goldenVectorsDir();
       const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
       it("finds the fixture files", () => expect(files.length).toBeGreaterThan(10));
       for (const file of files) {
