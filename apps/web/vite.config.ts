@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { type Plugin, defineConfig } from "vite";
+import { resolveSources } from "../../vite.source.ts";
 
 // Cross-origin isolation gives the page SharedArrayBuffer, which the WASM backend's threads
 // need; every asset is same-origin, so require-corp costs nothing.
@@ -18,6 +19,7 @@ const nodeBuiltinsUnused: Plugin = {
 };
 
 export default defineConfig({
+  ...resolveSources,
   plugins: [nodeBuiltinsUnused],
   // relative asset URLs: the built page works from any directory it is served from
   base: "./",

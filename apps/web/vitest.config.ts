@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
+import { resolveSources } from "../../vite.source.ts";
 
 export default defineConfig({
+  ...resolveSources,
   test: {
     // the browser test builds nothing itself: it serves dist/ (turbo runs build before test)
     include: ["src/**/*.test.ts", "e2e/**/*.test.ts"],

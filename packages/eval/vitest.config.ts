@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
+import { resolveSources } from "../../vite.source.ts";
 
 export default defineConfig({
+  ...resolveSources,
   test: {
     include: ["src/**/*.test.ts"],
     testTimeout: 60_000,

@@ -19,6 +19,8 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
+  // the workspace packages' TypeScript sources, as in every in-repository tool
+  conditions: ["@betavae/source"],
   // Dawn is a native addon, loaded only for --backend webgpu
   external: ["webgpu"],
   // bundled CommonJS dependencies call require()

@@ -201,6 +201,15 @@ describe("the bvae executable", () => {
     expect(stdout).toMatch(/--capacity-max N +final capacity C_max in nats; with --resume, a new one \(default 25\)/);
   });
 
+  it("prints the package's version for --version and -V", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const flag of ["--version", "-V"]) {
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, flag]);
+      expect(stdout).toBe(`${version}\n`);
+    }
+  });
+
   it("saves a checkpoint and exits 0 on Ctrl-C", async () => {
     const dir = join(tmp(), "run");
     const child = spawn(process.execPath, [bin, "train", "--steps", "100000", "--batch", "4", "--out", dir], { stdio: ["ignore", "pipe", "pipe"] });

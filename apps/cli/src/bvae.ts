@@ -1,6 +1,7 @@
 // bvae: train, inspect and draw β-VAEs. Every failure is one line on stderr and a non-zero
 // exit; nothing a user made is overwritten.
 import { CheckpointError, ConfigError, NonFiniteError, ObjectiveError, ShapeError } from "@betavae/core";
+import packageJson from "../package.json" with { type: "json" };
 import { UsageError } from "./args";
 import { evalCommand } from "./commands/eval";
 import { exportWeights } from "./commands/export";
@@ -24,7 +25,7 @@ commands:
   info       print a checkpoint's configuration and training state
   export     write a checkpoint's weights alone (no optimiser state), for shipping a model
 
-bvae <command> --help shows a command's options.`;
+bvae <command> --help shows a command's options; bvae --version prints the version.`;
 
 /** Errors a user can act on: printed as one line, without a stack. */
 const EXPECTED = [UsageError, FileError, CheckpointError, ConfigError, ObjectiveError, NonFiniteError, ShapeError, RangeError];
@@ -35,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!command || command === "--help" || command === "-h" || command === "help") {
     console.log(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === "--version" || command === "-V") {
+    console.log(packageJson.version);
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {

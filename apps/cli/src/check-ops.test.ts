@@ -69,7 +69,7 @@ describe("check-ops", () => {
     const dir = mkdtempSync(join(tmpdir(), "check-ops-"));
     writeFileSync(join(dir, "broken.json"), "not json");
     const script = fileURLToPath(new URL("./check-ops.ts", import.meta.url));
-    const result = await promisify(execFile)(process.execPath, ["--import", "tsx", script, "--fixtures", dir]).then(
+    const result = await promisify(execFile)(process.execPath, ["--conditions=@betavae/source", "--import", "tsx", script, "--fixtures", dir]).then(
       () => ({ code: 0 }), (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }));
     expect(result).toMatchObject({ code: 1, stdout: expect.stringContaining("1 FAIL") });
   });
