@@ -35,16 +35,18 @@ function run(command: string, args: string[], cwd: string): string {
 
 // Plain JavaScript, checked against the packages' declarations (`// @ts-check`) before it runs.
 const LIBRARY_SCRIPT = `// @ts-check
-import { BURGESS_CONFIG, DEFAULT_OPTIMISER, Trainer, WasmBackend } from "@betavae/core";
-import { DSprites, DatasetSampler } from "@betavae/datasets";
+import { BURGESS_CONFIG, DEFAULT_OPTIMISER, Trainer, TrainingSession, WasmBackend } from "@betavae/core";
+import { ImageSampler, createDataset } from "@betavae/datasets";
 import { evaluate } from "@betavae/eval";
 import { createBackendByName } from "@betavae/webgpu";
 
 const backend = await WasmBackend.create({ threads: 2 });
 const config = { model: BURGESS_CONFIG, objective: { kind: /** @type {const} */ ("beta"), beta: 4 }, optimiser: DEFAULT_OPTIMISER, batch: 8, seed: 1 };
-const trainer = new Trainer(backend, config, new DatasetSampler(new DSprites(), 2));
+const trainer = new Trainer(backend, config, new ImageSampler(createDataset("dsprites"), 2));
+/** @type {number[]} */
 const losses = [];
-for (let i = 0; i < 6; i++) losses.push((await trainer.trainStep()).loss);
+const session = new TrainingSession(trainer, { logEvery: 1, onRecord: (record) => void losses.push(record.loss ?? NaN) });
+await session.run(6);
 backend.dispose();
 console.log(JSON.stringify({ step: trainer.step, losses, loaded: [typeof evaluate, typeof createBackendByName] }));
 `;
