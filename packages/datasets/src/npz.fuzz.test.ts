@@ -105,7 +105,6 @@ describe("fuzzing the .npz loader", () => {
     const rng = new Rng(7);
     const problems: string[] = [];
     let loaded = 0;
-    const t0 = performance.now();
     for (const level of [0, 6] as const) {
       const base = makeFakeNpz(3, { level }).bytes;
       const spots = hotspotsOf(base);
@@ -123,6 +122,5 @@ describe("fuzzing the .npz loader", () => {
     }
     expect(problems).toEqual([]);
     expect(loaded).toBeGreaterThan(0); // some mutations (e.g. in latents_values) leave a valid file
-    expect(performance.now() - t0).toBeLessThan(20_000);
   });
 });
