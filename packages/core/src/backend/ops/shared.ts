@@ -1,7 +1,7 @@
 // Checks and kernel arguments that several op descriptions share.
 import type { DeviceBuffer } from "../backend";
 import { type Conv2dShape, checkConv2dShape, checkConv2dTransposeShape } from "../shapes";
-import { type Checks, type WasmCall, type WasmKernel, defineOp } from "./op";
+import type { Checks, Op, WasmCall, WasmKernel } from "./op";
 
 /** Elementwise parts start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
 export const FLOAT_QUANTUM = 16;
@@ -22,18 +22,6 @@ export function denseScratch(k: WasmCall, inFeatures: number, outFeatures: numbe
 export function checkRows(c: Checks, rows: number, channels: number): void {
   c.count(rows, "rows");
   c.count(channels, "channels");
-}
-
-/**
- * A convolution's shape, then its three tensors: the output-side one (y, or dy for the
- * gradients), the input-side one (x or dx) and the filter (f or df).
- */
-export function checkConv(c: Checks, s: Conv2dShape, transposed: boolean, output: DeviceBuffer, input: DeviceBuffer, filter: DeviceBuffer): void {
-  if (transposed) checkConv2dTransposeShape(s, c.op);
-  else checkConv2dShape(s, c.op);
-  c.buffer(output, outputImage(s) * s.batch, "output-side tensor");
-  c.buffer(input, inputImage(s) * s.batch, "input-side tensor");
-  c.buffer(filter, filterFloats(s), "filter");
 }
 
 /** Floats of one image of the input side, of the output side, and of the filter. */
@@ -95,44 +83,65 @@ export function biasAddCall(k: WasmCall, y: DeviceBuffer, b: DeviceBuffer, rows:
   k.split(rows, rows * channels, "floats").slice(y, channels).tensor(b).extent().value(channels).value(floor);
 }
 
-// The three kinds of convolution op, each for conv2d and its transpose: the kernels take
-// (out, a, b, n, …), where `out` is y, dx or df.
+// The three kinds of convolution op, each for conv2d and its transpose. Their kernels take
+// the three tensors in argument order, the written one first (y, dx or df).
 
-/** y from x and the filter f, in batch slices. */
-export function convForwardOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
-  return defineOp({
-    name,
-    check: (c: Checks, y: DeviceBuffer, x: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, y, x, f),
-    kernel,
-    wasm(k, y, x, f, s) {
-      splitConv(k, s).slice(y, outputImage(s)).slice(x, inputImage(s)).tensor(f);
-      convShape(k, s, transposed);
-    },
-  });
+/** The side of the convolution a tensor lies on: the output side, the input side, or the filter. */
+type ConvSide = "output" | "input" | "filter";
+
+/** Each kind's tensors in argument order (the first is written). */
+const CONV_SIDES = {
+  forward: ["output", "input", "filter"],
+  backwardData: ["input", "output", "filter"],
+  backwardFilter: ["filter", "output", "input"],
+} as const satisfies Record<string, readonly [ConvSide, ConvSide, ConvSide]>;
+
+/** Each kind's arguments, named as Backend shows them. */
+interface ConvArgs {
+  forward: [y: DeviceBuffer, x: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape];
+  backwardData: [dx: DeviceBuffer, dy: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape];
+  backwardFilter: [df: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, s: Conv2dShape];
 }
 
-/** dx from dy and the filter f, in batch slices. */
-export function convBackwardDataOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
-  return defineOp({
+/**
+ * A convolution op of `kind`, cut into batch slices: the image tensors are sliced per image,
+ * the filter is passed whole, or summed over the slices as partials where the op writes it.
+ */
+export function convOp<N extends string, K extends keyof ConvArgs>(name: N, kernel: WasmKernel, kind: K, transposed: boolean): Op<N, ConvArgs[K]> {
+  const [written, second, third] = CONV_SIDES[kind];
+  const op: Op<N, [DeviceBuffer, DeviceBuffer, DeviceBuffer, Conv2dShape]> = {
     name,
-    check: (c: Checks, dx: DeviceBuffer, dy: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, dy, dx, f),
+    check(c, t0, t1, t2, s) {
+      if (transposed) checkConv2dTransposeShape(s, c.op);
+      else checkConv2dShape(s, c.op);
+      checkConvTensor(c, written, t0, s);
+      checkConvTensor(c, second, t1, s);
+      checkConvTensor(c, third, t2, s);
+    },
     kernel,
-    wasm(k, dx, dy, f, s) {
-      splitConv(k, s).slice(dx, inputImage(s)).slice(dy, outputImage(s)).tensor(f);
+    wasm(k, t0, t1, t2, s) {
+      splitConv(k, s);
+      if (written === "filter") k.sum(t0, filterFloats(s));
+      else convSlice(k, written, t0, s);
+      convSlice(k, second, t1, s);
+      convSlice(k, third, t2, s);
       convShape(k, s, transposed);
     },
-  });
+  };
+  // The arguments are the same types whatever the kind; ConvArgs only names them.
+  return op as Op<N, ConvArgs[K]>;
 }
 
-/** df from dy and x, in batch slices whose filter gradients are summed as partials. */
-export function convBackwardFilterOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
-  return defineOp({
-    name,
-    check: (c: Checks, df: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, dy, x, df),
-    kernel,
-    wasm(k, df, dy, x, s) {
-      splitConv(k, s).sum(df, filterFloats(s)).slice(dy, outputImage(s)).slice(x, inputImage(s));
-      convShape(k, s, transposed);
-    },
-  });
+/** Floats of one image on that side. */
+const imageFloats = (side: "output" | "input", s: Conv2dShape) => (side === "output" ? outputImage(s) : inputImage(s));
+
+function checkConvTensor(c: Checks, side: ConvSide, t: DeviceBuffer, s: Conv2dShape): void {
+  if (side === "filter") c.buffer(t, filterFloats(s), "filter");
+  else c.buffer(t, imageFloats(side, s) * s.batch, side === "output" ? "output-side tensor" : "input-side tensor");
+}
+
+/** An image tensor sliced to the part's images; the filter, read whole by every part. */
+function convSlice(k: WasmCall, side: ConvSide, t: DeviceBuffer, s: Conv2dShape): void {
+  if (side === "filter") k.tensor(t);
+  else k.slice(t, imageFloats(side, s));
 }
