@@ -6,6 +6,31 @@ import type { Checks, Op, WasmCall, WasmKernel } from "./op";
 /** Elementwise parts start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
 export const FLOAT_QUANTUM = 16;
 
+/**
+ * The checks of an op over `count` floats in each of two to five buffers, each named after
+ * its argument (a buffer without a name is absent). Fixed arity: checking allocates nothing.
+ */
+export function checkElementwise(c: Checks, count: number, b0: DeviceBuffer, n0: string, b1: DeviceBuffer, n1: string,
+  b2?: DeviceBuffer, n2 = "", b3?: DeviceBuffer, n3 = "", b4?: DeviceBuffer, n4 = ""): void {
+  c.count(count, "count");
+  c.buffer(b0, count, n0);
+  c.buffer(b1, count, n1);
+  if (n2) c.buffer(b2 as DeviceBuffer, count, n2);
+  if (n3) c.buffer(b3 as DeviceBuffer, count, n3);
+  if (n4) c.buffer(b4 as DeviceBuffer, count, n4);
+}
+
+/**
+ * Kernel arguments (b0, …, count) of an elementwise op over its buffers (two to four), cut
+ * into ranges of whole SIMD vectors; further arguments follow on the returned call.
+ */
+export function elementwiseCall(k: WasmCall, count: number, b0: DeviceBuffer, b1: DeviceBuffer, b2?: DeviceBuffer, b3?: DeviceBuffer): WasmCall {
+  k.split(count, count, "floats", FLOAT_QUANTUM).slice(b0, 1).slice(b1, 1);
+  if (b2 !== undefined) k.slice(b2, 1);
+  if (b3 !== undefined) k.slice(b3, 1);
+  return k.extent();
+}
+
 /** The three sizes of a dense layer. */
 export function checkDenseCounts(c: Checks, batch: number, inFeatures: number, outFeatures: number): void {
   c.count(batch, "batch");
