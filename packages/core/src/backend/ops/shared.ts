@@ -1,6 +1,6 @@
 // Checks and kernel arguments that several op descriptions share.
 import type { DeviceBuffer } from "../backend";
-import { type Conv2dShape, checkConv2dShape, checkConv2dTransposeShape } from "../shapes";
+import { type Conv2dShape, type DenseShape, checkConv2dShape, checkConv2dTransposeShape } from "../shapes";
 import type { Checks, Op, WasmCall, WasmKernel } from "./op";
 
 /** Elementwise parts start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
@@ -31,16 +31,34 @@ export function elementwiseCall(k: WasmCall, count: number, b0: DeviceBuffer, b1
   return k.extent();
 }
 
-/** The three sizes of a dense layer. */
-export function checkDenseCounts(c: Checks, batch: number, inFeatures: number, outFeatures: number): void {
-  c.count(batch, "batch");
-  c.count(inFeatures, "inFeatures");
-  c.count(outFeatures, "outFeatures");
+/**
+ * A dense layer's sizes, then its three tensors, each named after its argument: the output
+ * side (y or dy, batch × outFeatures), the input side (x or dx, batch × inFeatures) and the
+ * weights (W or dW, inFeatures × outFeatures).
+ */
+export function checkDense(c: Checks, s: DenseShape, output: DeviceBuffer, outputName: string, input: DeviceBuffer, inputName: string,
+  weights: DeviceBuffer, weightsName: string): void {
+  c.count(s.batch, "batch");
+  c.count(s.inFeatures, "inFeatures");
+  c.count(s.outFeatures, "outFeatures");
+  c.buffer(output, s.batch * s.outFeatures, outputName);
+  c.buffer(input, s.batch * s.inFeatures, inputName);
+  c.buffer(weights, s.inFeatures * s.outFeatures, weightsName);
 }
 
-/** Scratch per part of a dense op cut into batch slices (a GEMM's scratch is not monotonic in its rows, so take both slice sizes). */
-export function denseScratch(k: WasmCall, inFeatures: number, outFeatures: number): number {
-  return Math.max(k.kernels.dense_scratch(k.smallestPart, inFeatures, outFeatures), k.kernels.dense_scratch(k.largestPart, inFeatures, outFeatures));
+/** The dense_* kernels are cut into batch slices; their work is the multiply-adds. */
+export function splitDense(k: WasmCall, s: DenseShape): WasmCall {
+  return k.split(s.batch, s.batch * s.inFeatures * s.outFeatures, "macs");
+}
+
+/**
+ * The arguments every dense_* kernel takes after its pointers: (n, inFeatures, outFeatures,
+ * scratch). A GEMM's scratch is not monotonic in its rows, so it is sized for both slice sizes.
+ */
+export function denseShape(k: WasmCall, s: DenseShape): void {
+  const { inFeatures: fi, outFeatures: fo } = s;
+  const scratch = Math.max(k.kernels.dense_scratch(k.smallestPart, fi, fo), k.kernels.dense_scratch(k.largestPart, fi, fo));
+  k.extent().value(fi).value(fo).scratch(scratch);
 }
 
 /** Rows and channels of a bias op. */
