@@ -102,16 +102,55 @@ export function checkLoss(c: Checks, batch: number, pixels: number, loss: Device
   c.buffer(gradient, count, "gradient");
 }
 
-export function checkVariance(c: Checks, variance: number): void {
-  if (!(variance > 0) || !Number.isFinite(variance)) c.fail(`variance must be positive, got ${variance}`);
-}
-
 /**
+ * The arguments every loss kernel starts with: (out, prediction, targets, batch, pixels), where
+ * `out` is the scalar loss, summed over the parts, or the gradient, sliced like the prediction.
  * Losses are cut into ranges of whole pixel columns: the kernels scale by 1/batch, so the
  * batch stays whole and each part takes `batch × its pixels` consecutive floats.
  */
-export function splitLoss(k: WasmCall, batch: number, pixels: number): WasmCall {
-  return k.split(pixels, batch * pixels, "floats");
+export function lossCall(k: WasmCall, out: DeviceBuffer, output: "loss" | "gradient", prediction: DeviceBuffer, targets: DeviceBuffer,
+  batch: number, pixels: number): WasmCall {
+  k.split(pixels, batch * pixels, "floats");
+  if (output === "loss") k.sum(out, 1);
+  else k.slice(out, batch);
+  return k.slice(prediction, batch).slice(targets, batch).value(batch).extent();
+}
+
+/** Each loss op's arguments, by family and output, named as Backend shows them. */
+interface LossArgs {
+  bernoulli: {
+    loss: [loss: DeviceBuffer, logits: DeviceBuffer, targets: DeviceBuffer, batch: number, pixels: number];
+    gradient: [dlogits: DeviceBuffer, logits: DeviceBuffer, targets: DeviceBuffer, batch: number, pixels: number];
+  };
+  gaussian: {
+    loss: [loss: DeviceBuffer, x: DeviceBuffer, targets: DeviceBuffer, batch: number, pixels: number, variance: number];
+    gradient: [dx: DeviceBuffer, x: DeviceBuffer, targets: DeviceBuffer, batch: number, pixels: number, variance: number];
+  };
+}
+
+/**
+ * A loss of `family` over batch × pixels, or its gradient: (out, prediction, targets, batch,
+ * pixels), then the Gaussian's fixed variance. The kernels take the same arguments, and the
+ * Bernoulli loss kernel one more: the gradient it can fuse, absent here.
+ */
+export function lossOp<N extends string, F extends keyof LossArgs, O extends "loss" | "gradient">(name: N, kernel: WasmKernel, family: F,
+  output: O): Op<N, LossArgs[F][O]> {
+  const gaussian = family === "gaussian";
+  const op: Op<N, [DeviceBuffer, DeviceBuffer, DeviceBuffer, number, number, number]> = {
+    name,
+    check(c, out, prediction, targets, batch, pixels, variance) {
+      checkLoss(c, batch, pixels, output === "loss" ? out : null, prediction, targets, output === "gradient" ? out : null);
+      if (gaussian && !(variance > 0 && Number.isFinite(variance))) c.fail(`variance must be positive, got ${variance}`);
+    },
+    kernel,
+    wasm(k, out, prediction, targets, batch, pixels, variance) {
+      lossCall(k, out, output, prediction, targets, batch, pixels);
+      if (gaussian) k.value(variance);
+      else if (output === "loss") k.tensor(null);
+    },
+  };
+  // The Bernoulli ops take no variance; LossArgs names and counts each op's arguments.
+  return op as unknown as Op<N, LossArgs[F][O]>;
 }
 
 /** The checks of y[r][c] = max(y[r][c] + b[c], floor). */
