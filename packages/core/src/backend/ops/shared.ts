@@ -68,12 +68,12 @@ export function checkRows(c: Checks, rows: number, channels: number): void {
 }
 
 /** Floats of one image of the input side, of the output side, and of the filter. */
-export const inputImage = (s: Conv2dShape) => s.inHeight * s.inWidth * s.inChannels;
-export const outputImage = (s: Conv2dShape) => s.outHeight * s.outWidth * s.outChannels;
-export const filterFloats = (s: Conv2dShape) => s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
+const inputImage = (s: Conv2dShape) => s.inHeight * s.inWidth * s.inChannels;
+const outputImage = (s: Conv2dShape) => s.outHeight * s.outWidth * s.outChannels;
+const filterFloats = (s: Conv2dShape) => s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
 
 /** Every convolution is cut into batch slices; its work is the multiply-adds of the smaller side. */
-export function splitConv(k: WasmCall, s: Conv2dShape): WasmCall {
+function splitConv(k: WasmCall, s: Conv2dShape): WasmCall {
   const pixels = Math.min(s.inHeight * s.inWidth, s.outHeight * s.outWidth);
   return k.split(s.batch, s.batch * pixels * s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels, "macs");
 }
@@ -83,7 +83,7 @@ export function splitConv(k: WasmCall, s: Conv2dShape): WasmCall {
  * kh, kw, stride, pad, scratch). The transposed ops run conv2d kernels with input and output
  * channels exchanged, so their scratch is sized that way.
  */
-export function convShape(k: WasmCall, s: Conv2dShape, transposed: boolean): void {
+function convShape(k: WasmCall, s: Conv2dShape, transposed: boolean): void {
   const cin = transposed ? s.outChannels : s.inChannels, cout = transposed ? s.inChannels : s.outChannels;
   k.extent().value(s.inHeight).value(s.inWidth).value(s.inChannels).value(s.outHeight).value(s.outWidth).value(s.outChannels)
     .value(s.kernelHeight).value(s.kernelWidth).value(s.stride).value(s.pad)
