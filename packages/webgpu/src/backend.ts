@@ -364,31 +364,13 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
       be.reduce("sum", [dy], db, rows, channels);
     },
 
-    // ── convolutions: implicit GEMMs ──────────────────────────────────────────────
-    conv2dForward(be, y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape) {
-      be.conv("conv_fwd", [["y", y], ["x", x], ["f", f]], s, s.batch * s.outHeight * s.outWidth, s.outChannels,
-        s.kernelHeight * s.kernelWidth * s.inChannels);
-    },
-    conv2dBackwardData(be, dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape) {
-      be.phasedConv("conv_bwd_data", convBackwardDataPhase, [["dx", dx], ["dy", dy], ["f", f]], s, s.inHeight, s.inWidth,
-        s.inChannels, s.outChannels);
-    },
-    conv2dBackwardFilter(be, df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape) {
-      be.conv("conv_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.inChannels, s.outChannels,
-        s.batch * s.outHeight * s.outWidth);
-    },
-    conv2dTransposeForward(be, y: WebGpuBuffer, x: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape) {
-      be.phasedConv("convT_fwd", convTransposeForwardPhase, [["y", y], ["x", x], ["f", f]], s, s.outHeight, s.outWidth,
-        s.outChannels, s.inChannels);
-    },
-    conv2dTransposeBackwardData(be, dx: WebGpuBuffer, dy: WebGpuBuffer, f: WebGpuBuffer, s: Conv2dShape) {
-      be.conv("convT_bwd_data", [["dx", dx], ["dy", dy], ["f", f]], s, s.batch * s.inHeight * s.inWidth, s.inChannels,
-        s.kernelHeight * s.kernelWidth * s.outChannels);
-    },
-    conv2dTransposeBackwardFilter(be, df: WebGpuBuffer, dy: WebGpuBuffer, x: WebGpuBuffer, s: Conv2dShape) {
-      be.conv("convT_bwd_filter", [["df", df], ["dy", dy], ["x", x]], s, s.kernelHeight * s.kernelWidth * s.outChannels, s.inChannels,
-        s.batch * s.inHeight * s.inWidth);
-    },
+    // ── convolutions: implicit GEMMs (see convEntry) ───────────────────────────────
+    conv2dForward: WebGpuBackend.convEntry("conv_fwd", ["y", "x", "f"], "output", false),
+    conv2dBackwardData: WebGpuBackend.convEntry("conv_bwd_data", ["dx", "dy", "f"], "input", false),
+    conv2dBackwardFilter: WebGpuBackend.convEntry("conv_bwd_filter", ["df", "dy", "x"], "filter", false),
+    conv2dTransposeForward: WebGpuBackend.convEntry("convT_fwd", ["y", "x", "f"], "input", true),
+    conv2dTransposeBackwardData: WebGpuBackend.convEntry("convT_bwd_data", ["dx", "dy", "f"], "output", true),
+    conv2dTransposeBackwardFilter: WebGpuBackend.convEntry("convT_bwd_filter", ["df", "dy", "x"], "filter", true),
 
     // ── elementwise ─────────────────────────────────────────────────────────────
     reluForward(be, y: WebGpuBuffer, x: WebGpuBuffer, count: number) {
@@ -455,8 +437,27 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
     this.runFromTable(WebGpuBackend.ops, op, a0, a1, a2, a3, a4, a5, a6, a7);
   }
 
-  private conv(kind: string, operands: Operands, s: Conv2dShape, m: number, n: number, k: number): void {
-    this.gemm(kind, operands, m, n, k, convParams(s));
+  /**
+   * A convolution op's entry: an implicit GEMM over its three tensors, bound to the shader as
+   * `names`. `rows` is what the GEMM's rows run over in conv2d's terms: the output pixels (the
+   * gather onto the output), the input pixels (the adjoint gather, one GEMM per stride phase)
+   * or the filter's taps × input channels (the filter gradient). The transposed ops run
+   * conv2d's gathers with the input and output sides exchanged.
+   */
+  private static convEntry(kind: string, names: readonly [string, string, string], rows: "output" | "input" | "filter", transposed: boolean) {
+    return (be: WebGpuBackend, t0: WebGpuBuffer, t1: WebGpuBuffer, t2: WebGpuBuffer, s: Conv2dShape): void => {
+      const operands: Operands = [[names[0], t0], [names[1], t1], [names[2], t2]];
+      const cin = transposed ? s.outChannels : s.inChannels, cout = transposed ? s.inChannels : s.outChannels;
+      if (rows === "input") {
+        const qh = transposed ? s.outHeight : s.inHeight, qw = transposed ? s.outWidth : s.inWidth;
+        be.phasedConv(kind, transposed ? convTransposeForwardPhase : convBackwardDataPhase, operands, s, qh, qw, cin, cout);
+        return;
+      }
+      const pixels = s.batch * (transposed ? s.inHeight * s.inWidth : s.outHeight * s.outWidth);
+      const filterRows = s.kernelHeight * s.kernelWidth * cin;
+      if (rows === "output") be.gemm(kind, operands, pixels, cout, filterRows, convParams(s));
+      else be.gemm(kind, operands, filterRows, cout, pixels, convParams(s));
+    };
   }
 
   /** An adjoint gather onto the qh×qw grid, one GEMM per stride phase (see StridePhase). */

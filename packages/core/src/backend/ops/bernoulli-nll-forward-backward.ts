@@ -1,6 +1,6 @@
 import type { DeviceBuffer } from "../backend";
 import { type Checks, defineFusedOp } from "./op";
-import { checkLoss, splitLoss } from "./shared";
+import { checkLoss, lossCall } from "./shared";
 
 /** The Bernoulli NLL and its gradient at once (one pass where the backend fuses them). */
 export const bernoulliNllForwardBackward = defineFusedOp({
@@ -11,7 +11,7 @@ export const bernoulliNllForwardBackward = defineFusedOp({
   // bernoulli_nll_forward(loss, logits, targets, batch, pixels, dlogits)
   kernel: "bernoulli_nll_forward",
   wasm(k, loss, dlogits, logits, targets, batch, pixels) {
-    splitLoss(k, batch, pixels).sum(loss, 1).slice(logits, batch).slice(targets, batch).value(batch).extent().slice(dlogits, batch);
+    lossCall(k, loss, "loss", logits, targets, batch, pixels).slice(dlogits, batch);
   },
   fallback(be, loss, dlogits, logits, targets, batch, pixels) {
     be.bernoulliNllForward(loss, logits, targets, batch, pixels);

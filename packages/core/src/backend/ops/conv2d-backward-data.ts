@@ -1,4 +1,4 @@
-import { convBackwardDataOp } from "./shared";
+import { convOp } from "./shared";
 
 /** dx: the gradient of conv2d with respect to its input. */
-export const conv2dBackwardData = convBackwardDataOp("conv2dBackwardData", "conv2d_backward_data", false);
+export const conv2dBackwardData = convOp("conv2dBackwardData", "conv2d_backward_data", "backwardData", false);

@@ -1,4 +1,4 @@
-import { convForwardOp } from "./shared";
+import { convOp } from "./shared";
 
 /** y = conv2d(x, f) in NHWC with an HWIO filter. */
-export const conv2dForward = convForwardOp("conv2dForward", "conv2d_forward", false);
+export const conv2dForward = convOp("conv2dForward", "conv2d_forward", "forward", false);

@@ -1,7 +1,7 @@
 import type { DeviceBuffer } from "../backend";
 import type { DenseShape } from "../shapes";
 import { type Checks, defineOp } from "./op";
-import { checkDenseCounts } from "./shared";
+import { checkDense } from "./shared";
 
 /**
  * dW = xᵀ·dy. Rows of dW are independent, so the WASM backend gives each part whole blocks of
@@ -9,12 +9,7 @@ import { checkDenseCounts } from "./shared";
  */
 export const denseBackwardWeights = defineOp({
   name: "denseBackwardWeights",
-  check: (c: Checks, dw: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, s: DenseShape) => {
-    checkDenseCounts(c, s.batch, s.inFeatures, s.outFeatures);
-    c.buffer(dw, s.inFeatures * s.outFeatures, "dW");
-    c.buffer(dy, s.batch * s.outFeatures, "dy");
-    c.buffer(x, s.batch * s.inFeatures, "x");
-  },
+  check: (c: Checks, dw: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, s: DenseShape) => checkDense(c, s, dy, "dy", x, "x", dw, "dW"),
   // gemm(c, a, b, m, n, k, lda, ldb, ldc, transA, transB, accumulate, scratch) with A = xᵀ
   kernel: "gemm",
   wasm(k, dw, dy, x, s) {

@@ -1,22 +1,18 @@
 import type { DeviceBuffer } from "../backend";
 import type { DenseShape } from "../shapes";
 import { type Checks, defineOp } from "./op";
-import { checkDenseCounts, denseScratch } from "./shared";
+import { checkDense, denseShape, splitDense } from "./shared";
 
 /** y = x·W + b (b may be null). The WASM backend cuts it into batch slices. */
 export const denseForward = defineOp({
   name: "denseForward",
   check: (c: Checks, y: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, b: DeviceBuffer | null, s: DenseShape) => {
-    checkDenseCounts(c, s.batch, s.inFeatures, s.outFeatures);
-    c.buffer(y, s.batch * s.outFeatures, "y");
-    c.buffer(x, s.batch * s.inFeatures, "x");
-    c.buffer(w, s.inFeatures * s.outFeatures, "W");
+    checkDense(c, s, y, "y", x, "x", w, "W");
     c.buffer(b, s.outFeatures, "b");
   },
   kernel: "dense_forward",
   wasm(k, y, x, w, b, s) {
-    const { batch: n, inFeatures: fi, outFeatures: fo } = s;
-    k.split(n, n * fi * fo, "macs").slice(y, fo).slice(x, fi).tensor(w).tensor(b).extent().value(fi).value(fo)
-      .scratch(denseScratch(k, fi, fo));
+    splitDense(k, s).slice(y, s.outFeatures).slice(x, s.inFeatures).tensor(w).tensor(b);
+    denseShape(k, s);
   },
 });

@@ -1,21 +1,64 @@
 // Checks and kernel arguments that several op descriptions share.
 import type { DeviceBuffer } from "../backend";
-import { type Conv2dShape, checkConv2dShape, checkConv2dTransposeShape } from "../shapes";
-import { type Checks, type WasmCall, type WasmKernel, defineOp } from "./op";
+import { type Conv2dShape, type DenseShape, checkConv2dShape, checkConv2dTransposeShape } from "../shapes";
+import type { Checks, Op, WasmCall, WasmKernel } from "./op";
 
 /** Elementwise parts start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
 export const FLOAT_QUANTUM = 16;
 
-/** The three sizes of a dense layer. */
-export function checkDenseCounts(c: Checks, batch: number, inFeatures: number, outFeatures: number): void {
-  c.count(batch, "batch");
-  c.count(inFeatures, "inFeatures");
-  c.count(outFeatures, "outFeatures");
+/**
+ * The checks of an op over `count` floats in each of two to five buffers, each named after
+ * its argument (a buffer without a name is absent). Fixed arity: checking allocates nothing.
+ */
+export function checkElementwise(c: Checks, count: number, b0: DeviceBuffer, n0: string, b1: DeviceBuffer, n1: string,
+  b2?: DeviceBuffer, n2 = "", b3?: DeviceBuffer, n3 = "", b4?: DeviceBuffer, n4 = ""): void {
+  c.count(count, "count");
+  c.buffer(b0, count, n0);
+  c.buffer(b1, count, n1);
+  if (n2) c.buffer(b2 as DeviceBuffer, count, n2);
+  if (n3) c.buffer(b3 as DeviceBuffer, count, n3);
+  if (n4) c.buffer(b4 as DeviceBuffer, count, n4);
 }
 
-/** Scratch per part of a dense op cut into batch slices (a GEMM's scratch is not monotonic in its rows, so take both slice sizes). */
-export function denseScratch(k: WasmCall, inFeatures: number, outFeatures: number): number {
-  return Math.max(k.kernels.dense_scratch(k.smallestPart, inFeatures, outFeatures), k.kernels.dense_scratch(k.largestPart, inFeatures, outFeatures));
+/**
+ * Kernel arguments (b0, …, count) of an elementwise op over its buffers (two to four), cut
+ * into ranges of whole SIMD vectors; further arguments follow on the returned call.
+ */
+export function elementwiseCall(k: WasmCall, count: number, b0: DeviceBuffer, b1: DeviceBuffer, b2?: DeviceBuffer, b3?: DeviceBuffer): WasmCall {
+  k.split(count, count, "floats", FLOAT_QUANTUM).slice(b0, 1).slice(b1, 1);
+  if (b2 !== undefined) k.slice(b2, 1);
+  if (b3 !== undefined) k.slice(b3, 1);
+  return k.extent();
+}
+
+/**
+ * A dense layer's sizes, then its three tensors, each named after its argument: the output
+ * side (y or dy, batch × outFeatures), the input side (x or dx, batch × inFeatures) and the
+ * weights (W or dW, inFeatures × outFeatures).
+ */
+export function checkDense(c: Checks, s: DenseShape, output: DeviceBuffer, outputName: string, input: DeviceBuffer, inputName: string,
+  weights: DeviceBuffer, weightsName: string): void {
+  c.count(s.batch, "batch");
+  c.count(s.inFeatures, "inFeatures");
+  c.count(s.outFeatures, "outFeatures");
+  c.buffer(output, s.batch * s.outFeatures, outputName);
+  c.buffer(input, s.batch * s.inFeatures, inputName);
+  c.buffer(weights, s.inFeatures * s.outFeatures, weightsName);
+}
+
+/** The dense_* kernels are cut into batch slices; their work is the multiply-adds. */
+export function splitDense(k: WasmCall, s: DenseShape): WasmCall {
+  return k.split(s.batch, s.batch * s.inFeatures * s.outFeatures, "macs");
+}
+
+/**
+ * The arguments every dense_* kernel takes after its pointers: (n, inFeatures, outFeatures,
+ * scratch). A GEMM's scratch is not monotonic in its rows, so it is sized for both slice sizes.
+ */
+export function denseShape(k: WasmCall, s: DenseShape): void {
+  const { inFeatures: fi, outFeatures: fo } = s;
+  const scratch = Math.max(k.kernels.dense_scratch(k.smallestPart, fi, fo), k.kernels.dense_scratch(k.largestPart, fi, fo));
+  k.extent().value(fi).value(fo).scratch(scratch);
 }
 
 /** Rows and channels of a bias op. */
@@ -24,25 +67,13 @@ export function checkRows(c: Checks, rows: number, channels: number): void {
   c.count(channels, "channels");
 }
 
-/**
- * A convolution's shape, then its three tensors: the output-side one (y, or dy for the
- * gradients), the input-side one (x or dx) and the filter (f or df).
- */
-export function checkConv(c: Checks, s: Conv2dShape, transposed: boolean, output: DeviceBuffer, input: DeviceBuffer, filter: DeviceBuffer): void {
-  if (transposed) checkConv2dTransposeShape(s, c.op);
-  else checkConv2dShape(s, c.op);
-  c.buffer(output, outputImage(s) * s.batch, "output-side tensor");
-  c.buffer(input, inputImage(s) * s.batch, "input-side tensor");
-  c.buffer(filter, filterFloats(s), "filter");
-}
-
 /** Floats of one image of the input side, of the output side, and of the filter. */
-export const inputImage = (s: Conv2dShape) => s.inHeight * s.inWidth * s.inChannels;
-export const outputImage = (s: Conv2dShape) => s.outHeight * s.outWidth * s.outChannels;
-export const filterFloats = (s: Conv2dShape) => s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
+const inputImage = (s: Conv2dShape) => s.inHeight * s.inWidth * s.inChannels;
+const outputImage = (s: Conv2dShape) => s.outHeight * s.outWidth * s.outChannels;
+const filterFloats = (s: Conv2dShape) => s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
 
 /** Every convolution is cut into batch slices; its work is the multiply-adds of the smaller side. */
-export function splitConv(k: WasmCall, s: Conv2dShape): WasmCall {
+function splitConv(k: WasmCall, s: Conv2dShape): WasmCall {
   const pixels = Math.min(s.inHeight * s.inWidth, s.outHeight * s.outWidth);
   return k.split(s.batch, s.batch * pixels * s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels, "macs");
 }
@@ -52,7 +83,7 @@ export function splitConv(k: WasmCall, s: Conv2dShape): WasmCall {
  * kh, kw, stride, pad, scratch). The transposed ops run conv2d kernels with input and output
  * channels exchanged, so their scratch is sized that way.
  */
-export function convShape(k: WasmCall, s: Conv2dShape, transposed: boolean): void {
+function convShape(k: WasmCall, s: Conv2dShape, transposed: boolean): void {
   const cin = transposed ? s.outChannels : s.inChannels, cout = transposed ? s.inChannels : s.outChannels;
   k.extent().value(s.inHeight).value(s.inWidth).value(s.inChannels).value(s.outHeight).value(s.outWidth).value(s.outChannels)
     .value(s.kernelHeight).value(s.kernelWidth).value(s.stride).value(s.pad)
@@ -71,16 +102,55 @@ export function checkLoss(c: Checks, batch: number, pixels: number, loss: Device
   c.buffer(gradient, count, "gradient");
 }
 
-export function checkVariance(c: Checks, variance: number): void {
-  if (!(variance > 0) || !Number.isFinite(variance)) c.fail(`variance must be positive, got ${variance}`);
-}
-
 /**
+ * The arguments every loss kernel starts with: (out, prediction, targets, batch, pixels), where
+ * `out` is the scalar loss, summed over the parts, or the gradient, sliced like the prediction.
  * Losses are cut into ranges of whole pixel columns: the kernels scale by 1/batch, so the
  * batch stays whole and each part takes `batch × its pixels` consecutive floats.
  */
-export function splitLoss(k: WasmCall, batch: number, pixels: number): WasmCall {
-  return k.split(pixels, batch * pixels, "floats");
+export function lossCall(k: WasmCall, out: DeviceBuffer, output: "loss" | "gradient", prediction: DeviceBuffer, targets: DeviceBuffer,
+  batch: number, pixels: number): WasmCall {
+  k.split(pixels, batch * pixels, "floats");
+  if (output === "loss") k.sum(out, 1);
+  else k.slice(out, batch);
+  return k.slice(prediction, batch).slice(targets, batch).value(batch).extent();
+}
+
+/** Each loss op's arguments, by family and output, named as Backend shows them. */
+interface LossArgs {
+  bernoulli: {
+    loss: [loss: DeviceBuffer, logits: DeviceBuffer, targets: DeviceBuffer, batch: number, pixels: number];
+    gradient: [dlogits: DeviceBuffer, logits: DeviceBuffer, targets: DeviceBuffer, batch: number, pixels: number];
+  };
+  gaussian: {
+    loss: [loss: DeviceBuffer, x: DeviceBuffer, targets: DeviceBuffer, batch: number, pixels: number, variance: number];
+    gradient: [dx: DeviceBuffer, x: DeviceBuffer, targets: DeviceBuffer, batch: number, pixels: number, variance: number];
+  };
+}
+
+/**
+ * A loss of `family` over batch × pixels, or its gradient: (out, prediction, targets, batch,
+ * pixels), then the Gaussian's fixed variance. The kernels take the same arguments, and the
+ * Bernoulli loss kernel one more: the gradient it can fuse, absent here.
+ */
+export function lossOp<N extends string, F extends keyof LossArgs, O extends "loss" | "gradient">(name: N, kernel: WasmKernel, family: F,
+  output: O): Op<N, LossArgs[F][O]> {
+  const gaussian = family === "gaussian";
+  const op: Op<N, [DeviceBuffer, DeviceBuffer, DeviceBuffer, number, number, number]> = {
+    name,
+    check(c, out, prediction, targets, batch, pixels, variance) {
+      checkLoss(c, batch, pixels, output === "loss" ? out : null, prediction, targets, output === "gradient" ? out : null);
+      if (gaussian && !(variance > 0 && Number.isFinite(variance))) c.fail(`variance must be positive, got ${variance}`);
+    },
+    kernel,
+    wasm(k, out, prediction, targets, batch, pixels, variance) {
+      lossCall(k, out, output, prediction, targets, batch, pixels);
+      if (gaussian) k.value(variance);
+      else if (output === "loss") k.tensor(null);
+    },
+  };
+  // The Bernoulli ops take no variance; LossArgs names and counts each op's arguments.
+  return op as unknown as Op<N, LossArgs[F][O]>;
 }
 
 /** The checks of y[r][c] = max(y[r][c] + b[c], floor). */
@@ -95,44 +165,65 @@ export function biasAddCall(k: WasmCall, y: DeviceBuffer, b: DeviceBuffer, rows:
   k.split(rows, rows * channels, "floats").slice(y, channels).tensor(b).extent().value(channels).value(floor);
 }
 
-// The three kinds of convolution op, each for conv2d and its transpose: the kernels take
-// (out, a, b, n, …), where `out` is y, dx or df.
+// The three kinds of convolution op, each for conv2d and its transpose. Their kernels take
+// the three tensors in argument order, the written one first (y, dx or df).
 
-/** y from x and the filter f, in batch slices. */
-export function convForwardOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
-  return defineOp({
-    name,
-    check: (c: Checks, y: DeviceBuffer, x: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, y, x, f),
-    kernel,
-    wasm(k, y, x, f, s) {
-      splitConv(k, s).slice(y, outputImage(s)).slice(x, inputImage(s)).tensor(f);
-      convShape(k, s, transposed);
-    },
-  });
+/** The side of the convolution a tensor lies on: the output side, the input side, or the filter. */
+type ConvSide = "output" | "input" | "filter";
+
+/** Each kind's tensors in argument order (the first is written). */
+const CONV_SIDES = {
+  forward: ["output", "input", "filter"],
+  backwardData: ["input", "output", "filter"],
+  backwardFilter: ["filter", "output", "input"],
+} as const satisfies Record<string, readonly [ConvSide, ConvSide, ConvSide]>;
+
+/** Each kind's arguments, named as Backend shows them. */
+interface ConvArgs {
+  forward: [y: DeviceBuffer, x: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape];
+  backwardData: [dx: DeviceBuffer, dy: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape];
+  backwardFilter: [df: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, s: Conv2dShape];
 }
 
-/** dx from dy and the filter f, in batch slices. */
-export function convBackwardDataOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
-  return defineOp({
+/**
+ * A convolution op of `kind`, cut into batch slices: the image tensors are sliced per image,
+ * the filter is passed whole, or summed over the slices as partials where the op writes it.
+ */
+export function convOp<N extends string, K extends keyof ConvArgs>(name: N, kernel: WasmKernel, kind: K, transposed: boolean): Op<N, ConvArgs[K]> {
+  const [written, second, third] = CONV_SIDES[kind];
+  const op: Op<N, [DeviceBuffer, DeviceBuffer, DeviceBuffer, Conv2dShape]> = {
     name,
-    check: (c: Checks, dx: DeviceBuffer, dy: DeviceBuffer, f: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, dy, dx, f),
+    check(c, t0, t1, t2, s) {
+      if (transposed) checkConv2dTransposeShape(s, c.op);
+      else checkConv2dShape(s, c.op);
+      checkConvTensor(c, written, t0, s);
+      checkConvTensor(c, second, t1, s);
+      checkConvTensor(c, third, t2, s);
+    },
     kernel,
-    wasm(k, dx, dy, f, s) {
-      splitConv(k, s).slice(dx, inputImage(s)).slice(dy, outputImage(s)).tensor(f);
+    wasm(k, t0, t1, t2, s) {
+      splitConv(k, s);
+      if (written === "filter") k.sum(t0, filterFloats(s));
+      else convSlice(k, written, t0, s);
+      convSlice(k, second, t1, s);
+      convSlice(k, third, t2, s);
       convShape(k, s, transposed);
     },
-  });
+  };
+  // The arguments are the same types whatever the kind; ConvArgs only names them.
+  return op as Op<N, ConvArgs[K]>;
 }
 
-/** df from dy and x, in batch slices whose filter gradients are summed as partials. */
-export function convBackwardFilterOp<N extends string>(name: N, kernel: WasmKernel, transposed: boolean) {
-  return defineOp({
-    name,
-    check: (c: Checks, df: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, s: Conv2dShape) => checkConv(c, s, transposed, dy, x, df),
-    kernel,
-    wasm(k, df, dy, x, s) {
-      splitConv(k, s).sum(df, filterFloats(s)).slice(dy, outputImage(s)).slice(x, inputImage(s));
-      convShape(k, s, transposed);
-    },
-  });
+/** Floats of one image on that side. */
+const imageFloats = (side: "output" | "input", s: Conv2dShape) => (side === "output" ? outputImage(s) : inputImage(s));
+
+function checkConvTensor(c: Checks, side: ConvSide, t: DeviceBuffer, s: Conv2dShape): void {
+  if (side === "filter") c.buffer(t, filterFloats(s), "filter");
+  else c.buffer(t, imageFloats(side, s) * s.batch, side === "output" ? "output-side tensor" : "input-side tensor");
+}
+
+/** An image tensor sliced to the part's images; the filter, read whole by every part. */
+function convSlice(k: WasmCall, side: ConvSide, t: DeviceBuffer, s: Conv2dShape): void {
+  if (side === "filter") k.tensor(t);
+  else k.slice(t, imageFloats(side, s));
 }
