@@ -1,0 +1,225 @@
+// The study queue against a real redis-server (no mock): Redis URLs with a password, an
+// unreachable server in one line, a study enqueued twice, jobs put on the queue by hand that a
+// worker must refuse, and a study of eight tiny runs over three `bvae worker` processes, one
+// killed with SIGKILL and one stopped with SIGTERM mid-run, whose runs each end once with the
+// metrics of the same run trained alone.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { afterEach, describe, expect, it } from "vitest";
+import { readMetrics } from "../metrics-log";
+import { captureConsole, expectError } from "../test-console";
+import { BVAE_BIN, RESULT_FILE, lastLoggedStep, settingsArgs } from "./execute";
+import { QUEUE_NAME, QueueError, enqueueStudy, openQueue, queuedRuns, redisTarget, runWorker } from "./queue";
+import { type StudyRun, parseStudy } from "./study-file";
+import { type TestRedis, startRedis } from "./test-redis";
+
+captureConsole();
+
+const tmp = () => mkdtempSync(join(tmpdir(), "bvae-queue-"));
+const servers: TestRedis[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+});
+async function redis(options: { password?: string } = {}): Promise<TestRedis> {
+  const server = await startRedis(options);
+  servers.push(server);
+  return server;
+}
+
+async function until<T>(probe: () => Promise<T | null | undefined | false>, what: string, seconds = 60): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Eight tiny runs: 2 β × 4 seeds of 64×64 blobs, 8 images a step, two latents. */
+const TINY_STUDY = `name: tiny
+base: { dataset: blobs, batch: 8, latents: 2, steps: 150, checkpoint-every: 20, log-every: 10 }
+grid: { beta: [1, 4] }
+seeds: [1, 2, 3, 4]
+eval: { metrics: [mig], samples: 64 }
+`;
+
+describe("Redis URLs", () => {
+  it("carry a password, a user, a database and TLS to the client, and never show the password", () => {
+    const plain = redisTarget("redis://:p%40ss%2Fword@queue.example:6380/2");
+    expect(plain.options).toMatchObject({ host: "queue.example", port: 6380, password: "p@ss/word", db: 2, tls: undefined });
+    expect(plain.where).toBe("redis://:***@queue.example:6380/2");
+    const tls = redisTarget("rediss://study:secret@10.0.0.5");
+    expect(tls.options).toMatchObject({ host: "10.0.0.5", port: 6379, username: "study", password: "secret", db: 0, tls: { servername: "10.0.0.5" } });
+    expect(tls.where).not.toContain("secret");
+  });
+
+  it("refuse what is not a Redis URL in one line", () => {
+    expect(() => redisTarget("http://:secret@host:6379")).toThrow(/^--queue must be a redis:\/\/ or rediss:\/\/ URL, got 'http:\/\/:\*\*\*@host:6379\/'$/);
+    expect(() => redisTarget("localhost:6379")).toThrow(QueueError);
+    expect(() => redisTarget("redis://host/one")).toThrow(/database number must be a non-negative integer, got 'one'/);
+  });
+});
+
+describe("the study queue on a real redis-server", () => {
+  it("connects with the server's password; a wrong or missing one is one line without the password", async () => {
+    const server = await redis({ password: "s3cret/pw" });
+    const queue = await openQueue(server.url);
+    await queue.add("probe", { run: {} as StudyRun, dir: "/" }, { jobId: "probe" });
+    expect(await queue.count()).toBe(1);
+    await queue.close();
+    const wrong = `redis://:wrong-pw@127.0.0.1:${server.port}`;
+    await expect(openQueue(wrong)).rejects.toThrow(new RegExp(`^cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${server.port}: WRONGPASS`));
+    await openQueue(wrong).catch((e: Error) => expect(e.message).not.toContain("wrong-pw"));
+    await expect(openQueue(`redis://127.0.0.1:${server.port}`)).rejects.toThrow(/NOAUTH/);
+  });
+
+  it("an unreachable server is one line, at once", async () => {
+    const server = await redis();
+    await server.stop(); // nothing listens on its port any more
+    await expectError(["worker", "--queue", server.url], new RegExp(`^bvae worker: cannot reach Redis at redis://127\\.0\\.0\\.1:${server.port}: connect ECONNREFUSED`));
+  });
+
+  it("enqueueing a study twice adds no job", async () => {
+    const server = await redis();
+    const study = parseStudy(TINY_STUDY, "tiny.yaml");
+    const queue = await openQueue(server.url);
+    try {
+      expect(await enqueueStudy(queue, study, tmp())).toEqual({ added: 8, present: 0 });
+      expect(await enqueueStudy(queue, study, tmp())).toEqual({ added: 0, present: 8 });
+      expect(await queue.count()).toBe(8);
+      expect((await queue.getJobs(["waiting"])).map((j) => j.id).sort()).toEqual(study.runs.map((r) => r.id).sort());
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("a worker refuses jobs put on the queue by hand with an unknown flag, a shell string or a path outside its roots, and writes nothing", async () => {
+    const server = await redis();
+    const root = tmp(), outside = tmp();
+    symlinkSync(outside, join(root, "escape"));
+    const [run] = parseStudy(TINY_STUDY, "tiny.yaml").runs;
+    const queue = new Queue(QUEUE_NAME, { connection: redisTarget(server.url).options });
+    const jobs: Record<string, unknown> = {
+      "unknown-flag": { run: { ...run, settings: { ...run.settings, evil: "x" } }, dir: root },
+      "shell-string": { run: { ...run, settings: { ...run.settings, dataset: "blobs; touch /tmp/owned" } }, dir: root },
+      "outside": { run, dir: outside },
+      "through-a-link": { run, dir: join(root, "escape") },
+      "relative": { run, dir: "." },
+      "not-mounted": { run, dir: join(root, "not-mounted-here") },
+    };
+    for (const [id, data] of Object.entries(jobs)) await queue.add("by-hand", data, { jobId: id });
+    const log: string[] = [];
+    const stop = new AbortController();
+    const working = runWorker({ url: server.url, threads: 1, concurrency: 1, roots: [root], lockSeconds: 5, stalledSeconds: 5, log: (l) => log.push(l), signal: stop.signal });
+    try {
+      const failed = await until(async () => {
+        const rows = await queuedRuns(queue as never);
+        const settled = rows.filter((r) => r.state === "failed" || r.state === "delayed");
+        return settled.length === 6 ? rows : null;
+      }, "the hand-made jobs to be refused");
+      const reason = Object.fromEntries(failed.map((r) => [r.id, `${r.state}: ${r.error}`]));
+      expect(reason["unknown-flag"]).toMatch(/^failed: refused: run "[^"]+": settings\.evil: unknown setting 'evil'/);
+      expect(reason["shell-string"]).toMatch(/^failed: refused: .*dataset must be one of .*got 'blobs; touch \/tmp\/owned'/);
+      expect(reason.outside).toBe(`failed: refused: ${outside} is outside this worker's roots (${root}; see --allow-root)`);
+      expect(reason["through-a-link"]).toMatch(/^failed: refused: .*escape leads to .*, outside this worker's roots/);
+      expect(reason.relative).toBe('failed: refused: the job\'s directory must be an absolute path, got "."');
+      // a directory this machine cannot see is left for another worker, not failed
+      expect(reason["not-mounted"]).toBe("delayed: ");
+      expect(log.some((l) => l.includes("not-mounted: cannot see") && l.includes("leaving the run to another worker"))).toBe(true);
+      for (const row of failed) expect(row.error).not.toContain("\n");
+      expect(readdirSync(outside)).toEqual([]);
+      expect(readdirSync(root)).toEqual(["escape"]);
+      expect(existsSync("/tmp/owned")).toBe(false);
+    } finally {
+      stop.abort();
+      await working;
+      await queue.close();
+    }
+  });
+});
+
+interface Worker {
+  child: ChildProcess;
+  log: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startWorker(url: string, root: string): Worker {
+  const child = spawn(process.execPath, [BVAE_BIN, "worker", "--queue", url, "--allow-root", root, "--threads", "1", "--lock-seconds", "2", "--stalled-seconds", "1"],
+    { stdio: ["ignore", "ignore", "pipe"] });
+  const worker: Worker = { child, log: "", exited: new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal }))) };
+  child.stderr!.on("data", (d) => void (worker.log += d));
+  return worker;
+}
+
+/** What a run's metrics.jsonl says about its training, without the wall-clock fields. */
+function trajectory(dir: string): unknown[] {
+  return readMetrics(join(dir, "metrics.jsonl")).map(({ imagesPerSec: _rate, seconds: _seconds, ...record }) => record);
+}
+
+describe("a study across worker processes", () => {
+  it("ends every run once, with the metrics of the run trained alone, though one worker is killed and one stopped mid-run", async () => {
+    const server = await redis();
+    const root = tmp();
+    const dir = join(root, "study");
+    const study = parseStudy(TINY_STUDY, "tiny.yaml");
+    mkdirSync(dir);
+    const queue = await openQueue(server.url);
+    const workers = [startWorker(server.url, root), startWorker(server.url, root), startWorker(server.url, root)];
+    try {
+      expect(await enqueueStudy(queue, study, dir)).toEqual({ added: 8, present: 0 });
+      const names = new Map(workers.map((w) => [`${hostname()}:${w.child.pid}`, w]));
+      /** A worker whose run is past its first checkpoint and far from its end. */
+      const midRun = (busy: Set<Worker>) => until(async () => {
+        for (const job of await queue.getJobs(["active"])) {
+          const worker = names.get(job.processedBy ?? "");
+          const step = lastLoggedStep(join(dir, "runs", job.id!, "metrics.jsonl"));
+          if (worker && !busy.has(worker) && step !== null && step >= 30 && step <= 90) return { worker, id: job.id! };
+        }
+        return null;
+      }, "a run in the middle of its training");
+
+      // a machine gone: the worker and the run it trains die at once
+      const killed = await midRun(new Set());
+      const trainer = execFileSync("ps", ["-o", "pid=", "--ppid", String(killed.worker.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+      killed.worker.child.kill("SIGKILL");
+      for (const pid of trainer) process.kill(pid, "SIGKILL");
+      expect(await killed.worker.exited).toEqual({ code: null, signal: "SIGKILL" });
+
+      // a worker stopped: its run checkpoints and goes back to the queue
+      const stopped = await midRun(new Set([killed.worker]));
+      stopped.worker.child.kill("SIGTERM");
+      expect(await stopped.worker.exited).toEqual({ code: 0, signal: null });
+      expect(stopped.worker.log).toMatch(new RegExp(`${stopped.id}: stopped at its checkpoint; back on the queue`));
+      workers.push(startWorker(server.url, root));
+
+      const rows = await until(async () => {
+        const rows = await queuedRuns(queue, study.runs.map((r) => r.id));
+        return rows.every((r) => r.state === "completed" || r.state === "failed") ? rows : null;
+      }, "every run to end", 240);
+      expect(rows.filter((r) => r.state !== "completed")).toEqual([]);
+      const logs = workers.map((w) => w.log).join("");
+      for (const run of study.runs) {
+        expect(logs.split("\n").filter((l) => l.endsWith(`${run.id}: done`))).toHaveLength(1);
+        expect(JSON.parse(readFileSync(join(dir, "runs", run.id, RESULT_FILE), "utf8")).id).toBe(run.id);
+      }
+      for (const interrupted of [killed.id, stopped.id]) {
+        expect(readFileSync(join(dir, "runs", interrupted, "study.log"), "utf8")).toMatch(/\$ bvae train --resume /);
+      }
+
+      // the same runs, trained alone by `bvae train` on one thread
+      const alone = join(root, "alone");
+      for (const run of study.runs) {
+        execFileSync(process.execPath, [BVAE_BIN, "train", ...settingsArgs(run.settings), `--out=${join(alone, run.id)}`, "--threads=1"], { stdio: "ignore" });
+        expect(trajectory(join(dir, "runs", run.id)), run.id).toEqual(trajectory(join(alone, run.id)));
+      }
+    } finally {
+      for (const w of workers) w.child.kill("SIGKILL");
+      await queue.close();
+    }
+  }, 400_000);
+});
