@@ -92,7 +92,8 @@ export function createExclusive(path: string, text: string): boolean {
   }
 }
 
-function readHolder(path: string): LockHolder | "gone" | "unreadable" {
+/** Who holds the lock file at `path`: "gone" when there is none. */
+export function readHolder(path: string): LockHolder | "gone" | "unreadable" {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

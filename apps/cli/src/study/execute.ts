@@ -152,6 +152,8 @@ function command(args: string[], dir: string, options: ExecuteOptions, steps: nu
   });
   const stop = () => child.kill("SIGTERM");
   options.signal?.addEventListener("abort", stop, { once: true });
+  // the caller leaving (a second Ctrl-C, an error) stops the child too: it saves, or after a first stop, exits at once
+  process.on("exit", stop);
   const metrics = join(dir, "metrics.jsonl");
   const watch = steps !== null && options.onProgress ? setInterval(() => {
     const step = lastLoggedStep(metrics);
@@ -160,6 +162,7 @@ function command(args: string[], dir: string, options: ExecuteOptions, steps: nu
   return new Promise((resolve) => {
     const done = (code: number | null, error: string) => {
       options.signal?.removeEventListener("abort", stop);
+      process.off("exit", stop);
       if (watch) clearInterval(watch);
       resolve({ code, error });
     };
