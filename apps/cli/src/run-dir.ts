@@ -78,7 +78,7 @@ export function lockRunDir(dir: string, note: (line: string) => void): RunLock {
 }
 
 /** Writes the whole file under a temporary name, then links it into place: it appears complete, and only if absent. */
-function createExclusive(path: string, text: string): boolean {
+export function createExclusive(path: string, text: string): boolean {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileAtomic(tmp, text);
   try {
@@ -92,7 +92,8 @@ function createExclusive(path: string, text: string): boolean {
   }
 }
 
-function readHolder(path: string): LockHolder | "gone" | "unreadable" {
+/** Who holds the lock file at `path`: "gone" when there is none. */
+export function readHolder(path: string): LockHolder | "gone" | "unreadable" {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
