@@ -10,17 +10,20 @@ import { readFileOrFail } from "../files";
 import { formatDuration } from "../progress";
 import { stopOnSignals } from "../stop-signals";
 import type { RunOutcome } from "../study/execute";
-import { type PoolView, runLocalStudy } from "../study/pool";
-import { countStates, readStudyStatus, statusLines, studyEta } from "../study/status";
+import { type PoolView, openStudyDir, runLocalStudy } from "../study/pool";
+import { enqueueStudy, followStudy, openQueue, queueStatus, redisTarget } from "../study/queue";
+import { type RunStatus, countStates, readStudyStatus, statusLines, studyEta } from "../study/status";
 import { type Study, type StudyRun, parseStudy } from "../study/study-file";
 
 export const SWEEP_FLAGS: FlagSpecs = {
   out: { type: "string", placeholder: "DIR", help: "the study's directory: DIR/study.json, and DIR/runs/<id>/ for each run" },
   workers: { type: "int", min: 1, max: 1024, help: `runs trained at once (default: one per core, ${availableParallelism()} here)` },
   threads: { ...(THREADS_FLAG as Extract<FlagSpec, { type: "int" }>), help: "threads of each run", default: 1 },
+  queue: { type: "string", placeholder: "URL", help: "enqueue the runs on Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS) for `bvae worker` on any machine that sees DIR, instead of running them here" },
+  wait: { type: "bool", help: "with --queue: follow the study until every run has ended" },
 };
 
-const USAGE = "usage: bvae sweep STUDY --out DIR [--workers N] [--threads T]\n       bvae sweep status DIR";
+const USAGE = "usage: bvae sweep STUDY --out DIR [--workers N] [--threads T]\n       bvae sweep STUDY --out DIR --queue URL [--wait]\n       bvae sweep status DIR | --queue URL";
 const SUMMARY = "Train, evaluate and draw every run of a study file (YAML or JSON: name, base, grid, seeds, eval) on a pool of local workers.\n"
   + "Ctrl-C stops the running runs with their checkpoints; the same command again continues the study.";
 
@@ -32,16 +35,19 @@ interface IO {
 export async function sweep(argv: string[], io: IO): Promise<number> {
   if (argv[0] === "status") return status(argv.slice(1), io);
   const { operands, flags: flagArgs } = splitOperands(argv, SWEEP_FLAGS);
-  const { flags, help } = parseFlags(flagArgs, SWEEP_FLAGS, "sweep");
+  const { flags, help, given } = parseFlags(flagArgs, SWEEP_FLAGS, "sweep");
   if (help) {
     io.out(helpText(USAGE, SUMMARY, SWEEP_FLAGS));
     return 0;
   }
   if (operands.length !== 1) throw new UsageError(`give one study file: ${USAGE.split("\n")[0].slice(7)}`);
   if (!flags.out) throw new UsageError("--out DIR is required: the study's directory");
+  if (flags.wait && !flags.queue) throw new UsageError("--wait follows a study on a queue: give --queue URL");
+  const local = ["workers", "threads"].find((name) => given.has(name));
+  if (flags.queue && local) throw new UsageError(`--${local} is for a local pool; with --queue, each bvae worker sets its own`);
   const study = readStudy(operands[0]);
   const out = resolve(flags.out as string);
-  return runLocally(study, out, flags, io);
+  return flags.queue ? runOnQueue(study, out, flags.queue as string, flags.wait === true, io) : runLocally(study, out, flags, io);
 }
 
 export function readStudy(path: string): Study {
@@ -82,6 +88,39 @@ async function runLocally(study: Study, out: string, flags: ParsedFlags, io: IO)
   }
   if (ended.length > 0) io.out(`study ${study.name}: ${count("done")} runs finished, ${count("failed")} failed in ${took}; results in ${out}/runs/<id>/result.json`);
   return count("failed") > 0 ? 1 : 0;
+}
+
+/** Enqueues the study (nothing when Redis cannot be reached); with `wait`, follows it to the end. */
+async function runOnQueue(study: Study, out: string, url: string, wait: boolean, io: IO): Promise<number> {
+  const queue = await openQueue(url);
+  try {
+    openStudyDir(study, out); // every worker resolves DIR, so it exists before a run is queued
+    const { added, present } = await enqueueStudy(queue, study, out);
+    io.out(`study ${study.name}: ${added} runs queued on ${redisTarget(url).where}${present ? `, ${present} already there` : ""}; ${out}`);
+    if (!wait) {
+      io.out(`on each machine that sees ${out}: bvae worker --queue URL --allow-root DIR; bvae sweep status --queue URL follows them`);
+      return 0;
+    }
+    const view = new StudyView(io.err, study.name);
+    const stop = stopOnSignals();
+    let runs: RunStatus[];
+    try {
+      runs = await followStudy(queue, study.runs.map((r) => r.id), (v) => view.update(v), stop.signal);
+    } finally {
+      stop.dispose();
+      view.done();
+    }
+    if (stop.signal.aborted) {
+      io.out(`stopped following study ${study.name}; its runs go on (bvae sweep status --queue URL)`);
+      return 0;
+    }
+    for (const r of runs) if (r.state === "failed") io.out(`failed  ${r.id}: ${r.error}`);
+    const failed = runs.filter((r) => r.state === "failed").length;
+    io.out(`study ${study.name}: ${runs.length - failed} runs finished, ${failed} failed; results in ${out}/runs/<id>/result.json`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await queue.close();
+  }
 }
 
 function endLine(run: StudyRun, outcome: RunOutcome): string {
@@ -126,15 +165,33 @@ class StudyView {
   }
 }
 
+const STATUS_FLAGS: FlagSpecs = { queue: SWEEP_FLAGS.queue };
+
 async function status(argv: string[], io: IO): Promise<number> {
-  const { operands, flags: flagArgs } = splitOperands(argv, {});
-  const { help } = parseFlags(flagArgs, {}, "sweep status");
+  const { operands, flags: flagArgs } = splitOperands(argv, STATUS_FLAGS);
+  const { flags, help } = parseFlags(flagArgs, STATUS_FLAGS, "sweep status");
   if (help) {
-    io.out(helpText("usage: bvae sweep status DIR", "Each run of the study in DIR: its state (done, running, queued, stopped, failed), step, ETA and error.", {}));
+    io.out(helpText("usage: bvae sweep status DIR | --queue URL", "Each run of the study in DIR, or of every study on a queue: its state (done, running, queued, stopped, failed), step, ETA, worker and error.", STATUS_FLAGS));
     return 0;
   }
-  if (operands.length !== 1) throw new UsageError("give the study's directory: bvae sweep status DIR");
+  if (flags.queue) {
+    if (operands.length > 0) throw new UsageError("give the study's directory or --queue URL, not both");
+    return queueStatusLines(flags.queue as string, io);
+  }
+  if (operands.length !== 1) throw new UsageError("give the study's directory: bvae sweep status DIR (or --queue URL)");
   const { study, runs } = readStudyStatus(resolve(operands[0]));
   for (const line of statusLines(study.name, runs, studyEta(runs))) io.out(line);
   return 0;
+}
+
+async function queueStatusLines(url: string, io: IO): Promise<number> {
+  const queue = await openQueue(url);
+  try {
+    const studies = await queueStatus(queue);
+    if (studies.size === 0) io.out(`no runs on ${redisTarget(url).where}`);
+    for (const [name, runs] of studies) for (const line of statusLines(name, runs, studyEta(runs))) io.out(line);
+    return 0;
+  } finally {
+    await queue.close();
+  }
 }

@@ -4,7 +4,7 @@
 // killed with SIGKILL and one stopped with SIGTERM mid-run, whose runs each end once with the
 // metrics of the same run trained alone.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readMetrics } from "../metrics-log";
 import { captureConsole, expectError } from "../test-console";
 import { BVAE_BIN, RESULT_FILE, lastLoggedStep, settingsArgs } from "./execute";
-import { QUEUE_NAME, QueueError, enqueueStudy, openQueue, queuedRuns, redisTarget, runWorker } from "./queue";
+import { QUEUE_NAME, QueueError, enqueueStudy, openQueue, redisTarget, runWorker } from "./queue";
 import { type StudyRun, parseStudy } from "./study-file";
 import { type TestRedis, startRedis } from "./test-redis";
 
@@ -77,10 +77,16 @@ describe("the study queue on a real redis-server", () => {
     await expect(openQueue(`redis://127.0.0.1:${server.port}`)).rejects.toThrow(/NOAUTH/);
   });
 
-  it("an unreachable server is one line, at once", async () => {
+  it("an unreachable server is one line, at once, and nothing is queued or written", async () => {
     const server = await redis();
     await server.stop(); // nothing listens on its port any more
-    await expectError(["worker", "--queue", server.url], new RegExp(`^bvae worker: cannot reach Redis at redis://127\\.0\\.0\\.1:${server.port}: connect ECONNREFUSED`));
+    const refused = `cannot reach Redis at redis://127\\.0\\.0\\.1:${server.port}: connect ECONNREFUSED`;
+    await expectError(["worker", "--queue", server.url], new RegExp(`^bvae worker: ${refused}`));
+    const root = tmp();
+    writeFileSync(join(root, "tiny.yaml"), TINY_STUDY);
+    await expectError(["sweep", join(root, "tiny.yaml"), "--out", join(root, "study"), "--queue", server.url, "--wait"], new RegExp(`^bvae sweep: ${refused}`));
+    await expectError(["sweep", "status", "--queue", server.url], new RegExp(`^bvae sweep: ${refused}`));
+    expect(readdirSync(root)).toEqual(["tiny.yaml"]);
   });
 
   it("enqueueing a study twice adds no job", async () => {
@@ -116,12 +122,15 @@ describe("the study queue on a real redis-server", () => {
     const stop = new AbortController();
     const working = runWorker({ url: server.url, threads: 1, concurrency: 1, roots: [root], lockSeconds: 5, stalledSeconds: 5, log: (l) => log.push(l), signal: stop.signal });
     try {
-      const failed = await until(async () => {
-        const rows = await queuedRuns(queue as never);
-        const settled = rows.filter((r) => r.state === "failed" || r.state === "delayed");
-        return settled.length === 6 ? rows : null;
+      const reason = await until(async () => {
+        const settled: Record<string, string> = {};
+        for (const id of Object.keys(jobs)) {
+          const job = (await queue.getJob(id))!;
+          const state = await job.getState();
+          if (state === "failed" || state === "delayed") settled[id] = `${state}: ${job.failedReason ?? ""}`;
+        }
+        return Object.keys(settled).length === 6 ? settled : null;
       }, "the hand-made jobs to be refused");
-      const reason = Object.fromEntries(failed.map((r) => [r.id, `${r.state}: ${r.error}`]));
       expect(reason["unknown-flag"]).toMatch(/^failed: refused: run "[^"]+": settings\.evil: unknown setting 'evil'/);
       expect(reason["shell-string"]).toMatch(/^failed: refused: .*dataset must be one of .*got 'blobs; touch \/tmp\/owned'/);
       expect(reason.outside).toBe(`failed: refused: ${outside} is outside this worker's roots (${root}; see --allow-root)`);
@@ -130,7 +139,7 @@ describe("the study queue on a real redis-server", () => {
       // a directory this machine cannot see is left for another worker, not failed
       expect(reason["not-mounted"]).toBe("delayed: ");
       expect(log.some((l) => l.includes("not-mounted: cannot see") && l.includes("leaving the run to another worker"))).toBe(true);
-      for (const row of failed) expect(row.error).not.toContain("\n");
+      for (const line of Object.values(reason)) expect(line).not.toContain("\n");
       expect(readdirSync(outside)).toEqual([]);
       expect(readdirSync(root)).toEqual(["escape"]);
       expect(existsSync("/tmp/owned")).toBe(false);
@@ -161,17 +170,27 @@ function trajectory(dir: string): unknown[] {
   return readMetrics(join(dir, "metrics.jsonl")).map(({ imagesPerSec: _rate, seconds: _seconds, ...record }) => record);
 }
 
+/** Runs bvae to its end: its exit code and what it printed. */
+function bvae(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BVAE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "", stderr = "";
+  child.stdout!.on("data", (d) => void (stdout += d));
+  child.stderr!.on("data", (d) => void (stderr += d));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
 describe("a study across worker processes", () => {
   it("ends every run once, with the metrics of the run trained alone, though one worker is killed and one stopped mid-run", async () => {
     const server = await redis();
     const root = tmp();
     const dir = join(root, "study");
-    const study = parseStudy(TINY_STUDY, "tiny.yaml");
-    mkdirSync(dir);
+    const studyFile = join(root, "tiny.yaml");
+    writeFileSync(studyFile, TINY_STUDY);
+    const study = parseStudy(TINY_STUDY, studyFile);
     const queue = await openQueue(server.url);
     const workers = [startWorker(server.url, root), startWorker(server.url, root), startWorker(server.url, root)];
     try {
-      expect(await enqueueStudy(queue, study, dir)).toEqual({ added: 8, present: 0 });
+      const sweeping = bvae(["sweep", studyFile, "--out", dir, "--queue", server.url, "--wait"]);
       const names = new Map(workers.map((w) => [`${hostname()}:${w.child.pid}`, w]));
       /** A worker whose run is past its first checkpoint and far from its end. */
       const midRun = (busy: Set<Worker>) => until(async () => {
@@ -197,11 +216,22 @@ describe("a study across worker processes", () => {
       expect(stopped.worker.log).toMatch(new RegExp(`${stopped.id}: stopped at its checkpoint; back on the queue`));
       workers.push(startWorker(server.url, root));
 
-      const rows = await until(async () => {
-        const rows = await queuedRuns(queue, study.runs.map((r) => r.id));
-        return rows.every((r) => r.state === "completed" || r.state === "failed") ? rows : null;
-      }, "every run to end", 240);
-      expect(rows.filter((r) => r.state !== "completed")).toEqual([]);
+      const swept = await sweeping;
+      for (const line of swept.stderr.trim().split("\n").filter(Boolean)) expect(line).toMatch(/^study tiny \d\/8 \| /);
+      expect(swept.stdout).toMatch(/^study tiny: 8 runs queued on redis:\/\/127\.0\.0\.1:\d+; /);
+      expect(swept.stdout).toMatch(/study tiny: 8 runs finished, 0 failed; results in /);
+      expect(swept.code).toBe(0);
+      // enqueueing again adds nothing
+      expect((await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url])).stdout).toMatch(/^study tiny: 0 runs queued on .*, 8 already there; /);
+      expect(await queue.count()).toBe(0);
+      expect(await queue.getJobCountByTypes("completed")).toBe(8);
+
+      const status = await bvae(["sweep", "status", "--queue", server.url]);
+      expect(status.code).toBe(0);
+      const lines = status.stdout.trim().split("\n");
+      expect(lines.at(-1)).toBe("study tiny: 8 done, 0 running, 0 queued, 0 failed");
+      for (const run of study.runs) expect(lines.find((l) => l.startsWith(run.id))).toMatch(new RegExp(`^${run.id} +done +150/150 +— +${hostname()}:\\d+`));
+
       const logs = workers.map((w) => w.log).join("");
       for (const run of study.runs) {
         expect(logs.split("\n").filter((l) => l.endsWith(`${run.id}: done`))).toHaveLength(1);

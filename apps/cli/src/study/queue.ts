@@ -8,10 +8,10 @@ import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { ensureWritableDir } from "../files";
-import { formatColumns, formatDuration } from "../progress";
 import { LOCK_FILE, isAlive } from "../run-dir";
-import { executeRun } from "./execute";
+import { type RunResult, executeRun } from "./execute";
+import type { PoolView } from "./pool";
+import { type RunState, type RunStatus, studyEta } from "./status";
 import { type Study, type StudyRun, isInside, validateRun } from "./study-file";
 
 /** One queue for every study: a worker serves whatever study its roots reach. */
@@ -42,7 +42,7 @@ const UNREACHABLE_DELAY_MS = 30_000;
 interface JobProgress {
   step: number;
   steps: number;
-  etaSeconds: number | null;
+  stepsPerSec: number | null;
   worker: string;
 }
 
@@ -137,92 +137,55 @@ export async function enqueueStudy(queue: StudyQueue, study: Study, dir: string)
   return { added, present: study.runs.length - added };
 }
 
-/** A run's place on the queue, as `bvae sweep status --queue` shows it. */
-export interface QueuedRun {
-  id: string;
-  state: string;
-  worker: string;
-  step: number | null;
-  steps: number | null;
-  etaSeconds: number | null;
-  error: string;
-}
-
-function describeJob(job: Job<QueueJobData>, state: string): QueuedRun {
+/** A job's run as `bvae sweep status` shows it: the worker's progress report, or the run's result. */
+function runStatusOf(job: Job<QueueJobData>, state: string): RunStatus {
   const progress = (typeof job.progress === "object" ? job.progress : null) as Partial<JobProgress> | null;
-  const finished = state === "completed";
-  const steps = progress?.steps ?? null;
+  const planned = job.data?.run?.settings?.steps;
+  const steps = progress?.steps ?? (typeof planned === "number" ? planned : 0);
+  const runState: RunState = state === "completed" ? "done" : state === "failed" ? "failed" : state === "active" ? "running" : "queued";
+  const finished = runState === "done" ? (job.returnvalue as RunResult | null)?.steps : undefined;
+  const worker = job.processedBy ?? progress?.worker;
   return {
     id: job.id ?? "?",
-    state,
-    worker: job.processedBy ?? progress?.worker ?? "",
-    step: finished ? steps : (progress?.step ?? null),
+    state: runState,
+    step: finished ?? progress?.step ?? null,
     steps,
-    etaSeconds: state === "active" ? (progress?.etaSeconds ?? null) : null,
-    error: state === "failed" ? (job.failedReason ?? "").split("\n")[0] : "",
+    stepsPerSec: runState === "running" ? (progress?.stepsPerSec ?? null) : null,
+    ...(worker ? { worker } : {}),
+    ...(runState === "failed" ? { error: (job.failedReason ?? "").split("\n")[0] } : {}),
   };
 }
 
-/** Every run on the queue, or only those with the given ids. */
-export async function queuedRuns(queue: StudyQueue, ids?: readonly string[]): Promise<QueuedRun[]> {
-  if (ids) {
-    const rows: QueuedRun[] = [];
-    for (const id of ids) {
-      const job = await queue.getJob(id);
-      rows.push(job ? describeJob(job, await job.getState()) : { id, state: "missing", worker: "", step: null, steps: null, etaSeconds: null, error: "" });
+/** The runs with the given ids; one the queue does not hold is queued (it is being added). */
+export async function studyStatus(queue: StudyQueue, ids: readonly string[]): Promise<RunStatus[]> {
+  const runs: RunStatus[] = [];
+  for (const id of ids) {
+    const job = await queue.getJob(id);
+    runs.push(job ? runStatusOf(job, await job.getState()) : { id, state: "queued", step: null, steps: 0, stepsPerSec: null });
+  }
+  return runs;
+}
+
+/** Every run on the queue, by study name. */
+export async function queueStatus(queue: StudyQueue): Promise<Map<string, RunStatus[]>> {
+  const studies = new Map<string, RunStatus[]>();
+  for (const state of ["active", "waiting", "delayed", "prioritized", "completed", "failed"] as const) {
+    for (const job of await queue.getJobs([state])) {
+      const runs = studies.get(job.name) ?? [];
+      runs.push(runStatusOf(job, state));
+      studies.set(job.name, runs);
     }
-    return rows;
   }
-  const states = ["active", "waiting", "delayed", "prioritized", "completed", "failed"] as const;
-  const rows: QueuedRun[] = [];
-  for (const state of states) {
-    for (const job of await queue.getJobs([state])) rows.push(describeJob(job, state === "waiting" ? "waiting" : state));
-  }
-  return rows.sort((a, b) => a.id.localeCompare(b.id));
+  for (const runs of studies.values()) runs.sort((a, b) => a.id.localeCompare(b.id));
+  return studies;
 }
 
-/** The rows of `bvae sweep status --queue`. */
-export function formatQueuedRuns(rows: QueuedRun[]): string[] {
-  return formatColumns(["run", "state", "worker", "step", "ETA", "error"], rows.map((r) => [
-    r.id,
-    r.state,
-    r.worker || "-",
-    r.step === null ? "-" : `${r.step}/${r.steps ?? "?"}`,
-    r.etaSeconds === null ? "-" : formatDuration(r.etaSeconds),
-    r.error,
-  ]));
-}
-
-/** Counts of a study's runs by where they are. */
-export interface StudyCounts {
-  done: number;
-  failed: number;
-  running: number;
-  queued: number;
-  /** The largest ETA among the running runs, in seconds. */
-  etaSeconds: number | null;
-}
-
-export function countRuns(rows: QueuedRun[]): StudyCounts {
-  const counts: StudyCounts = { done: 0, failed: 0, running: 0, queued: 0, etaSeconds: null };
-  for (const r of rows) {
-    if (r.state === "completed") counts.done++;
-    else if (r.state === "failed") counts.failed++;
-    else if (r.state === "active") {
-      counts.running++;
-      if (r.etaSeconds !== null) counts.etaSeconds = Math.max(counts.etaSeconds ?? 0, r.etaSeconds);
-    } else counts.queued++;
-  }
-  return counts;
-}
-
-/** Polls the study's runs until every one has completed or failed; returns their last rows. */
-export async function followStudy(queue: StudyQueue, ids: readonly string[], onUpdate: (counts: StudyCounts) => void, signal?: AbortSignal, everyMs = 1000): Promise<QueuedRun[]> {
+/** Polls the study's runs until every one has finished or failed (or `signal` aborts); returns their last states. */
+export async function followStudy(queue: StudyQueue, ids: readonly string[], onUpdate: (view: PoolView) => void, signal?: AbortSignal, everyMs = 1000): Promise<RunStatus[]> {
   for (;;) {
-    const rows = await queuedRuns(queue, ids);
-    const counts = countRuns(rows);
-    onUpdate(counts);
-    if (counts.done + counts.failed === ids.length || signal?.aborted) return rows;
+    const runs = await studyStatus(queue, ids);
+    onUpdate({ runs, eta: studyEta(runs) });
+    if (runs.every((r) => r.state === "done" || r.state === "failed") || signal?.aborted) return runs;
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -305,8 +268,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       throw new DelayedError();
     }
     options.log(`${run.id}: started in ${runDir}`);
-    const started = Date.now();
-    let firstStep: number | null = null;
+    let firstStep: { step: number; at: number } | null = null;
     let lastReport = 0;
     const outcome = await executeRun(run, runDir, {
       threads: options.threads,
@@ -316,10 +278,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         const now = Date.now();
         if (now - lastReport < 2000 && step < steps) return;
         lastReport = now;
-        firstStep ??= step;
-        const rate = (step - firstStep) / ((now - started) / 1000);
-        const etaSeconds = rate > 0 ? (steps - step) / rate : null;
-        void job.updateProgress({ step, steps, etaSeconds, worker: name } satisfies JobProgress).catch(() => {});
+        firstStep ??= { step, at: now };
+        const stepsPerSec = now > firstStep.at ? (step - firstStep.step) / ((now - firstStep.at) / 1000) : null;
+        void job.updateProgress({ step, steps, stepsPerSec, worker: name } satisfies JobProgress).catch(() => {});
       },
     });
     if (outcome.state === "failed") {
@@ -365,68 +326,4 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   worker.cancelAllJobs("stopping");
   await closing;
   await running;
-}
-
-/** "5/8 done, 2 running, 1 queued, 0 failed, ETA 3m10s": the study at a glance. */
-export function formatCounts(c: StudyCounts, total: number): string {
-  return `${c.done}/${total} done, ${c.running} running, ${c.queued} queued, ${c.failed} failed`
-    + (c.etaSeconds !== null ? `, ETA ${formatDuration(c.etaSeconds)}` : "");
-}
-
-export interface SweepIO {
-  out: (line: string) => void;
-  err: NodeJS.WriteStream;
-}
-
-/**
- * `bvae sweep STUDY --out DIR --queue URL [--wait]`: enqueues the study's runs (nothing when
- * Redis cannot be reached) and, with `wait`, follows them to the end: 0 when every run is done,
- * 1 when one failed.
- */
-export async function sweepOnQueue(study: Study, dir: string, url: string, wait: boolean, io: SweepIO, signal?: AbortSignal): Promise<number> {
-  const queue = await openQueue(url);
-  try {
-    // every worker resolves the study directory, so it must exist before a run is queued
-    ensureWritableDir(dir);
-    const { added, present } = await enqueueStudy(queue, study, dir);
-    const where = redisTarget(url).where;
-    io.out(`${study.name}: ${added} run${added === 1 ? "" : "s"} queued on ${where}${present ? ` (${present} already there)` : ""}; `
-      + `workers: bvae worker --queue URL --allow-root ${resolve(dir)}`);
-    if (!wait) return 0;
-    const live = io.err.isTTY === true;
-    let lastLine = "";
-    const rows = await followStudy(queue, study.runs.map((r) => r.id), (counts) => {
-      const line = formatCounts(counts, study.runs.length);
-      if (live) io.err.write(`\r${line}\x1b[K`);
-      else if (line !== lastLine) io.err.write(`${line}\n`);
-      lastLine = line;
-    }, signal);
-    if (live) io.err.write("\n");
-    if (signal?.aborted) {
-      io.out(`stopped following; the runs go on (bvae sweep status --queue URL)`);
-      return 130;
-    }
-    const failed = rows.filter((r) => r.state === "failed");
-    for (const r of failed) io.out(`${r.id}: failed: ${r.error}`);
-    return failed.length > 0 ? 1 : 0;
-  } finally {
-    await queue.close();
-  }
-}
-
-/** `bvae sweep status --queue URL`: every run on the queue, its state, worker, step and ETA. */
-export async function sweepStatusOnQueue(url: string, io: SweepIO): Promise<number> {
-  const queue = await openQueue(url);
-  try {
-    const rows = await queuedRuns(queue);
-    if (rows.length === 0) {
-      io.out(`no runs on ${redisTarget(url).where}`);
-      return 0;
-    }
-    for (const line of formatQueuedRuns(rows)) io.out(line);
-    io.out(formatCounts(countRuns(rows), rows.length));
-    return 0;
-  } finally {
-    await queue.close();
-  }
 }
