@@ -23,7 +23,7 @@ const servers: TestRedis[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.stop();
 });
-async function redis(options: { password?: string } = {}): Promise<TestRedis> {
+async function redis(options: { password?: string; tls?: boolean } = {}): Promise<TestRedis> {
   const server = await startRedis(options);
   servers.push(server);
   return server;
@@ -53,8 +53,9 @@ describe("Redis URLs", () => {
     expect(plain.options).toMatchObject({ host: "queue.example", port: 6380, password: "p@ss/word", db: 2, tls: undefined });
     expect(plain.where).toBe("redis://:***@queue.example:6380/2");
     const tls = redisTarget("rediss://study:secret@10.0.0.5");
-    expect(tls.options).toMatchObject({ host: "10.0.0.5", port: 6379, username: "study", password: "secret", db: 0, tls: { servername: "10.0.0.5" } });
+    expect(tls.options).toMatchObject({ host: "10.0.0.5", port: 6379, username: "study", password: "secret", db: 0, tls: {} });
     expect(tls.where).not.toContain("secret");
+    expect(redisTarget("rediss://queue.example:6390").options).toMatchObject({ host: "queue.example", port: 6390, tls: { servername: "queue.example" } });
   });
 
   it("refuse what is not a Redis URL in one line", () => {
@@ -75,6 +76,15 @@ describe("the study queue on a real redis-server", () => {
     await expect(openQueue(wrong)).rejects.toThrow(new RegExp(`^cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${server.port}: WRONGPASS`));
     await openQueue(wrong).catch((e: Error) => expect(e.message).not.toContain("wrong-pw"));
     await expect(openQueue(`redis://127.0.0.1:${server.port}`)).rejects.toThrow(/NOAUTH/);
+  });
+
+  it("speaks TLS to a rediss:// server whose certificate the machine trusts, and refuses one it does not in one line", async () => {
+    const server = await redis({ password: "s3cret", tls: true });
+    const trusting = await bvae(["sweep", "status", "--queue", server.url], { NODE_EXTRA_CA_CERTS: server.caFile });
+    expect(trusting).toEqual({ code: 0, stdout: `no runs on rediss://:***@127.0.0.1:${server.port}\n`, stderr: "" });
+    const wary = await bvae(["sweep", "status", "--queue", server.url]);
+    expect(wary).toMatchObject({ code: 1, stdout: "" });
+    expect(wary.stderr).toMatch(new RegExp(`^bvae sweep: cannot reach Redis at rediss://:\\*\\*\\*@127\\.0\\.0\\.1:${server.port}: self-signed certificate in certificate chain[^\n]*\n$`));
   });
 
   it("an unreachable server is one line, at once, and nothing is queued or written", async () => {
@@ -171,8 +181,8 @@ function trajectory(dir: string): unknown[] {
 }
 
 /** Runs bvae to its end: its exit code and what it printed. */
-function bvae(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BVAE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function bvae(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BVAE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let stdout = "", stderr = "";
   child.stdout!.on("data", (d) => void (stdout += d));
   child.stderr!.on("data", (d) => void (stderr += d));

@@ -4,6 +4,7 @@
 // process (executeRun), so the worker's event loop stays free to renew its job locks however
 // busy a training step is.
 import { readFileSync, realpathSync, statSync } from "node:fs";
+import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, WaitingError, Worker } from "bullmq";
@@ -87,7 +88,8 @@ export function redisTarget(url: string): RedisTarget {
       username: original.username ? decodeURIComponent(original.username) : undefined,
       password: original.password ? decodeURIComponent(original.password) : undefined,
       db,
-      tls: u.protocol === "rediss:" ? { servername: host } : undefined,
+      // SNI names a host, never an address (RFC 6066); the certificate is checked against either
+      tls: u.protocol === "rediss:" ? (isIP(host) ? {} : { servername: host }) : undefined,
       connectTimeout: 5_000,
       // BullMQ's blocking commands must wait as long as they need
       maxRetriesPerRequest: null,
