@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { benchCommandLine } from "./options";
 import { defaultResultPath, machineInfo, userPath, writeJson } from "./report";
 import { fmt, markdownTable, pct, ratio } from "./table";
 
@@ -19,39 +19,20 @@ const BVAE = fileURLToPath(new URL("../../apps/cli/bin/bvae.mjs", import.meta.ur
 /** The issue's goal: N workers train at least 0.9 × N × one run's speed on N free cores. */
 const GOAL = 0.9;
 
-function fail(message: string): never {
-  console.error(`bench:sweep: ${message}`);
-  process.exit(2);
-}
-
-function positiveInteger(value: string | undefined, what: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`${what} must be a positive integer, got ${value}\n${USAGE}`);
-  return n;
-}
+const { fail, parse: parseFlags, positiveInteger } = benchCommandLine("bench:sweep", USAGE);
 
 function parse() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        quick: { type: "boolean", default: false },
-        runs: { type: "string" },
-        steps: { type: "string" },
-        batch: { type: "string" },
-        workers: { type: "string", default: "1,2" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (e) {
-    fail(`${(e as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags({
+    options: {
+      quick: { type: "boolean", default: false },
+      runs: { type: "string" },
+      steps: { type: "string" },
+      batch: { type: "string" },
+      workers: { type: "string", default: "1,2" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
   const workers = values.workers.split(",").map((w) => positiveInteger(w, "--workers", 1));
   return {
     runs: positiveInteger(values.runs, "--runs", values.quick ? 2 : 4),
