@@ -1,34 +1,12 @@
 // One study run through real bvae processes: it ends with the numbers of the same run
 // trained alone, a stop mid-run continues from the checkpoint to the same numbers, a
 // finished run is not run again, and a real failure is kept with its one line.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BVAE_BIN, FAILED_FILE, LOG_FILE, RESULT_FILE, STUDY_RUN_FILE, type RunResult, executeRun, lastLoggedStep, settingsArgs } from "./execute";
-import { type StudyRun, parseStudy } from "./study-file";
-
-const tmp = () => mkdtempSync(join(tmpdir(), "bvae-execute-"));
-
-/** Tiny runs: two latents of 64×64 blobs, 8 images a step, a checkpoint every 5 steps. */
-export function tinyStudy(grid: string, seeds = "[1]", steps = 24): string {
-  return `name: tiny
-base: { dataset: blobs, batch: 8, latents: 2, steps: ${steps}, checkpoint-every: 5, log-every: 1 }
-grid: ${grid}
-seeds: ${seeds}
-eval: { metrics: [mig], samples: 64 }
-`;
-}
-
-/** The last logged step of a run trained alone by `bvae train` with the same settings, on one thread. */
-export function trainedAlone(run: StudyRun): { recon: number; kl: number; klPerLatent: number[]; step: number } {
-  const dir = join(tmp(), "alone");
-  const r = spawnSync(process.execPath, [BVAE_BIN, "train", ...settingsArgs(run.settings), `--out=${dir}`, "--threads=1"], { encoding: "utf8" });
-  expect(r.status, r.stderr).toBe(0);
-  const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]);
-}
+import { FAILED_FILE, LOG_FILE, RESULT_FILE, STUDY_RUN_FILE, type RunResult, executeRun, lastLoggedStep } from "./execute";
+import { parseStudy } from "./study-file";
+import { tinyStudy, tmp, trainedAlone } from "./test-study";
 
 const finalNumbers = (r: RunResult) => ({ step: r.steps, recon: r.recon, kl: r.kl, klPerLatent: r.klPerLatent });
 
