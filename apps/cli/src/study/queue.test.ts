@@ -4,11 +4,12 @@
 // killed with SIGKILL and one stopped with SIGTERM mid-run, whose runs each end once with the
 // metrics of the same run trained alone.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
+import { LOCK_FILE } from "../run-dir";
 import { captureConsole, expectError } from "../test-console";
 import { BVAE_BIN, RESULT_FILE, lastLoggedStep } from "./execute";
 import { QUEUE_NAME, QueueError, enqueueStudy, openQueue, redisTarget, runWorker } from "./queue";
@@ -90,6 +91,8 @@ describe("the study queue on a real redis-server", () => {
     writeFileSync(join(root, "tiny.yaml"), TINY_STUDY);
     await expectError(["sweep", join(root, "tiny.yaml"), "--out", join(root, "study"), "--queue", server.url, "--wait"], new RegExp(`^bvae sweep: ${refused}`));
     await expectError(["sweep", "status", "--queue", server.url], new RegExp(`^bvae sweep: ${refused}`));
+    await expectError(["sweep", join(root, "tiny.yaml"), "--out", join(root, "study"), "--queue", server.url, "--workers", "2"], /^bvae sweep: --workers is for a local pool; with --queue, each bvae worker sets its own$/, 2);
+    await expectError(["sweep", join(root, "tiny.yaml"), "--out", join(root, "study"), "--wait"], /^bvae sweep: --wait follows a study on a queue: give --queue URL$/, 2);
     expect(readdirSync(root)).toEqual(["tiny.yaml"]);
   });
 
@@ -112,6 +115,10 @@ describe("the study queue on a real redis-server", () => {
     const root = tmp(), outside = tmp();
     symlinkSync(outside, join(root, "escape"));
     const [run] = parseStudy(TINY_STUDY, "tiny.yaml").runs;
+    // a run directory a live process holds (the orphaned child of a killed worker, say)
+    const held = join(root, "held");
+    mkdirSync(join(held, "runs", run.id), { recursive: true });
+    writeFileSync(join(held, "runs", run.id, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
     const queue = new Queue(QUEUE_NAME, { connection: redisTarget(server.url).options });
     const jobs: Record<string, unknown> = {
       "unknown-flag": { run: { ...run, settings: { ...run.settings, evil: "x" } }, dir: root },
@@ -120,6 +127,7 @@ describe("the study queue on a real redis-server", () => {
       "through-a-link": { run, dir: join(root, "escape") },
       "relative": { run, dir: "." },
       "not-mounted": { run, dir: join(root, "not-mounted-here") },
+      "held": { run, dir: held },
     };
     for (const [id, data] of Object.entries(jobs)) await queue.add("by-hand", data, { jobId: id });
     const log: string[] = [];
@@ -133,7 +141,7 @@ describe("the study queue on a real redis-server", () => {
           const state = await job.getState();
           if (state === "failed" || state === "delayed") settled[id] = `${state}: ${job.failedReason ?? ""}`;
         }
-        return Object.keys(settled).length === 6 ? settled : null;
+        return Object.keys(settled).length === 7 ? settled : null;
       }, "the hand-made jobs to be refused");
       expect(reason["unknown-flag"]).toMatch(/^failed: refused: run "[^"]+": settings\.evil: unknown setting 'evil'/);
       expect(reason["shell-string"]).toMatch(/^failed: refused: .*dataset must be one of .*got 'blobs; touch \/tmp\/owned'/);
@@ -143,9 +151,13 @@ describe("the study queue on a real redis-server", () => {
       // a directory this machine cannot see is left for another worker, not failed
       expect(reason["not-mounted"]).toBe("delayed: ");
       expect(log.some((l) => l.includes("not-mounted: cannot see") && l.includes("leaving the run to another worker"))).toBe(true);
+      // and a run directory in use waits until it is free
+      expect(reason.held).toBe("delayed: ");
+      expect(log).toContain(`${run.id}: ${join(held, "runs", run.id)} is in use by process ${process.pid} on ${hostname()}; leaving the run for later`);
+      expect(readdirSync(join(held, "runs", run.id))).toEqual([LOCK_FILE]);
       for (const line of Object.values(reason)) expect(line).not.toContain("\n");
       expect(readdirSync(outside)).toEqual([]);
-      expect(readdirSync(root)).toEqual(["escape"]);
+      expect(readdirSync(root).sort()).toEqual(["escape", "held"]);
       expect(existsSync("/tmp/owned")).toBe(false);
     } finally {
       stop.abort();
