@@ -23,7 +23,8 @@ export const SWEEP_FLAGS: FlagSpecs = {
   wait: { type: "bool", help: "with --queue: follow the study until every run has ended" },
 };
 
-const USAGE = "usage: bvae sweep STUDY --out DIR [--workers N] [--threads T]\n       bvae sweep STUDY --out DIR --queue URL [--wait]\n       bvae sweep status DIR | --queue URL";
+const USAGE = "usage: bvae sweep STUDY --out DIR [--workers N] [--threads T]\n       bvae sweep status DIR\n"
+  + "       bvae sweep STUDY --out DIR --queue URL [--wait]\n       bvae sweep status --queue URL";
 const SUMMARY = "Train, evaluate and draw every run of a study file (YAML or JSON: name, base, grid, seeds, eval) on a pool of local workers.\n"
   + "Ctrl-C stops the running runs with their checkpoints; the same command again continues the study.";
 
