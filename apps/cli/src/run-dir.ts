@@ -77,6 +77,13 @@ export function lockRunDir(dir: string, note: (line: string) => void): RunLock {
   return { release };
 }
 
+/** Whether `dir`'s lock is held by a live process (one on another host, or an unreadable lock, counts as live). */
+export function isLockHeld(dir: string): boolean {
+  const holder = readHolder(join(dir, LOCK_FILE));
+  if (holder === "gone") return false;
+  return holder === "unreadable" || holder.host !== hostname() || isAlive(holder.pid);
+}
+
 /** Writes the whole file under a temporary name, then links it into place: it appears complete, and only if absent. */
 export function createExclusive(path: string, text: string): boolean {
   const tmp = `${path}.${process.pid}.tmp`;

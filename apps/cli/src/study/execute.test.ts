@@ -1,9 +1,12 @@
 // One study run through real bvae processes: it ends with the numbers of the same run
 // trained alone, a stop mid-run continues from the checkpoint to the same numbers, a
 // finished run is not run again, and a real failure is kept with its one line.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LOCK_FILE } from "../run-dir";
 import { FAILED_FILE, LOG_FILE, RESULT_FILE, STUDY_RUN_FILE, type RunResult, executeRun, lastLoggedStep } from "./execute";
 import { parseStudy } from "./study-file";
 import { tinyStudy, tmp, trainedAlone } from "./test-study";
@@ -57,6 +60,24 @@ describe("executeRun", () => {
     const alone = trainedAlone(other);
     expect(finalNumbers((resumed as { result: RunResult }).result)).toEqual({ step: 24, recon: alone.recon, kl: alone.kl, klPerLatent: alone.klPerLatent });
   }, 120_000);
+
+  it("starts afresh a run killed before its first checkpoint, and leaves a run another process holds", async () => {
+    const [fresh] = parseStudy(tinyStudy("{ beta: [3] }", "[1]", 6), "tiny.yaml").runs;
+    const dir = join(tmp(), "runs", fresh.id);
+    mkdirSync(dir, { recursive: true });
+    const holder = (pid: number) => JSON.stringify({ pid, host: hostname(), since: new Date().toISOString() });
+    writeFileSync(join(dir, LOCK_FILE), holder(process.pid));
+    await expect(executeRun(fresh, dir, { threads: 1 })).rejects.toThrow(`${dir} is in use by another process (${join(dir, LOCK_FILE)})`);
+    expect(existsSync(join(dir, STUDY_RUN_FILE))).toBe(true);
+
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!; // a process that has exited
+    writeFileSync(join(dir, LOCK_FILE), holder(dead));
+    writeFileSync(join(dir, "metrics.jsonl"), '{"step":1,"recon":1,"kl":0,"klPerLatent":[0,0],"C":null}\n');
+    writeFileSync(join(dir, "config.json"), "{}\n");
+    const outcome = await executeRun(fresh, dir, { threads: 1 });
+    expect(outcome.state).toBe("done");
+    expect(finalNumbers((outcome as { result: RunResult }).result)).toEqual(trainedAlone(fresh));
+  }, 60_000);
 
   it("keeps a real failure with its one line, and does not run it again", async () => {
     const [diverging] = parseStudy(tinyStudy("{ beta: [1e30] }"), "tiny.yaml").runs;

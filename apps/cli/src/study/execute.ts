@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { SWITCHED_ON_KL, decodeCheckpoint } from "@betavae/core";
 import { FileError, ensureWritableDir, writeFileAtomic } from "../files";
 import { readMetrics } from "../metrics-log";
-import { LOCK_FILE, RUN_FILES, createExclusive } from "../run-dir";
+import { LOCK_FILE, RUN_FILES, createExclusive, isLockHeld } from "../run-dir";
 import type { StudyRun } from "./study-file";
 
 export const STUDY_RUN_FILE = "study-run.json";
@@ -90,12 +90,16 @@ export async function executeRun(run: StudyRun, dir: string, options: ExecuteOpt
     phases[name] = (performance.now() - t) / 1000;
     if (options.signal?.aborted) return { state: "stopped", step: checkpointStep(checkpoint) };
     if (end.code === 0) return null;
+    // killed by a signal, or exited at a second one: stopped, not failed (the checkpoint stands)
+    if (end.code === null || end.code > 128) return { state: "stopped", step: checkpointStep(checkpoint) };
     const error = `${name}: ${end.error}`;
     writeFileAtomic(join(dir, FAILED_FILE), JSON.stringify({ id: run.id, phase: name, exitCode: end.code, error, at: new Date().toISOString() }, null, 2) + "\n");
     return { state: "failed", error };
   };
 
   if (options.signal?.aborted) return { state: "stopped", step: checkpointStep(checkpoint) };
+  // not a failure of the run: another process trains it (`bvae train` takes over a dead one's lock)
+  if (isLockHeld(dir)) throw new FileError(`${dir} is in use by another process (${join(dir, LOCK_FILE)})`);
   if (!existsSync(checkpoint)) removeUnsavedRun(dir);
   const train = await phase("train", ["train", ...(existsSync(checkpoint) ? ["--resume"] : []), ...settingsArgs(run.settings), `--out=${dir}`, threads]);
   if (train) return train;
@@ -131,10 +135,9 @@ function resultOf(run: StudyRun, dir: string, timing: Pick<RunResult, "seconds" 
 
 /**
  * A run stopped before its first checkpoint left a log and settings but nothing to resume:
- * they go, so it starts afresh (not while a process may hold the directory).
+ * they go, so it starts afresh.
  */
 function removeUnsavedRun(dir: string): void {
-  if (existsSync(join(dir, LOCK_FILE))) return; // `bvae train` takes over a dead holder's lock, or refuses a live one
   for (const name of RUN_FILES) if (existsSync(join(dir, name))) unlinkSync(join(dir, name));
 }
 

@@ -2,11 +2,10 @@
 // run directory says how far it got (result.json, failed.json, its lock, checkpoint and log).
 // `bvae sweep status DIR` prints it; the pool's progress view counts the same states.
 import { existsSync, readdirSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { FileError } from "../files";
 import { formatColumns, formatDuration } from "../progress";
-import { LOCK_FILE, isAlive, readHolder } from "../run-dir";
+import { isLockHeld } from "../run-dir";
 import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedRecord, readJson } from "./execute";
 import type { StudyRun } from "./study-file";
 
@@ -40,13 +39,6 @@ export interface RunStatus {
   error?: string;
 }
 
-/** Whether the lock file in `dir` is held by a live process (one on another host counts as live). */
-export function isHeld(dir: string): boolean {
-  const holder = readHolder(join(dir, LOCK_FILE));
-  if (holder === "gone") return false;
-  return holder === "unreadable" || holder.host !== hostname() || isAlive(holder.pid);
-}
-
 /** A run's state from its directory; `sweeping`: a sweep holds the study, so what is not trained is queued. */
 export function runStatus(run: StudyRun, dir: string, sweeping: boolean): RunStatus {
   const steps = run.settings.steps as number;
@@ -56,7 +48,7 @@ export function runStatus(run: StudyRun, dir: string, sweeping: boolean): RunSta
   const last = lastLoggedRecord(join(dir, "metrics.jsonl"));
   const step = last?.step ?? null;
   if (failed) return { id: run.id, state: "failed", step, steps, stepsPerSec: null, error: failed.error };
-  const training = isHeld(dir);
+  const training = isLockHeld(dir);
   const stepsPerSec = training && last?.imagesPerSec ? last.imagesPerSec / (run.settings.batch as number) : null;
   const state: RunState = training || (sweeping && step === steps) ? "running" : step !== null && !sweeping ? "stopped" : "queued";
   return { id: run.id, state, step, steps, stepsPerSec };
@@ -66,7 +58,7 @@ export function runStatus(run: StudyRun, dir: string, sweeping: boolean): RunSta
 export function readStudyStatus(out: string): { study: StudyRecord; runs: RunStatus[]; sweeping: boolean } {
   const study = readJson<StudyRecord>(join(out, STUDY_FILE));
   if (!study) throw new FileError(`${out} holds no study (no ${STUDY_FILE}); bvae sweep STUDY --out ${out} starts one`);
-  const sweeping = isHeld(out);
+  const sweeping = isLockHeld(out);
   const runs = [...study.runs];
   // runs of an earlier version of the study file stay in the directory
   const runsDir = join(out, RUNS_DIR);
