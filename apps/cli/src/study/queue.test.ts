@@ -224,7 +224,7 @@ describe("a study across worker processes", () => {
       const stopped = await midRun(new Set([killed.worker]));
       stopped.worker.child.kill("SIGTERM");
       expect(await stopped.worker.exited).toEqual({ code: 0, signal: null });
-      expect(stopped.worker.log).toMatch(new RegExp(`${stopped.id}: stopped at its checkpoint; back on the queue`));
+      expect(stopped.worker.log).toMatch(new RegExp(`${stopped.id}: stopped at its checkpoint of step \\d+; back on the queue`));
       workers.push(startWorker(server.url, root));
 
       const swept = await sweeping;

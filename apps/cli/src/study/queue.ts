@@ -3,13 +3,13 @@
 // any machine that sees the study directory take the jobs; each run trains in a child bvae
 // process (executeRun), so the worker's event loop stays free to renew its job locks however
 // busy a training step is.
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { LOCK_FILE, isAlive } from "../run-dir";
+import { LOCK_FILE, isLockHeld, readHolder } from "../run-dir";
 import { type RunResult, executeRun } from "./execute";
 import type { PoolView } from "./pool";
 import { type RunState, type RunStatus, studyEta } from "./status";
@@ -222,17 +222,14 @@ export function admitJob(data: unknown, roots: readonly string[]): { run: StudyR
   return { run, runDir: join(real, "runs", run.id) };
 }
 
-/** Who holds a run directory's lock, unless nobody does or its holder died on this machine (`bvae train` takes that over). */
+/** Who holds a run directory's lock, when a live process (or one on another machine) does. */
 function otherHolder(runDir: string): string | null {
-  let holder: { pid?: unknown; host?: unknown };
-  try {
-    holder = JSON.parse(readFileSync(join(runDir, LOCK_FILE), "utf8"));
-  } catch {
-    return null; // no lock, or one being written or removed: `bvae train` sorts it out
-  }
-  if (holder.host === hostname() && typeof holder.pid === "number" && !isAlive(holder.pid)) return null;
-  return `${runDir} is in use by process ${holder.pid} on ${holder.host}`
-    + (holder.host === hostname() ? "" : ` (if that machine is gone, delete ${join(runDir, LOCK_FILE)})`);
+  if (!isLockHeld(runDir)) return null;
+  const path = join(runDir, LOCK_FILE);
+  const holder = readHolder(path);
+  if (holder === "gone") return null;
+  if (holder === "unreadable") return `${runDir} is locked by ${path}, which cannot be read`;
+  return `${runDir} is in use by process ${holder.pid} on ${holder.host}` + (holder.host === hostname() ? "" : ` (if that machine is gone, delete ${path})`);
 }
 
 export interface WorkerOptions {
@@ -290,11 +287,19 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       throw new UnrecoverableError(outcome.error);
     }
     if (outcome.state === "stopped") {
-      // Stopping (SIGTERM, Ctrl-C): the run has checkpointed; it goes back to the queue for
-      // whichever worker comes next. A lost lock: the job is already someone else's.
-      if (options.signal.aborted) await job.moveToWait(token);
-      options.log(`${run.id}: stopped at its checkpoint; back on the queue`);
-      throw new WaitingError();
+      const at = outcome.step === null ? "before its first checkpoint" : `at its checkpoint of step ${outcome.step}`;
+      if (options.signal.aborted) {
+        // the worker stops (SIGTERM, Ctrl-C): the run goes back to the queue for whichever worker comes next
+        await job.moveToWait(token);
+        options.log(`${run.id}: stopped ${at}; back on the queue`);
+        throw new WaitingError();
+      }
+      if (jobSignal?.aborted) {
+        options.log(`${run.id}: stopped ${at}: this worker lost the run's lock, so another takes it`);
+        throw new WaitingError();
+      }
+      // its command was killed from outside (the OOM killer, say): an attempt spent, as for any error not the run's own
+      throw new Error(`a bvae command of the run was stopped by a signal ${at}`);
     }
     options.log(`${run.id}: done`);
     return outcome.result;
