@@ -1,8 +1,8 @@
 // The study queue against a real redis-server (no mock): Redis URLs with a password, an
 // unreachable server in one line, a study enqueued twice, jobs put on the queue by hand that a
 // worker must refuse, and a study of eight tiny runs over three `bvae worker` processes, one
-// killed with SIGKILL and one stopped with SIGTERM mid-run, whose runs each end once with the
-// metrics of the same run trained alone.
+// killed with SIGKILL, one killed with the run it trains (a machine gone) and one stopped with
+// SIGTERM mid-run, whose runs each end once with the metrics of the same run trained alone.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -191,7 +191,7 @@ function bvae(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
 }
 
 describe("a study across worker processes", () => {
-  it("ends every run once, with the metrics of the run trained alone, though one worker is killed and one stopped mid-run", async () => {
+  it("ends every run once, with the metrics of the run trained alone, though workers are killed, lost with their machine and stopped mid-run", async () => {
     const server = await redis();
     const root = tmp();
     const dir = join(root, "study");
@@ -213,19 +213,26 @@ describe("a study across worker processes", () => {
         return null;
       }, "a run in the middle of its training");
 
-      // a machine gone: the worker and the run it trains die at once
+      // a worker killed: the `bvae train` it started trains on, orphaned, and holds its run
+      // until it ends; then a worker takes the run over for its eval and figures
       const killed = await midRun(new Set());
-      const trainer = execFileSync("ps", ["-o", "pid=", "--ppid", String(killed.worker.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
       killed.worker.child.kill("SIGKILL");
-      for (const pid of trainer) process.kill(pid, "SIGKILL");
       expect(await killed.worker.exited).toEqual({ code: null, signal: "SIGKILL" });
 
+      // a machine gone: the worker and the run it trains die at once; another worker resumes
+      // the run from its last checkpoint
+      const gone = await midRun(new Set([killed.worker]));
+      const trainer = execFileSync("ps", ["-o", "pid=", "--ppid", String(gone.worker.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+      gone.worker.child.kill("SIGKILL");
+      for (const pid of trainer) process.kill(pid, "SIGKILL");
+      expect(await gone.worker.exited).toEqual({ code: null, signal: "SIGKILL" });
+
       // a worker stopped: its run checkpoints and goes back to the queue
-      const stopped = await midRun(new Set([killed.worker]));
+      const stopped = await midRun(new Set([killed.worker, gone.worker]));
       stopped.worker.child.kill("SIGTERM");
       expect(await stopped.worker.exited).toEqual({ code: 0, signal: null });
       expect(stopped.worker.log).toMatch(new RegExp(`${stopped.id}: stopped at its checkpoint of step \\d+; back on the queue`));
-      workers.push(startWorker(server.url, root));
+      workers.push(startWorker(server.url, root), startWorker(server.url, root));
 
       const swept = await sweeping;
       for (const line of swept.stderr.trim().split("\n").filter(Boolean)) expect(line).toMatch(/^study tiny \d\/8 \| /);
@@ -248,7 +255,7 @@ describe("a study across worker processes", () => {
         expect(logs.split("\n").filter((l) => l.endsWith(`${run.id}: done`))).toHaveLength(1);
         expect(JSON.parse(readFileSync(join(dir, "runs", run.id, RESULT_FILE), "utf8")).id).toBe(run.id);
       }
-      for (const interrupted of [killed.id, stopped.id]) {
+      for (const interrupted of [killed.id, gone.id, stopped.id]) {
         expect(readFileSync(join(dir, "runs", interrupted, "study.log"), "utf8")).toMatch(/\$ bvae train --resume /);
       }
 
