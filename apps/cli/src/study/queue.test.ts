@@ -5,6 +5,7 @@
 // SIGTERM mid-run, whose runs each end once with the metrics of the same run trained alone.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
@@ -94,6 +95,12 @@ describe("the study queue on a real redis-server", () => {
     await expectError(["sweep", join(root, "tiny.yaml"), "--out", join(root, "study"), "--queue", server.url, "--workers", "2"], /^bvae sweep: --workers is for a local pool; with --queue, each bvae worker sets its own$/, 2);
     await expectError(["sweep", join(root, "tiny.yaml"), "--out", join(root, "study"), "--wait"], /^bvae sweep: --wait follows a study on a queue: give --queue URL$/, 2);
     expect(readdirSync(root)).toEqual(["tiny.yaml"]);
+    // something that answers, but is no Redis
+    const http = createServer((socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const { port } = http.address() as { port: number };
+    await expect(openQueue(`redis://127.0.0.1:${port}`)).rejects.toThrow(`cannot reach Redis at redis://127.0.0.1:${port}: the server there does not speak the Redis protocol`);
+    http.close();
   });
 
   it("enqueueing a study twice adds no job", async () => {

@@ -97,6 +97,14 @@ export function redisTarget(url: string): RedisTarget {
   };
 }
 
+function describeConnectError(err: Error): string {
+  // something that answers, but not in Redis's protocol (an HTTP proxy, say)
+  if (/Unknown RESP type/.test(err.message)) return "the server there does not speak the Redis protocol";
+  const code = (err as NodeJS.ErrnoException).code;
+  if (!err.message) return code ?? err.name; // Node's AggregateError of every address tried has no message
+  return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+}
+
 /** Connects once, without retrying: an unreachable or refusing server is one line, at once. */
 async function checkReachable(target: RedisTarget): Promise<void> {
   const client = new Redis({ ...target.options, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
@@ -106,9 +114,7 @@ async function checkReachable(target: RedisTarget): Promise<void> {
     await client.connect();
     await client.ping();
   } catch (e) {
-    const err = failure ?? (e as Error);
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new QueueError(`cannot reach Redis at ${target.where}: ${code && !err.message.includes(code) ? `${err.message} (${code})` : err.message}`);
+    throw new QueueError(`cannot reach Redis at ${target.where}: ${describeConnectError(failure ?? (e as Error))}`);
   } finally {
     client.disconnect();
   }
