@@ -8,7 +8,6 @@
 //   npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu]
 //                          [--profile] [--no-tfjs] [--out FILE]
 import os from "node:os";
-import { parseArgs } from "node:util";
 import {
   type Backend, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
   TrainingSession, WasmBackend, conv2dMacs,
@@ -16,6 +15,7 @@ import {
 import { ImageSampler, createDataset } from "@betavae/datasets";
 import { gflops, measure, median } from "./timing";
 import { type Align, fmt, markdownTable, pct, ratio } from "./table";
+import { benchCommandLine } from "./options";
 import { defaultResultPath, machineInfo, userPath, writeJson } from "./report";
 import { type Profile, StepProfiler } from "./profile";
 
@@ -29,40 +29,21 @@ const OPTIMISER: OptimiserConfig = { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e
 const TARGET_RATIO = 5;
 
 // ── options ─────────────────────────────────────────────────────────────────────
-function fail(message: string, code = 2): never {
-  console.error(`bench:train: ${message}`);
-  process.exit(code);
-}
-
-function positiveInteger(value: string | undefined, what: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`${what} must be a positive integer, got ${value}\n${USAGE}`);
-  return n;
-}
+const { fail, parse: parseFlags, positiveInteger } = benchCommandLine("bench:train", USAGE);
 
 function parse() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        quick: { type: "boolean", default: false },
-        steps: { type: "string" },
-        threads: { type: "string" },
-        backend: { type: "string", default: "wasm" },
-        profile: { type: "boolean", default: false },
-        "no-tfjs": { type: "boolean", default: false },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (e) {
-    fail(`${(e as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  const values = parseFlags({
+    options: {
+      quick: { type: "boolean", default: false },
+      steps: { type: "string" },
+      threads: { type: "string" },
+      backend: { type: "string", default: "wasm" },
+      profile: { type: "boolean", default: false },
+      "no-tfjs": { type: "boolean", default: false },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
   const backend = values.backend;
   if (backend !== "wasm" && backend !== "webgpu") fail(`--backend must be wasm or webgpu, got ${backend}`);
   if (backend === "webgpu" && values.profile) fail("--profile times synchronous ops and needs --backend wasm (a GPU queues its ops)");

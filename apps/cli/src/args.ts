@@ -97,3 +97,19 @@ export function helpText(usage: string, summary: string, specs: FlagSpecs): stri
   const width = Math.max(...rows.map(([a]) => a.length)) + 2;
   return `${usage}\n\n${summary}\n\nOptions:\n${rows.map(([a, b]) => a.padEnd(width) + b).join("\n")}\n  --help${" ".repeat(Math.max(1, width - 8))}show this help\n`;
 }
+
+/** Separates the arguments that are not flags (a command's operands, e.g. a file) from the flags and their values. */
+export function splitOperands(argv: string[], specs: FlagSpecs): { operands: string[]; flags: string[] } {
+  const operands: string[] = [], flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("-") || arg === "-") {
+      operands.push(arg);
+      continue;
+    }
+    flags.push(arg);
+    const spec = specs[arg.slice(2)];
+    if (spec && spec.type !== "bool" && !arg.includes("=") && i + 1 < argv.length) flags.push(argv[++i]);
+  }
+  return { operands, flags };
+}

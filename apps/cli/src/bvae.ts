@@ -7,12 +7,16 @@ import { evalCommand } from "./commands/eval";
 import { exportWeights } from "./commands/export";
 import { figures } from "./commands/figures";
 import { info } from "./commands/info";
+import { sweep } from "./commands/sweep";
 import { train } from "./commands/train";
 import { traverse } from "./commands/traverse";
+import { worker } from "./commands/worker";
 import { FileError } from "./files";
+import { QueueError } from "./study/queue";
+import { StudyError } from "./study/study-file";
 
 const COMMANDS: Record<string, (argv: string[], io: { out: (l: string) => void; err: NodeJS.WriteStream }) => Promise<number>> = {
-  train, eval: evalCommand, figures, traverse, info, export: exportWeights,
+  train, eval: evalCommand, figures, traverse, info, export: exportWeights, sweep, worker,
 };
 
 const USAGE = `usage: bvae <command> [options]
@@ -24,11 +28,14 @@ commands:
   traverse   draw reconstructions and latent traversals of a checkpoint
   info       print a checkpoint's configuration and training state
   export     write a checkpoint's weights alone (no optimiser state), for shipping a model
+  sweep      train, evaluate and draw every run of a study (a grid of settings × seeds) on a local pool
+             or, with --queue, across machines through Redis
+  worker     take a study's runs off a Redis queue (bvae sweep --queue) and train them
 
 bvae <command> --help shows a command's options; bvae --version prints the version.`;
 
 /** Errors a user can act on: printed as one line, without a stack. */
-const EXPECTED = [UsageError, FileError, CheckpointError, ConfigError, ObjectiveError, NonFiniteError, ShapeError, RangeError];
+const EXPECTED = [UsageError, FileError, StudyError, CheckpointError, ConfigError, ObjectiveError, NonFiniteError, ShapeError, RangeError, QueueError];
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

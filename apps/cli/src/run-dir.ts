@@ -77,8 +77,15 @@ export function lockRunDir(dir: string, note: (line: string) => void): RunLock {
   return { release };
 }
 
+/** Whether `dir`'s lock is held by a live process (one on another host, or an unreadable lock, counts as live). */
+export function isLockHeld(dir: string): boolean {
+  const holder = readHolder(join(dir, LOCK_FILE));
+  if (holder === "gone") return false;
+  return holder === "unreadable" || holder.host !== hostname() || isAlive(holder.pid);
+}
+
 /** Writes the whole file under a temporary name, then links it into place: it appears complete, and only if absent. */
-function createExclusive(path: string, text: string): boolean {
+export function createExclusive(path: string, text: string): boolean {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileAtomic(tmp, text);
   try {
@@ -92,7 +99,8 @@ function createExclusive(path: string, text: string): boolean {
   }
 }
 
-function readHolder(path: string): LockHolder | "gone" | "unreadable" {
+/** Who holds the lock file at `path`: "gone" when there is none. */
+export function readHolder(path: string): LockHolder | "gone" | "unreadable" {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -88,7 +88,8 @@ export async function evalCommand(argv: string[], io: { out: (line: string) => v
   return 0;
 }
 
-function parseMetrics(raw: string | undefined): MetricName[] {
+/** The --metrics list: known names, none twice (all of them when not given). */
+export function parseMetrics(raw: string | undefined): MetricName[] {
   if (raw === undefined) return [...METRIC_NAMES];
   const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new UsageError(`--metrics needs at least one of ${METRIC_NAMES.join(", ")}`);

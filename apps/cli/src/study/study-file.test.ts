@@ -1,0 +1,132 @@
+// A study file becomes its runs, every value checked by the flag spec of the command it goes
+// to; what cannot work is one line naming the place in the file.
+import { describe, expect, it } from "vitest";
+import { StudyError, type StudyRun, canonicalJson, parseStudy, validateRun } from "./study-file";
+
+const EXAMPLE = `
+name: blobs-beta
+base: { dataset: blobs, objective: beta, steps: 3000, lr: 0.0005 }
+grid: { beta: [1, 4, 16, 64] }
+seeds: [1, 2, 3]
+eval: { metrics: [mig], samples: 10000 }
+`;
+
+function refusal(text: string): string {
+  try {
+    parseStudy(text, "study.yaml");
+  } catch (e) {
+    expect(e).toBeInstanceOf(StudyError);
+    expect((e as Error).message).not.toContain("\n");
+    return (e as Error).message;
+  }
+  throw new Error(`accepted: ${text}`);
+}
+
+describe("a study file", () => {
+  it("is the grid's product times the seeds, every run's settings resolved with the defaults", () => {
+    const study = parseStudy(EXAMPLE, "study.yaml");
+    expect(study.name).toBe("blobs-beta");
+    expect(study.gridKeys).toEqual(["beta"]);
+    expect(study.runs.map((r) => [r.grid.beta, r.seed])).toEqual([1, 4, 16, 64].flatMap((b) => [1, 2, 3].map((s) => [b, s])));
+    const run = study.runs[4]; // β 4, seed 2
+    expect(run.settings).toEqual({
+      dataset: "blobs", objective: "beta", beta: 4, steps: 3000, batch: 64, lr: 0.0005, latents: 10, likelihood: "bernoulli",
+      backend: "wasm", "checkpoint-every": 1000, "log-every": 10, seed: 2,
+    });
+    expect(run.eval).toEqual({ metrics: "mig", samples: 10000, seed: 0, backend: "wasm" });
+    expect(run.id).toMatch(/^beta-4_seed-2_[0-9a-f]{12}$/);
+    expect(new Set(study.runs.map((r) => r.id)).size).toBe(12);
+  });
+
+  it("names a run by its resolved settings: the same settings written another way, the same id", () => {
+    const json = JSON.stringify({ name: "other name", base: { lr: 5e-4, objective: "beta", dataset: "blobs", steps: 3000, batch: 64 }, grid: { beta: ["4"] }, seeds: [2], eval: { samples: 10000, metrics: "mig" } });
+    const [run] = parseStudy(json, "study.json").runs;
+    expect(run.id).toBe(parseStudy(EXAMPLE, "study.yaml").runs[4].id);
+    // another eval, another run
+    const [other] = parseStudy(json.replace('"samples":10000', '"samples":5000'), "study.json").runs;
+    expect(other.id).not.toBe(run.id);
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
+  });
+
+  it("finds a relative data file beside the study", () => {
+    const [run] = parseStudy("name: d\nbase: { data-file: data/images.npy }\nseeds: [1]", "/studies/s.yaml").runs;
+    expect(run.settings["data-file"]).toBe("/studies/data/images.npy");
+  });
+
+  it.each([
+    ["base: { betta: 2 }", /^study\.yaml: base\.betta: unknown setting 'betta': it is not a bvae train setting \(settings: dataset, /],
+    ["base: { threads: 2 }", /^study\.yaml: base\.threads: unknown setting 'threads': it is set by bvae sweep, not by a study/],
+    ["base: { out: runs/x }", /^study\.yaml: base\.out: unknown setting 'out': it is set by bvae sweep/],
+    ["grid: { beta: [] }", /^study\.yaml: grid\.beta is an empty list: the study would have no runs$/],
+    ["grid: {}", /^study\.yaml: grid has no settings/],
+    ["grid: { beta: 4 }", /^study\.yaml: grid\.beta must be a list of values$/],
+    ["grid: { beta: [1, -2] }", /^study\.yaml: grid\.beta\[1\]: --beta must be at least 0, got -2$/],
+    ["grid: { beta: [1, 1.0] }", /^study\.yaml: grid\.beta lists 1 twice$/],
+    ["base: { batch: 100000 }", /^study\.yaml: base\.batch: --batch must be at most \d+, got 100000$/],
+    ["base: { lr: fast }", /^study\.yaml: base\.lr: --lr must be a number, got 'fast'$/],
+    ["base: { dataset: mnist }", /^study\.yaml: base\.dataset: --dataset must be one of /],
+    ["base: { steps: [1] }", /^study\.yaml: base\.steps: steps must be a single value, got \[1\]$/],
+    ["base: { beta: 4 }\ngrid: { beta: [1] }", /^study\.yaml: beta is in both base and grid; keep it in one$/],
+    ["base: { gamma: 2 }", /^study\.yaml: run \(seed 1\): --gamma applies to the capacity objective; this run trains β-VAE \(β = 4\)$/],
+    ["eval: { metrics: [foo] }", /^study\.yaml: eval\.metrics: unknown metric 'foo' \(choose from betavae, factorvae, mig\)$/],
+    ["eval: { samples: 1 }", /^study\.yaml: eval\.samples: --samples must be at least 2, got 1$/],
+    ["eval: { checkpoint: x }", /^study\.yaml: eval\.checkpoint: unknown setting 'checkpoint': it is set by bvae sweep/],
+  ])("refuses %s in one line", (body, message) => {
+    expect(refusal(`name: s\n${body}\nseeds: [1]`)).toMatch(message);
+  });
+
+  it.each([
+    ["seeds: []", /^study\.yaml: seeds must be a non-empty list of integers, e\.g\. \[1, 2, 3\]$/],
+    ["", /^study\.yaml: seeds must be a non-empty list/],
+    ["seeds: 3", /^study\.yaml: seeds must be a non-empty list/],
+    ["seeds: [1, 1.5]", /^study\.yaml: seeds\[1\]: --seed must be an integer, got '1\.5'$/],
+    ["seeds: [1, '2']", /^study\.yaml: seeds\[1\] must be an integer, got "2"$/],
+    ["seeds: [-1]", /^study\.yaml: seeds\[0\]: --seed must be at least 0, got -1$/],
+    ["seeds: [2, 2]", /^study\.yaml: seeds lists 2 twice$/],
+  ])("refuses a bad seeds list (%s)", (seeds, message) => {
+    expect(refusal(`name: s\n${seeds}`)).toMatch(message);
+  });
+
+  it("refuses a file that is not a study", () => {
+    expect(refusal("{ name: x, seeds: [1]")).toMatch(/^study\.yaml: not YAML or JSON: /);
+    expect(refusal("- 1\n- 2")).toBe("study.yaml: a study is a mapping with name, base, grid, seeds and eval");
+    expect(refusal("name: x\nseeds: [1]\nsweep: 2")).toBe("study.yaml: unknown key 'sweep' (a study has name, base, grid, seeds, eval)");
+    expect(refusal("seeds: [1]")).toBe("study.yaml: name must be a non-empty string");
+  });
+});
+
+describe("a run from outside (a queue job)", () => {
+  const run = (): StudyRun => structuredClone(parseStudy(EXAMPLE, "study.yaml").runs[4]);
+  const refused = (job: unknown, roots?: string[]) => {
+    try {
+      validateRun(job, roots);
+    } catch (e) {
+      expect(e).toBeInstanceOf(StudyError);
+      return (e as Error).message;
+    }
+    throw new Error("accepted");
+  };
+
+  it("is accepted as it came from the study", () => {
+    const job = JSON.parse(JSON.stringify(run()));
+    expect(validateRun(job)).toEqual(run());
+  });
+
+  it("is refused with an unknown flag, a value out of range, a changed setting, a foreign id or a data file outside the roots", () => {
+    expect(refused({ ...run(), settings: { ...run().settings, exec: "rm -rf /" } })).toMatch(/settings\.exec: unknown setting 'exec'/);
+    expect(refused({ ...run(), settings: { ...run().settings, out: "/etc" } })).toMatch(/settings\.out: unknown setting 'out': it is set by bvae sweep/);
+    expect(refused({ ...run(), settings: { ...run().settings, lr: 7 } })).toMatch(/settings\.lr: --lr must be at most 1, got 7$/);
+    expect(refused({ ...run(), settings: { ...run().settings, steps: 9 } })).toMatch(/the id does not match its settings \(expected /);
+    expect(refused({ ...run(), id: "../../etc" })).toMatch(/the id does not match its settings/);
+    expect(refused({ ...run(), eval: { ...run().eval, metrics: "mig;ls" } })).toMatch(/eval\.metrics: unknown metric 'mig;ls'/);
+    expect(refused({ ...run(), seed: 3 })).toMatch(/settings\.seed 2 is not the run's seed 3$/);
+    expect(refused({ ...run(), grid: { beta: 16 } })).toMatch(/grid\.beta is not the run's setting$/);
+    const { latents: _, ...partial } = run().settings;
+    expect(refused({ ...run(), settings: partial })).toMatch(/settings are not complete/);
+    expect(refused("bvae train")).toMatch(/^run: not a study run/);
+
+    const [withData] = parseStudy("name: d\nbase: { data-file: /data/images.npy }\nseeds: [1]", "/s.yaml").runs;
+    expect(validateRun(withData, ["/data"]).id).toBe(withData.id);
+    expect(refused(withData, ["/work"])).toMatch(/data file \/data\/images\.npy is outside the allowed roots \(\/work\)$/);
+  });
+});
