@@ -7,12 +7,13 @@ import { evalCommand } from "./commands/eval";
 import { exportWeights } from "./commands/export";
 import { figures } from "./commands/figures";
 import { info } from "./commands/info";
+import { report } from "./commands/report";
 import { train } from "./commands/train";
 import { traverse } from "./commands/traverse";
 import { FileError } from "./files";
 
 const COMMANDS: Record<string, (argv: string[], io: { out: (l: string) => void; err: NodeJS.WriteStream }) => Promise<number>> = {
-  train, eval: evalCommand, figures, traverse, info, export: exportWeights,
+  train, eval: evalCommand, figures, traverse, info, export: exportWeights, report,
 };
 
 const USAGE = `usage: bvae <command> [options]
@@ -24,6 +25,7 @@ commands:
   traverse   draw reconstructions and latent traversals of a checkpoint
   info       print a checkpoint's configuration and training state
   export     write a checkpoint's weights alone (no optimiser state), for shipping a model
+  report     a study's results table (results.csv) and report with plots (report.md, report.html)
 
 bvae <command> --help shows a command's options; bvae --version prints the version.`;
 
