@@ -10,7 +10,8 @@ export const CHART_FONT = "DejaVu Sans";
 
 /** Settings every chart shares: the font, a white background, no frame around the plot. */
 export const CHART_CONFIG = {
-  font: CHART_FONT,
+  // a viewer of the SVG without DejaVu Sans falls back to its own sans-serif
+  font: `${CHART_FONT}, sans-serif`,
   background: "white",
   view: { stroke: null },
   axis: { labelFontSize: 11, titleFontSize: 12 },
