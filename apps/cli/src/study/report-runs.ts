@@ -2,12 +2,11 @@
 // study-run.json says which run it is (its grid values and seed), result.json what a finished
 // run scored, failed.json why a run failed; a run with neither is unfinished, and its
 // metrics.jsonl says how far it got.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ACTIVE_KL } from "@betavae/core";
+import { ACTIVE_KL, decodeMetricsRecord } from "@betavae/core";
 import { METRIC_NAMES } from "@betavae/eval";
 import { FileError, readFileOrFail } from "../files";
-import { readMetrics } from "../metrics-log";
 
 export interface FinishedRun {
   id: string;
@@ -94,14 +93,26 @@ export function readStudyRuns(dir: string): StudyRuns {
     } else if (existsSync(join(runDir, "failed.json"))) {
       runs.failed.push({ id, setting, seed, error: String(readJson(join(runDir, "failed.json")).error ?? "(no error recorded)") });
     } else {
-      const log = join(runDir, "metrics.jsonl");
-      const step = existsSync(log) && statSync(log).size > 0 ? readMetrics(log).at(-1)!.step : null;
-      runs.unfinished.push({ id, setting, seed, step, steps: typeof settings.steps === "number" ? settings.steps : null });
+      runs.unfinished.push({ id, setting, seed, step: lastStep(join(runDir, "metrics.jsonl")), steps: typeof settings.steps === "number" ? settings.steps : null });
     }
   }
   const known = METRIC_NAMES as readonly string[];
   runs.metrics.sort((a, b) => (known.includes(a) ? known.indexOf(a) : known.length) - (known.includes(b) ? known.indexOf(b) : known.length) || (a < b ? -1 : 1));
   return runs;
+}
+
+/** The last logged step of a run in progress (a line being written is skipped); null before its first. */
+function lastStep(log: string): number | null {
+  if (!existsSync(log)) return null;
+  let step: number | null = null;
+  for (const [i, line] of readFileSync(log, "utf8").split("\n").entries()) {
+    try {
+      if (line.trim()) step = decodeMetricsRecord(line, `line ${i + 1}`).step;
+    } catch {
+      // a torn last line, while training appends it
+    }
+  }
+  return step;
 }
 
 /** A grid value as the table and the labels write it. */

@@ -73,7 +73,8 @@ beforeAll(async () => {
   cpSync(join(study, "runs", ids[2]), unfinished, { recursive: true });
   rmSync(join(unfinished, "result.json"));
   write(join(unfinished, "study-run.json"), { ...json(join(unfinished, "study-run.json")), id: "beta-4-seed-3-unfinished", seed: 3 });
-  writeFileSync(join(unfinished, "metrics.jsonl"), readFileSync(join(unfinished, "metrics.jsonl"), "utf8").split("\n")[0] + "\n");
+  // its log: step 2, then a line half written
+  writeFileSync(join(unfinished, "metrics.jsonl"), readFileSync(join(unfinished, "metrics.jsonl"), "utf8").split("\n")[0] + '\n{"step":4,"rec');
   vi.restoreAllMocks();
 }, 240_000);
 afterAll(() => rmSync(study, { recursive: true, force: true }));
