@@ -8,6 +8,7 @@ import { exportWeights } from "./commands/export";
 import { figures } from "./commands/figures";
 import { info } from "./commands/info";
 import { sweep } from "./commands/sweep";
+import { report } from "./commands/report";
 import { train } from "./commands/train";
 import { traverse } from "./commands/traverse";
 import { worker } from "./commands/worker";
@@ -16,7 +17,7 @@ import { QueueError } from "./study/queue";
 import { StudyError } from "./study/study-file";
 
 const COMMANDS: Record<string, (argv: string[], io: { out: (l: string) => void; err: NodeJS.WriteStream }) => Promise<number>> = {
-  train, eval: evalCommand, figures, traverse, info, export: exportWeights, sweep, worker,
+  train, eval: evalCommand, figures, traverse, info, export: exportWeights, sweep, worker, report,
 };
 
 const USAGE = `usage: bvae <command> [options]
@@ -31,6 +32,7 @@ commands:
   sweep      train, evaluate and draw every run of a study (a grid of settings × seeds) on a local pool
              or, with --queue, across machines through Redis
   worker     take a study's runs off a Redis queue (bvae sweep --queue) and train them
+  report     a study's results table (results.csv) and report with plots (report.md, report.html)
 
 bvae <command> --help shows a command's options; bvae --version prints the version.`;
 

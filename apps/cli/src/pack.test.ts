@@ -75,6 +75,9 @@ describe("the packed packages, installed outside the repository", () => {
     const steps = readFileSync(join(consumer, "run", "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).step);
     expect(steps.at(-1)).toBe(10);
     for (const f of ["checkpoint.safetensors", "reconstructions.png", "traversal.png"]) expect(existsSync(join(consumer, "run", f))).toBe(true);
+    // the KL curves: Vega bundled, resvg (a native addon) and the font resolved from the install
+    expect(run("npx", ["--no", "--", "bvae", "figures", "--run", "run"], consumer)).toMatch(/figures: .*kl-step\.png/);
+    expect(readFileSync(join(consumer, "run", "kl-step.png")).subarray(1, 4).toString()).toBe("PNG");
 
     writeFileSync(join(consumer, "train.mjs"), LIBRARY_SCRIPT);
     const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");

@@ -15,8 +15,6 @@ import { type DatasetName, type ImageSource, ImageSampler, checkpointDataset, cr
 import { bestVariant } from "@betavae/kernels";
 import { type ModelFigures, TRAVERSAL_RANGE, drawModelFigures, figureModels } from "@betavae/eval";
 
-/** A latent counts as active when its mean KL exceeds this, in nats (docs/ARCHITECTURE.md, "Metrics"). */
-export const ACTIVE_KL = 0.1;
 /** Sliders sweep each latent over [−RANGE, RANGE], as the traversal does. */
 export const RANGE = TRAVERSAL_RANGE;
 

@@ -1,12 +1,12 @@
 // The demo page: opens with the shipped dSprites model, one slider per latent (ordered by KL),
 // the decoded image live while dragging, traversals and reconstructions; trains in a worker
 // with live curves; loads checkpoints from `bvae` and downloads the page's model as one.
-import { type HistoryPoint, type Objective, type StepMetrics, describeObjective } from "@betavae/core";
+import { ACTIVE_KL, type HistoryPoint, type Objective, type StepMetrics, describeObjective } from "@betavae/core";
 import type { DatasetName } from "@betavae/datasets";
 import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
 import { TrainingCharts } from "./charts";
 import { EngineClient } from "./client";
-import { ACTIVE_KL, type BackendChoice, type BackendInfo, type ModelInfo, RANGE, type TrainSettings, type View } from "./engine";
+import { type BackendChoice, type BackendInfo, type ModelInfo, RANGE, type TrainSettings, type View } from "./engine";
 import { drawFloatImage, drawRaster } from "./raster";
 
 const element = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -21,7 +21,7 @@ export {
   type Checkpoint, CheckpointError, decodeCheckpoint, describeConfigMismatch, encodeCheckpoint, hasOptimizerState, loadWeights,
   restoreCheckpoint, serializeCheckpoint, weightsOnly,
 } from "./train/checkpoint";
-export { SWITCHED_ON_KL, INFORMATIVE_STD, type UninformativeLatent, UninformativeKlWatch, describeUninformative, meanSpread } from "./train/latent-watch";
+export { ACTIVE_KL, SWITCHED_ON_KL, INFORMATIVE_STD, type UninformativeLatent, UninformativeKlWatch, describeUninformative, meanSpread } from "./train/latent-watch";
 export { SafetensorsError } from "./train/safetensors";
 export { type MetricsRecord, MetricsRecordError, decodeMetricsLog, decodeMetricsRecord, encodeMetricsRecord } from "./train/metrics-record";
 export {

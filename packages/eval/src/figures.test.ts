@@ -1,4 +1,4 @@
-// The figures as pixels: KL curves (Fig. 3) draw one colour per latent inside their axes,
+// The figures: KL curves (Fig. 3) plot every latent's logged KL with titled axes and a legend,
 // latent heatmaps (Fig. 2) show a ramp along the axis a latent encodes, and both refuse the
 // inputs they cannot draw.
 import type { RasterImage } from "@betavae/datasets";
@@ -6,11 +6,11 @@ import { BetaVAE, type ModelConfig, ReferenceBackend, Rng } from "@betavae/core"
 import { GaussianBlobs, encodePng } from "@betavae/datasets";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { PALETTE, diverging, niceTicks } from "./canvas";
+import { diverging } from "./canvas";
 import { groundTruthEncoder } from "./encoder";
 import { latentUsage, posteriorMean, traversalFigure } from "./figures";
 import { latentHeatmapFigure } from "./heatmaps";
-import { type KlRecord, klCurveFigure, klOrder, switchOnOrder } from "./kl-curves";
+import { type KlRecord, klCurveSpec, klOrder, switchOnOrder } from "./kl-curves";
 import { factorCodeEncoder, syntheticDataset } from "./test-fixtures";
 
 const pixel = (img: RasterImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
@@ -19,37 +19,40 @@ const hasColour = (img: RasterImage, rgb: readonly number[]) => {
   return false;
 };
 
-describe("klCurveFigure", () => {
+describe("klCurveSpec", () => {
   // a capacity run: latent 0 switches on first, latent 2 later, latent 1 never
   const records: KlRecord[] = Array.from({ length: 50 }, (_, i) => ({
     step: (i + 1) * 100, C: i * 0.5, klPerLatent: [Math.min(i * 0.3, 8), 0.01, Math.max(0, (i - 25) * 0.2)],
   }));
+  type Row = { x: number; latent: string; kl: number };
+  const rows = (spec: ReturnType<typeof klCurveSpec>) => (spec as unknown as { data: { values: Row[] } }).data.values;
+  const encoding = (spec: ReturnType<typeof klCurveSpec>) =>
+    (spec as unknown as { encoding: Record<string, { field: string; title: string; scale?: { domain?: string[] } }> }).encoding;
 
-  it("draws one coloured line per latent, against step and against C", () => {
+  it("plots every logged KL of every latent against step or C, with titled axes", () => {
     for (const x of ["step", "capacity"] as const) {
-      const img = klCurveFigure(records, x);
-      expect(img.channels).toBe(3);
-      for (const j of [0, 1, 2]) expect(hasColour(img, PALETTE[j])).toBe(true);
-      expect(hasColour(img, PALETTE[3])).toBe(false);
-      const png = PNG.sync.read(Buffer.from(encodePng(img)));
-      expect([png.width, png.height]).toEqual([img.width, img.height]);
+      const spec = klCurveSpec(records, x);
+      const values = rows(spec);
+      expect(values).toHaveLength(50 * 3);
+      expect(values[3 * 10 + 2]).toEqual({ x: x === "step" ? 1100 : 5, latent: "z2 4.80", kl: 0 });
+      expect(values[3 * 49]).toEqual({ x: x === "step" ? 5000 : 24.5, latent: "z0 8.00", kl: 8 });
+      const enc = encoding(spec);
+      expect([enc.x.field, enc.x.title, enc.y.field, enc.y.title]).toEqual(["x", x === "step" ? "step" : "C (nats)", "kl", "KL (nats)"]);
     }
+  });
+
+  it("names each latent in the legend with its last KL, highest first, and leaves out non-finite values", () => {
+    expect(encoding(klCurveSpec(records, "step")).color.scale?.domain).toEqual(["z0 8.00", "z2 4.80", "z1 0.01"]);
+    const gap = records.map((r, i) => (i === 3 ? { ...r, klPerLatent: [Number.NaN, r.klPerLatent[1], r.klPerLatent[2]] } : r));
+    expect(rows(klCurveSpec(gap, "step"))).toHaveLength(50 * 3 - 1);
   });
 
   it("refuses a run without C, and an empty log", () => {
     const beta = records.map((r) => ({ ...r, C: null }));
-    expect(() => klCurveFigure(beta, "capacity")).toThrow(/no capacity C/);
-    expect(klCurveFigure(beta, "step").width).toBeGreaterThan(0);
-    expect(() => klCurveFigure([], "step")).toThrow(/no logged steps/);
-  });
-
-  it("writes tick labels wherever a tick falls, fractional pixel positions included", () => {
-    const img = klCurveFigure(records, "step");
-    // the x tick at step 2000 sits at a fractional x; its label "2000" is drawn below the axis
-    const labelRow = img.height - 56 + 10 + 4;
-    let dark = 0;
-    for (let x = 0; x < img.width; x++) if (pixel(img, x, labelRow)[0] === 0) dark++;
-    expect(dark).toBeGreaterThan(5 * 6);
+    expect(() => klCurveSpec(beta, "capacity")).toThrow(/no capacity C/);
+    expect(rows(klCurveSpec(beta, "step"))).toHaveLength(150);
+    expect(() => klCurveSpec([], "step")).toThrow(/no logged steps/);
+    expect(() => klCurveSpec([records[0], { step: 1, C: 0, klPerLatent: [1] }], "step")).toThrow(/disagree on the number of latents/);
   });
 
   it("lists the latents in the order they switch on, ignoring early noise and latents that end off", () => {
@@ -73,12 +76,6 @@ describe("klCurveFigure", () => {
 
   it("orders latents by KL, highest first, ties in index order", () => {
     expect(klOrder([0.1, 5, 0.1, 2, 0])).toEqual([1, 3, 0, 2, 4]);
-  });
-
-  it("places ticks on round numbers", () => {
-    expect(niceTicks(0, 10)).toEqual([0, 2, 4, 6, 8, 10]);
-    expect(niceTicks(100, 5000)).toEqual([1000, 2000, 3000, 4000, 5000]);
-    expect(niceTicks(0, 0.37)).toEqual([0, 0.1, 0.2, 0.3]);
   });
 });
 

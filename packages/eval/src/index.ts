@@ -1,5 +1,6 @@
 // @betavae/eval: disentanglement metrics and the papers' figures. Runs in Node and browsers
-// (no file system here: callers read and write files).
+// (no file system here: callers read and write files;
+// `@betavae/eval/node` renders charts).
 export { type Encoder, groundTruthEncoder, modelEncoder, randomEncoder } from "./encoder";
 export { CodeCache } from "./cache";
 export { variedFactors } from "./factors";
@@ -13,6 +14,7 @@ export {
 } from "./evaluate";
 export { type LatentUsage, klPerLatent, latentUsage, posteriorMean, reconstructionFigure, traversalFigure } from "./figures";
 export { FIGURE_SEED_OFFSETS, type FigureModels, type ModelFigures, TRAVERSAL_RANGE, TRAVERSAL_STEPS, drawModelFigures, figureModels, modelFigurePngs } from "./model-figures";
-export { type KlRecord, type SwitchOn, klCurveFigure, klOrder, switchOnOrder } from "./kl-curves";
+export { CHART_CONFIG, CHART_FONT, type ChartSpec } from "./chart";
+export { type KlRecord, type SwitchOn, klCurveSpec, klOrder, switchOnOrder } from "./kl-curves";
 export { latentHeatmapFigure } from "./heatmaps";
 export { drawText, textWidth } from "./font";

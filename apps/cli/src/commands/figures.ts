@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { BetaVAE, INFORMATIVE_STD, type MetricsRecord, SWITCHED_ON_KL, UninformativeKlWatch, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { checkpointDataset, encodePng, hasFactors } from "@betavae/datasets";
 import { openDataset } from "@betavae/datasets/node";
-import { FIGURE_SEED_OFFSETS, type LatentUsage, klCurveFigure, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
+import { FIGURE_SEED_OFFSETS, type LatentUsage, klCurveSpec, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
+import { renderChart } from "@betavae/eval/node";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { BACKEND_FLAGS, openBackend } from "../backend";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
@@ -55,8 +56,8 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
     written.push(join(out, name));
   };
   if (records) {
-    write("kl-step.png", encodePng(klCurveFigure(records, "step")));
-    if (records.every((r) => r.C !== null)) write("kl-capacity.png", encodePng(klCurveFigure(records, "capacity")));
+    write("kl-step.png", (await renderChart(klCurveSpec(records, "step"))).png);
+    if (records.every((r) => r.C !== null)) write("kl-capacity.png", (await renderChart(klCurveSpec(records, "capacity"))).png);
   }
 
   const dataset = openDataset(checkpointDataset(checkpoint));

@@ -14,7 +14,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SWITCHED_ON_KL, decodeCheckpoint } from "@betavae/core";
+import { ACTIVE_KL, decodeCheckpoint } from "@betavae/core";
 import { FileError, ensureWritableDir, writeFileAtomic } from "../files";
 import { readMetrics } from "../metrics-log";
 import { LOCK_FILE, RUN_FILES, createExclusive, isLockHeld } from "../run-dir";
@@ -37,7 +37,7 @@ export interface RunResult {
   recon: number;
   kl: number;
   klPerLatent: number[];
-  /** latents whose last logged KL is above SWITCHED_ON_KL */
+  /** latents whose last logged KL is above ACTIVE_KL (0.1 nats) */
   activeLatents: number;
   /** metric name → score, from eval.json */
   metrics: Record<string, number>;
@@ -127,7 +127,7 @@ function resultOf(run: StudyRun, dir: string, timing: Pick<RunResult, "seconds" 
   if (!evaluation) throw new FileError(`${join(dir, "eval.json")} is missing after bvae eval succeeded`);
   return {
     id: run.id, steps: last.step, recon: last.recon, kl: last.kl, klPerLatent: last.klPerLatent,
-    activeLatents: last.klPerLatent.filter((kl) => kl > SWITCHED_ON_KL).length,
+    activeLatents: last.klPerLatent.filter((kl) => kl > ACTIVE_KL).length,
     metrics: Object.fromEntries(evaluation.results.map((r) => [r.metric, r.score])),
     seconds: timing.seconds, phases: timing.phases, ...(timing.worker ? { worker: timing.worker } : {}),
   };

@@ -5,6 +5,8 @@
 
 /** KL (nats) above which a latent counts as switched on. */
 export const SWITCHED_ON_KL = 0.5;
+/** Mean KL (nats) above which a latent counts as active (docs/ARCHITECTURE.md, "Metrics"): the page greys the others, study reports count them. */
+export const ACTIVE_KL = 0.1;
 /** Spread of a posterior mean below which the image barely moves it (FactorVAE's pruning threshold). */
 export const INFORMATIVE_STD = 0.05;
 
