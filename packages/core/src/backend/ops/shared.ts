@@ -62,7 +62,7 @@ export function denseShape(k: WasmCall, s: DenseShape): void {
 }
 
 /** Rows and channels of a bias op. */
-export function checkRows(c: Checks, rows: number, channels: number): void {
+function checkRows(c: Checks, rows: number, channels: number): void {
   c.count(rows, "rows");
   c.count(channels, "channels");
 }
@@ -158,6 +158,22 @@ export function checkBiasAdd(c: Checks, y: DeviceBuffer, b: DeviceBuffer, rows: 
   checkRows(c, rows, channels);
   c.buffer(y, rows * channels, "y");
   c.buffer(b, channels, "b");
+}
+
+/** The checks of db[c] = Σ_r dy[r][c] over rows × channels. */
+export function checkBiasGrad(c: Checks, db: DeviceBuffer, dy: DeviceBuffer, rows: number, channels: number): void {
+  checkRows(c, rows, channels);
+  c.buffer(db, channels, "db");
+  c.buffer(dy, rows * channels, "dy");
+}
+
+/**
+ * bias_grad(db, dy, rows, channels, scratch, reluOutput) in row blocks, db summed over them as
+ * partials: a null `reluOutput` sums dy alone, the ReLU's output masks dy by y > 0 in place first.
+ */
+export function biasGradCall(k: WasmCall, db: DeviceBuffer, dy: DeviceBuffer, rows: number, channels: number, reluOutput: DeviceBuffer | null): void {
+  k.split(rows, rows * channels, "floats").sum(db, channels).slice(dy, channels).extent().value(channels)
+    .scratch(k.kernels.bias_grad_scratch(channels)).slice(reluOutput, channels);
 }
 
 /** bias_add(y, b, rows, channels, floor) in row blocks: a floor of −∞ adds the bias alone, 0 fuses the ReLU after it. */
