@@ -124,10 +124,21 @@ export function conv2dTransposeShape(p: Conv2dParams): Conv2dShape {
   return s;
 }
 
+/** Floats of one image on the input or the output side of a convolution. */
+export function convImageFloats(side: "input" | "output", s: Conv2dShape): number {
+  return side === "output" ? s.outHeight * s.outWidth * s.outChannels : s.inHeight * s.inWidth * s.inChannels;
+}
+
+/** Floats of a convolution's filter (either layout). */
+export function convFilterFloats(s: Conv2dShape): number {
+  return s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
+}
+
+/** Floats of a convolution's whole input, output and filter. */
 export const conv2dSizes = (s: Conv2dShape) => ({
-  input: s.batch * s.inHeight * s.inWidth * s.inChannels,
-  output: s.batch * s.outHeight * s.outWidth * s.outChannels,
-  filter: s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels,
+  input: s.batch * convImageFloats("input", s),
+  output: s.batch * convImageFloats("output", s),
+  filter: convFilterFloats(s),
 });
 
 /** Multiply-adds of one conv2d (or transposed conv2d) pass; ×2 for FLOPs. */
