@@ -11,7 +11,7 @@
 //   - ops are issued in order and may run later (a GPU queues them); `read` returns the
 //     buffer's contents once everything issued before it has run.
 import { type AnyOp, COMPOSED, type Checks, type FusedOp, MAX_OP_ARGS, OPS, type OpMethods, type OpTable } from "./ops/index";
-import { ShapeError } from "./shapes";
+import { ShapeError, checkPositiveInteger } from "./shapes";
 
 export interface DeviceBuffer {
   /** Number of float32 elements. */
@@ -96,7 +96,7 @@ class OpChecks implements Checks {
   op = "";
   constructor(private readonly backend: string, private readonly isOwn: (buf: DeviceBuffer) => boolean) {}
   count(value: number, what: string): void {
-    if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${this.op}: ${what} must be a positive integer, got ${value}`);
+    checkPositiveInteger(value, this.op, what);
   }
   buffer(buf: DeviceBuffer | null, need: number, what: string): void {
     if (buf === null) return;

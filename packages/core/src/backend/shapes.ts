@@ -42,8 +42,9 @@ export interface Conv2dParams {
   pad: number;
 }
 
-function positiveInt(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${what} must be a positive integer, got ${value}`);
+/** Throws a ShapeError naming `op` and `what` unless `value` is a positive integer (the message is built only then: ops check every call). */
+export function checkPositiveInteger(value: number, op: string, what: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${op}: ${what} must be a positive integer, got ${value}`);
 }
 
 /** The sizes of a convolution that must be positive integers (a constant: checks run every op). */
@@ -51,9 +52,7 @@ const CONV_SIZES = ["batch", "inHeight", "inWidth", "inChannels", "outHeight", "
   "kernelHeight", "kernelWidth", "stride"] as const;
 
 function checkCommon(s: Conv2dShape, op: string): void {
-  for (const key of CONV_SIZES) {
-    if (!Number.isInteger(s[key]) || s[key] < 1) positiveInt(s[key], `${op}: ${key}`);
-  }
+  for (const key of CONV_SIZES) checkPositiveInteger(s[key], op, key);
   if (!Number.isInteger(s.pad) || s.pad < 0) throw new ShapeError(`${op}: pad must be a non-negative integer, got ${s.pad}`);
   if (s.pad >= s.kernelHeight || s.pad >= s.kernelWidth) {
     throw new ShapeError(`${op}: pad ${s.pad} must be smaller than the kernel ${s.kernelHeight}×${s.kernelWidth}`);
@@ -125,10 +124,21 @@ export function conv2dTransposeShape(p: Conv2dParams): Conv2dShape {
   return s;
 }
 
+/** Floats of one image on the input or the output side of a convolution. */
+export function convImageFloats(side: "input" | "output", s: Conv2dShape): number {
+  return side === "output" ? s.outHeight * s.outWidth * s.outChannels : s.inHeight * s.inWidth * s.inChannels;
+}
+
+/** Floats of a convolution's filter (either layout). */
+export function convFilterFloats(s: Conv2dShape): number {
+  return s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
+}
+
+/** Floats of a convolution's whole input, output and filter. */
 export const conv2dSizes = (s: Conv2dShape) => ({
-  input: s.batch * s.inHeight * s.inWidth * s.inChannels,
-  output: s.batch * s.outHeight * s.outWidth * s.outChannels,
-  filter: s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels,
+  input: s.batch * convImageFloats("input", s),
+  output: s.batch * convImageFloats("output", s),
+  filter: convFilterFloats(s),
 });
 
 /** Multiply-adds of one conv2d (or transposed conv2d) pass; ×2 for FLOPs. */

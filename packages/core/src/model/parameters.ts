@@ -56,9 +56,9 @@ export class ParameterArena {
   private constructor(readonly backend: Backend, readonly slots: readonly ParamSlot[], views: ParamView[], size: number, shared: ParameterArena | null) {
     const be = backend;
     this.size = size;
-    if (shared) {
-      const same = shared.backend === be && shared.size === size && shared.slots.every((s, i) => s.name === slots[i]?.name && s.offset === slots[i].offset);
-      if (!same || shared.slots.length !== slots.length) throw new Error("parameters can be shared only by networks of the same layout on the same backend");
+    if (shared && !(shared.backend === be && shared.size === size && shared.slots.length === slots.length
+      && shared.slots.every((s, i) => s.name === slots[i].name && s.offset === slots[i].offset))) {
+      throw new Error("parameters can be shared only by networks of the same layout on the same backend");
     }
     this.values = shared ? shared.values : be.alloc(size);
     this.grads = shared ? shared.grads : be.alloc(size);

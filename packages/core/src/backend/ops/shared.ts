@@ -1,6 +1,6 @@
 // Checks and kernel arguments that several op descriptions share.
 import type { DeviceBuffer } from "../backend";
-import { type Conv2dShape, type DenseShape, checkConv2dShape, checkConv2dTransposeShape } from "../shapes";
+import { type Conv2dShape, type DenseShape, checkConv2dShape, checkConv2dTransposeShape, convFilterFloats, convImageFloats } from "../shapes";
 import type { Checks, Op, WasmCall, WasmKernel } from "./op";
 
 /** Elementwise parts start at multiples of this many floats (whole SIMD vectors, 64-byte lines). */
@@ -62,20 +62,15 @@ export function denseShape(k: WasmCall, s: DenseShape): void {
 }
 
 /** Rows and channels of a bias op. */
-export function checkRows(c: Checks, rows: number, channels: number): void {
+function checkRows(c: Checks, rows: number, channels: number): void {
   c.count(rows, "rows");
   c.count(channels, "channels");
 }
 
-/** Floats of one image of the input side, of the output side, and of the filter. */
-const inputImage = (s: Conv2dShape) => s.inHeight * s.inWidth * s.inChannels;
-const outputImage = (s: Conv2dShape) => s.outHeight * s.outWidth * s.outChannels;
-const filterFloats = (s: Conv2dShape) => s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels;
-
 /** Every convolution is cut into batch slices; its work is the multiply-adds of the smaller side. */
 function splitConv(k: WasmCall, s: Conv2dShape): WasmCall {
   const pixels = Math.min(s.inHeight * s.inWidth, s.outHeight * s.outWidth);
-  return k.split(s.batch, s.batch * pixels * s.kernelHeight * s.kernelWidth * s.inChannels * s.outChannels, "macs");
+  return k.split(s.batch, s.batch * pixels * convFilterFloats(s), "macs");
 }
 
 /**
@@ -160,6 +155,22 @@ export function checkBiasAdd(c: Checks, y: DeviceBuffer, b: DeviceBuffer, rows: 
   c.buffer(b, channels, "b");
 }
 
+/** The checks of db[c] = Σ_r dy[r][c] over rows × channels. */
+export function checkBiasGrad(c: Checks, db: DeviceBuffer, dy: DeviceBuffer, rows: number, channels: number): void {
+  checkRows(c, rows, channels);
+  c.buffer(db, channels, "db");
+  c.buffer(dy, rows * channels, "dy");
+}
+
+/**
+ * bias_grad(db, dy, rows, channels, scratch, reluOutput) in row blocks, db summed over them as
+ * partials: a null `reluOutput` sums dy alone, the ReLU's output masks dy by y > 0 in place first.
+ */
+export function biasGradCall(k: WasmCall, db: DeviceBuffer, dy: DeviceBuffer, rows: number, channels: number, reluOutput: DeviceBuffer | null): void {
+  k.split(rows, rows * channels, "floats").sum(db, channels).slice(dy, channels).extent().value(channels)
+    .scratch(k.kernels.bias_grad_scratch(channels)).slice(reluOutput, channels);
+}
+
 /** bias_add(y, b, rows, channels, floor) in row blocks: a floor of −∞ adds the bias alone, 0 fuses the ReLU after it. */
 export function biasAddCall(k: WasmCall, y: DeviceBuffer, b: DeviceBuffer, rows: number, channels: number, floor: number): void {
   k.split(rows, rows * channels, "floats").slice(y, channels).tensor(b).extent().value(channels).value(floor);
@@ -203,7 +214,7 @@ export function convOp<N extends string, K extends keyof ConvArgs>(name: N, kern
     kernel,
     wasm(k, t0, t1, t2, s) {
       splitConv(k, s);
-      if (written === "filter") k.sum(t0, filterFloats(s));
+      if (written === "filter") k.sum(t0, convFilterFloats(s));
       else convSlice(k, written, t0, s);
       convSlice(k, second, t1, s);
       convSlice(k, third, t2, s);
@@ -214,16 +225,13 @@ export function convOp<N extends string, K extends keyof ConvArgs>(name: N, kern
   return op as Op<N, ConvArgs[K]>;
 }
 
-/** Floats of one image on that side. */
-const imageFloats = (side: "output" | "input", s: Conv2dShape) => (side === "output" ? outputImage(s) : inputImage(s));
-
 function checkConvTensor(c: Checks, side: ConvSide, t: DeviceBuffer, s: Conv2dShape): void {
-  if (side === "filter") c.buffer(t, filterFloats(s), "filter");
-  else c.buffer(t, imageFloats(side, s) * s.batch, side === "output" ? "output-side tensor" : "input-side tensor");
+  if (side === "filter") c.buffer(t, convFilterFloats(s), "filter");
+  else c.buffer(t, convImageFloats(side, s) * s.batch, side === "output" ? "output-side tensor" : "input-side tensor");
 }
 
 /** An image tensor sliced to the part's images; the filter, read whole by every part. */
 function convSlice(k: WasmCall, side: ConvSide, t: DeviceBuffer, s: Conv2dShape): void {
   if (side === "filter") k.tensor(t);
-  else k.slice(t, imageFloats(side, s));
+  else k.slice(t, convImageFloats(side, s));
 }
