@@ -8,7 +8,7 @@
 // old backend's memory is released with it, since backends cannot free single buffers).
 import {
   type Backend, BURGESS_CONFIG, BetaVAE, type Checkpoint, DEFAULT_OPTIMISER, type HistoryPoint, type Objective, type StepMetrics, Trainer,
-  type TrainingConfig, TrainingSession, WasmBackend, appendHistory, decodeCheckpoint, describeUninformative, historyOf, thinHistory,
+  type TrainingConfig, TrainingSession, WasmBackend, appendHistory, decodeCheckpoint, describeUninformative, encodeCheckpoint, historyOf, thinHistory,
   validateObjective, validateOptimiser,
 } from "@betavae/core";
 import { type DatasetName, type ImageSource, ImageSampler, checkpointDataset, createDataset } from "@betavae/datasets";
@@ -70,8 +70,6 @@ interface ModelSet {
   history: HistoryPoint[];
   /** what the latent watch found that the page has not taken yet */
   warnings: string[];
-  /** the last checkpoint the session wrote (the page keeps it in memory) */
-  saved: Uint8Array | null;
 }
 
 /** The page keeps at most this many logged steps in memory (appendHistory halves them past it). */
@@ -209,8 +207,7 @@ export class Engine {
   /** The model as a checkpoint `bvae` reads (weights, Adam moments, config, step, and the curves so far). */
   async save(): Promise<Uint8Array> {
     const m = this.need();
-    await m.session.saveCheckpoint();
-    return m.saved!;
+    return encodeCheckpoint(m.session.trainer, { dataset: m.dataset.name, ...(m.history.length ? { history: thinHistory(m.history) } : {}) });
   }
 
   dispose(): void {
@@ -229,16 +226,10 @@ export class Engine {
     let next: ModelSet;
     try {
       const trainer = new Trainer(backend, config, new ImageSampler(dataset, config.seed + 1));
-      // the hooks run on save, once `next` is built
-      const session = new TrainingSession(trainer, {
-        checkpoints: {
-          app: () => ({ dataset: dataset.name, ...(next.history.length ? { history: thinHistory(next.history) } : {}) }),
-          write: (bytes) => void (next.saved = bytes),
-        },
-      });
+      const session = new TrainingSession(trainer);
       restore?.(session);
       next = {
-        backend, session, dataset, origin, history, warnings: [], saved: null,
+        backend, session, dataset, origin, history, warnings: [],
         single: BetaVAE.build(backend, trainer.config.model, 1, trainer.model),
         ...figureModels(backend, trainer.model),
       };
