@@ -1,6 +1,6 @@
 // The demo's model engine: one trained model (or the shipped one), its backend, and the
-// views that share its parameters (batch 1 for the sliders, batch 8 for traversals, batch 64
-// for KL and reconstructions: the trained model itself when it has that batch). It runs
+// views that share its parameters (batch 1 for the sliders, and eval's figure models: a
+// traversal row's batch, and batch 64 for KL and reconstructions). It runs
 // inside the page's worker, but nothing here knows about messages, so Node tests drive it.
 //
 // Each model owns its backend: a reset or a load builds the new one beside the old and only
