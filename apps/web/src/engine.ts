@@ -13,7 +13,7 @@ import {
 } from "@betavae/core";
 import { type DatasetName, type ImageSource, ImageSampler, checkpointDataset, createDataset } from "@betavae/datasets";
 import { bestVariant } from "@betavae/kernels";
-import { type ModelFigures, TRAVERSAL_RANGE, drawModelFigures, figureModels } from "@betavae/eval";
+import { type ModelFigures, TRAVERSAL_RANGE, displayImages, drawModelFigures, figureModels } from "@betavae/eval";
 
 /** Sliders sweep each latent over [−RANGE, RANGE], as the traversal does. */
 export const RANGE = TRAVERSAL_RANGE;
@@ -195,7 +195,7 @@ export class Engine {
     if (z.length !== single.config.latents) throw new RangeError(`z has ${z.length} values, the model has ${single.config.latents} latents`);
     single.backend.write(single.z, z);
     single.decode();
-    return toImage(single, await single.backend.read(single.output));
+    return displayImages(single, await single.backend.read(single.output));
   }
 
   /** The model's figures from `seed`: the same as `bvae traverse --seed` draws from its checkpoint. */
@@ -249,9 +249,4 @@ function datasetFor(checkpoint: Checkpoint, origin: string): ImageSource {
   } catch (e) {
     throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
   }
-}
-
-function toImage(model: BetaVAE, output: Float32Array): Float32Array {
-  if (model.config.likelihood === "bernoulli") return output.map((v) => 1 / (1 + Math.exp(-v)));
-  return output.map((v) => Math.min(1, Math.max(0, v)));
 }
