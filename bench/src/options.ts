@@ -1,5 +1,5 @@
 // A benchmark's command line: its flags parsed with --help, and a bad one refused in one line
-// with the usage, as every bench script does.
+// with the usage (bench:train and bench:sweep; bench:kernels still parses its own).
 import { type ParseArgsConfig, parseArgs } from "node:util";
 
 export function benchCommandLine(name: string, usage: string) {

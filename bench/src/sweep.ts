@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { MetricsRecord } from "@betavae/core";
 import { benchCommandLine } from "./options";
 import { defaultResultPath, machineInfo, userPath, writeJson } from "./report";
 import { fmt, markdownTable, pct, ratio } from "./table";
@@ -43,20 +44,15 @@ function parse() {
   };
 }
 
-function bvae(args: string[]): { seconds: number; stdout: string } {
+function bvae(args: string[]): { seconds: number } {
   const started = performance.now();
   const r = spawnSync(process.execPath, [BVAE, ...args], { encoding: "utf8" });
   if (r.status !== 0) fail(`bvae ${args.join(" ")} failed: ${r.stderr.trim().split("\n").pop()}`);
-  return { seconds: (performance.now() - started) / 1000, stdout: r.stdout };
+  return { seconds: (performance.now() - started) / 1000 };
 }
 
-interface Record {
-  step: number;
-  seconds: number;
-  imagesPerSec: number;
-}
-
-const lastRecord = (dir: string): Record => {
+/** A run's last logged step; its `seconds` is the training loop's time (bvae train logs it on every record). */
+const lastRecord = (dir: string): MetricsRecord & { seconds: number } => {
   const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n");
   return JSON.parse(lines[lines.length - 1]);
 };

@@ -1,6 +1,6 @@
 // The demo's model engine: one trained model (or the shipped one), its backend, and the
-// views that share its parameters (batch 1 for the sliders, batch 8 for traversals, batch 64
-// for KL and reconstructions: the trained model itself when it has that batch). It runs
+// views that share its parameters (batch 1 for the sliders, and eval's figure models: a
+// traversal row's batch, and batch 64 for KL and reconstructions). It runs
 // inside the page's worker, but nothing here knows about messages, so Node tests drive it.
 //
 // Each model owns its backend: a reset or a load builds the new one beside the old and only
@@ -8,12 +8,12 @@
 // old backend's memory is released with it, since backends cannot free single buffers).
 import {
   type Backend, BURGESS_CONFIG, BetaVAE, type Checkpoint, DEFAULT_OPTIMISER, type HistoryPoint, type Objective, type StepMetrics, Trainer,
-  type TrainingConfig, TrainingSession, WasmBackend, appendHistory, decodeCheckpoint, describeUninformative, historyOf, thinHistory,
+  type TrainingConfig, TrainingSession, WasmBackend, appendHistory, decodeCheckpoint, describeUninformative, encodeCheckpoint, historyOf, thinHistory,
   validateObjective, validateOptimiser,
 } from "@betavae/core";
 import { type DatasetName, type ImageSource, ImageSampler, checkpointDataset, createDataset } from "@betavae/datasets";
 import { bestVariant } from "@betavae/kernels";
-import { type ModelFigures, TRAVERSAL_RANGE, drawModelFigures, figureModels } from "@betavae/eval";
+import { type ModelFigures, TRAVERSAL_RANGE, displayImages, drawModelFigures, figureModels } from "@betavae/eval";
 
 /** Sliders sweep each latent over [−RANGE, RANGE], as the traversal does. */
 export const RANGE = TRAVERSAL_RANGE;
@@ -70,8 +70,6 @@ interface ModelSet {
   history: HistoryPoint[];
   /** what the latent watch found that the page has not taken yet */
   warnings: string[];
-  /** the last checkpoint the session wrote (the page keeps it in memory) */
-  saved: Uint8Array | null;
 }
 
 /** The page keeps at most this many logged steps in memory (appendHistory halves them past it). */
@@ -197,7 +195,7 @@ export class Engine {
     if (z.length !== single.config.latents) throw new RangeError(`z has ${z.length} values, the model has ${single.config.latents} latents`);
     single.backend.write(single.z, z);
     single.decode();
-    return toImage(single, await single.backend.read(single.output));
+    return displayImages(single, await single.backend.read(single.output));
   }
 
   /** The model's figures from `seed`: the same as `bvae traverse --seed` draws from its checkpoint. */
@@ -209,8 +207,7 @@ export class Engine {
   /** The model as a checkpoint `bvae` reads (weights, Adam moments, config, step, and the curves so far). */
   async save(): Promise<Uint8Array> {
     const m = this.need();
-    await m.session.saveCheckpoint();
-    return m.saved!;
+    return encodeCheckpoint(m.session.trainer, { dataset: m.dataset.name, ...(m.history.length ? { history: thinHistory(m.history) } : {}) });
   }
 
   dispose(): void {
@@ -229,16 +226,10 @@ export class Engine {
     let next: ModelSet;
     try {
       const trainer = new Trainer(backend, config, new ImageSampler(dataset, config.seed + 1));
-      // the hooks run on save, once `next` is built
-      const session = new TrainingSession(trainer, {
-        checkpoints: {
-          app: () => ({ dataset: dataset.name, ...(next.history.length ? { history: thinHistory(next.history) } : {}) }),
-          write: (bytes) => void (next.saved = bytes),
-        },
-      });
+      const session = new TrainingSession(trainer);
       restore?.(session);
       next = {
-        backend, session, dataset, origin, history, warnings: [], saved: null,
+        backend, session, dataset, origin, history, warnings: [],
         single: BetaVAE.build(backend, trainer.config.model, 1, trainer.model),
         ...figureModels(backend, trainer.model),
       };
@@ -258,9 +249,4 @@ function datasetFor(checkpoint: Checkpoint, origin: string): ImageSource {
   } catch (e) {
     throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
   }
-}
-
-function toImage(model: BetaVAE, output: Float32Array): Float32Array {
-  if (model.config.likelihood === "bernoulli") return output.map((v) => 1 / (1 + Math.exp(-v)));
-  return output.map((v) => Math.min(1, Math.max(0, v)));
 }

@@ -8,7 +8,7 @@ import { openSync, readFileSync, readSync, closeSync } from "node:fs";
 import { basename } from "node:path";
 import { DatasetFileError } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
-import { loadDspritesNpz } from "./npz-dsprites.ts";
+import { type DspritesNpz, type NpzLoadOptions, loadDspritesNpz } from "./npz-dsprites.ts";
 import { loadNpyImages } from "./npy-images.ts";
 
 export interface DataFileFormat {
@@ -28,7 +28,7 @@ export const DATA_FILE_FORMATS: readonly DataFileFormat[] = [
   {
     description: "the dSprites .npz (dsprites_ndarray_*.npz)",
     recognises: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]), // a zip archive: the only .npz read so far
-    open: (path) => loadDspritesNpz(readDataFile(path), { name: path }),
+    open: (path) => loadDspritesNpzFile(path),
   },
   {
     description: "a uint8 .npy image array (N, H, W[, C])",
@@ -54,6 +54,11 @@ export function openDataFile(path: string): ImageSource {
   const format = DATA_FILE_FORMATS.find((f) => f.recognises(head.subarray(0, length), path));
   if (!format) throw new DatasetFileError(`${path} is not a dataset file this version reads (it reads ${DATA_FILE_FORMATS.map((f) => f.description).join("; ")})`);
   return format.open(path);
+}
+
+/** Reads and parses the original dSprites .npz from disk. */
+export function loadDspritesNpzFile(path: string, options: Omit<NpzLoadOptions, "name"> = {}): DspritesNpz {
+  return loadDspritesNpz(readDataFile(path), { ...options, name: path });
 }
 
 /** The whole file, or a one-line DatasetFileError saying why not. */

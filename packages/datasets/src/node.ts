@@ -1,17 +1,11 @@
 /** Node-only helpers (file system): import from "@betavae/datasets/node". */
-export { DATA_FILE_FORMATS, type DataFileFormat, HEAD_BYTES, openDataFile, readDataFile } from "./data-files.ts";
+export { DATA_FILE_FORMATS, type DataFileFormat, HEAD_BYTES, loadDspritesNpzFile, openDataFile, readDataFile } from "./data-files.ts";
 import { renameSync, writeFileSync } from "node:fs";
 import type { DatasetRef } from "./checkpoint-dataset.ts";
-import { openDataFile, readDataFile } from "./data-files.ts";
+import { openDataFile } from "./data-files.ts";
 import type { ImageSource } from "./image-source.ts";
 import { createDataset } from "./index.ts";
-import { type DspritesNpz, type NpzLoadOptions, loadDspritesNpz } from "./npz-dsprites.ts";
 import { type GridOptions, type RasterImage, encodePng, imageGrid } from "./png.ts";
-
-/** Reads and parses the original dSprites .npz from disk. */
-export function loadDspritesNpzFile(path: string, options: Omit<NpzLoadOptions, "name"> = {}): DspritesNpz {
-  return loadDspritesNpz(readDataFile(path), { ...options, name: path });
-}
 
 /** The dataset `ref` names: its data file (the format told by what the file holds) when it gives one, else the named generator. */
 export function openDataset(ref: DatasetRef): ImageSource {

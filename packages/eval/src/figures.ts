@@ -10,7 +10,7 @@ const ZOOM = 2;
 const GAP = 2;
 
 /** Decoder outputs as displayable images in [0, 1]: sigmoid of Bernoulli logits, or the Gaussian mean. */
-function toImages(model: BetaVAE, output: Float32Array): Float32Array {
+export function displayImages(model: BetaVAE, output: Float32Array): Float32Array {
   return model.config.likelihood === "bernoulli" ? output.map((v) => 1 / (1 + Math.exp(-v))) : output.map((v) => Math.min(1, Math.max(0, v)));
 }
 
@@ -20,7 +20,7 @@ async function reconstructMeans(model: BetaVAE): Promise<Float32Array> {
   model.encode();
   be.write(model.z, await be.read(model.mu));
   model.decode();
-  return toImages(model, await be.read(model.output));
+  return displayImages(model, await be.read(model.output));
 }
 
 /** Mean KL per latent over a batch of dataset images (what orders traversal rows). */
@@ -117,7 +117,7 @@ export async function traversalFigure(model: BetaVAE, mean: ArrayLike<number>, k
     }
     be.write(model.z, z);
     model.decode();
-    tiles.set(toImages(model, await be.read(model.output)), row * steps * size);
+    tiles.set(displayImages(model, await be.read(model.output)), row * steps * size);
   }
   const grid = imageGrid(tiles, { count: latents * steps, columns: steps, height: h, width: w, channels: c as 1 | 3, zoom: ZOOM, gap: GAP });
   // a left margin with "z<j>" and the KL of each row

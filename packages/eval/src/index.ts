@@ -12,7 +12,7 @@ export { type LogisticFit, type LogisticOptions, accuracy, fitLogistic, predictL
 export {
   DEFAULT_SAMPLES, type EvaluateOptions, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, type SampleCounts, evaluate, samplesFrom,
 } from "./evaluate";
-export { type LatentUsage, klPerLatent, latentUsage, posteriorMean, reconstructionFigure, traversalFigure } from "./figures";
+export { type LatentUsage, displayImages, klPerLatent, latentUsage, posteriorMean, reconstructionFigure, traversalFigure } from "./figures";
 export { FIGURE_SEED_OFFSETS, type FigureModels, type ModelFigures, TRAVERSAL_RANGE, TRAVERSAL_STEPS, drawModelFigures, figureModels, modelFigurePngs } from "./model-figures";
 export { CHART_CONFIG, CHART_FONT, type ChartSpec } from "./chart";
 export { type KlRecord, type SwitchOn, klCurveSpec, klOrder, switchOnOrder } from "./kl-curves";

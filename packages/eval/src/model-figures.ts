@@ -20,7 +20,7 @@ export const FIGURE_SEED_OFFSETS = { kl: 2, reconstructions: 3, seedImage: 4 } a
 const FIGURE_BATCH = 64;
 
 export interface FigureModels {
-  /** a model of batch `columns · 2`, for reconstructions and KL per latent */
+  /** a model of batch FIGURE_BATCH, for reconstructions and KL per latent */
   batch: BetaVAE;
   /** a model of batch TRAVERSAL_STEPS, for traversals */
   traversal: BetaVAE;
