@@ -94,7 +94,6 @@ export function readStudyRuns(dir: string): StudyRuns {
   return runs;
 }
 
-/** The last logged step of a run in progress (a line being written is skipped); null before its first. */
 /** A grid value as the table and the labels write it. */
 export function formatValue(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value) ?? "";
