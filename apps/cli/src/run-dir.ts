@@ -77,11 +77,16 @@ export function lockRunDir(dir: string, note: (line: string) => void): RunLock {
   return { release };
 }
 
-/** Whether `dir`'s lock is held by a live process (one on another host, or an unreadable lock, counts as live). */
-export function isLockHeld(dir: string): boolean {
+/** Who holds `dir`'s lock when a live process does (one on another host, or an unreadable lock, counts as live); null when none does. */
+export function liveHolder(dir: string): LockHolder | "unreadable" | null {
   const holder = readHolder(join(dir, LOCK_FILE));
-  if (holder === "gone") return false;
-  return holder === "unreadable" || holder.host !== hostname() || isAlive(holder.pid);
+  if (holder === "gone") return null;
+  return holder === "unreadable" || holder.host !== hostname() || isAlive(holder.pid) ? holder : null;
+}
+
+/** Whether `dir`'s lock is held by a live process (see liveHolder). */
+export function isLockHeld(dir: string): boolean {
+  return liveHolder(dir) !== null;
 }
 
 /** Writes the whole file under a temporary name, then links it into place: it appears complete, and only if absent. */

@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { LOCK_FILE, isLockHeld, readHolder } from "../run-dir";
+import { LOCK_FILE, liveHolder } from "../run-dir";
 import { type RunResult, executeRun } from "./execute";
 import type { PoolView } from "./pool";
 import { type RunState, type RunStatus, studyEta } from "./status";
@@ -230,10 +230,9 @@ export function admitJob(data: unknown, roots: readonly string[]): { run: StudyR
 
 /** Who holds a run directory's lock, when a live process (or one on another machine) does. */
 function otherHolder(runDir: string): string | null {
-  if (!isLockHeld(runDir)) return null;
+  const holder = liveHolder(runDir);
+  if (holder === null) return null;
   const path = join(runDir, LOCK_FILE);
-  const holder = readHolder(path);
-  if (holder === "gone") return null;
   if (holder === "unreadable") return `${runDir} is locked by ${path}, which cannot be read`;
   return `${runDir} is in use by process ${holder.pid} on ${holder.host}` + (holder.host === hostname() ? "" : ` (if that machine is gone, delete ${path})`);
 }
