@@ -10,9 +10,13 @@ import { FileError, ensureWritableDir, writeFileAtomic } from "./files";
 
 export const LOCK_FILE = ".run.lock";
 
+export const CHECKPOINT_FILE = "checkpoint.safetensors";
+export const METRICS_FILE = "metrics.jsonl";
+export const CONFIG_FILE = "config.json";
+
 /** Files a run leaves in its directory; a fresh run refuses a directory holding any of them. */
 export const RUN_FILES = [
-  "checkpoint.safetensors", "metrics.jsonl", "config.json",
+  CHECKPOINT_FILE, METRICS_FILE, CONFIG_FILE,
   "reconstructions.png", "traversal.png", "kl-step.png", "kl-capacity.png", "heatmaps.png",
 ];
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { ACTIVE_KL } from "@betavae/core";
 import { METRIC_NAMES } from "@betavae/eval";
 import { FileError } from "../files";
+import { METRICS_FILE } from "../run-dir";
 import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedStep, readJson } from "./execute";
 
 /** A finished run as the report shows it: what it scored (its result.json, with activeLatents recounted) and where it sits in the grid. */
@@ -86,7 +87,7 @@ export function readStudyRuns(dir: string): StudyRuns {
     } else if (existsSync(join(runDir, FAILED_FILE))) {
       runs.failed.push({ id, setting, seed, error: String(readJsonObject(join(runDir, FAILED_FILE)).error ?? "(no error recorded)") });
     } else {
-      runs.unfinished.push({ id, setting, seed, step: lastLoggedStep(join(runDir, "metrics.jsonl")), steps: typeof settings.steps === "number" ? settings.steps : null });
+      runs.unfinished.push({ id, setting, seed, step: lastLoggedStep(join(runDir, METRICS_FILE)), steps: typeof settings.steps === "number" ? settings.steps : null });
     }
   }
   const known = METRIC_NAMES as readonly string[];
