@@ -187,11 +187,3 @@ export function readRunSettings(configPath: string): RunSettings | null {
   if (typeof settings !== "object" || settings === null || Array.isArray(settings)) throw new FileError(`${configPath} has settings that are not an object`);
   return settings as RunSettings;
 }
-
-/** The first of `flags` whose value in `requested` differs from `stored`'s, or null. */
-export function firstChange(stored: RunSettings, requested: RunSettings, flags: Iterable<string>): { flag: string; stored: unknown; requested: unknown } | null {
-  for (const flag of flags) {
-    if (requested[flag] !== undefined && requested[flag] !== stored[flag]) return { flag, stored: stored[flag], requested: requested[flag] };
-  }
-  return null;
-}
