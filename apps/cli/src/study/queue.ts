@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { LOCK_FILE, liveHolder } from "../run-dir";
 import { type RunResult, executeRun } from "./execute";
 import type { PoolView } from "./pool";
-import { type RunState, type RunStatus, studyEta } from "./status";
+import { RUNS_DIR, type RunState, type RunStatus, studyEta } from "./status";
 import { type Study, type StudyRun, isInside, validateRun } from "./study-file";
 
 /** One queue for every study: a worker serves whatever study its roots reach. */
@@ -225,7 +225,7 @@ export function admitJob(data: unknown, roots: readonly string[]): { run: StudyR
     return null;
   }
   if (!inRoots(real)) throw new RefusedJob(`refused: ${dir} leads to ${real}, outside this worker's roots (${roots.join(", ")}; see --allow-root)`);
-  return { run, runDir: join(real, "runs", run.id) };
+  return { run, runDir: join(real, RUNS_DIR, run.id) };
 }
 
 /** Who holds a run directory's lock, when a live process (or one on another machine) does. */

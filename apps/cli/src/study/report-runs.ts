@@ -9,6 +9,7 @@ import { METRIC_NAMES } from "@betavae/eval";
 import { FileError } from "../files";
 import { METRICS_FILE } from "../run-dir";
 import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedStep, readJson } from "./execute";
+import { RUNS_DIR } from "./status";
 
 /** A finished run as the report shows it: what it scored (its result.json, with activeLatents recounted) and where it sits in the grid. */
 export interface FinishedRun extends Pick<RunResult, "id" | "steps" | "recon" | "kl" | "klPerLatent" | "activeLatents" | "metrics"> {
@@ -42,7 +43,7 @@ export interface StudyRuns {
 /** The runs under `dir`/runs; a directory without any is a FileError in one line. */
 export function readStudyRuns(dir: string): StudyRuns {
   if (!existsSync(dir)) throw new FileError(`study directory ${dir} does not exist`);
-  const runsDir = join(dir, "runs");
+  const runsDir = join(dir, RUNS_DIR);
   const ids = existsSync(runsDir) ? readdirSync(runsDir).filter((name) => statSync(join(runsDir, name)).isDirectory()).sort() : [];
   const runs: StudyRuns = { name: "", gridKeys: [], metrics: [], settings: [], finished: [], failed: [], unfinished: [], skipped: [] };
   const described: { id: string; grid: Record<string, unknown>; seed: number; settings: Record<string, unknown>; runDir: string }[] = [];
