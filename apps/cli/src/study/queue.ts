@@ -72,21 +72,21 @@ export function redisTarget(url: string): RedisTarget {
   } catch {
     throw new QueueError(`--queue must be a redis:// or rediss:// URL, got '${url.replace(/\/\/[^@/]*@/, "//***@")}'`);
   }
-  if (u.password) u.password = "***";
+  const { username, password } = u; // before the password is masked for messages
+  if (password) u.password = "***";
   const where = u.toString();
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new QueueError(`--queue must be a redis:// or rediss:// URL, got '${where}'`);
   if (!u.hostname) throw new QueueError(`--queue needs a host: ${where}`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new QueueError(`--queue: the database number must be a non-negative integer, got '${u.pathname.slice(1)}' in ${where}`);
-  const original = new URL(url);
   const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
   return {
     where,
     options: {
       host,
       port: u.port ? Number(u.port) : 6379,
-      username: original.username ? decodeURIComponent(original.username) : undefined,
-      password: original.password ? decodeURIComponent(original.password) : undefined,
+      username: username ? decodeURIComponent(username) : undefined,
+      password: password ? decodeURIComponent(password) : undefined,
       db,
       // SNI names a host, never an address (RFC 6066); the certificate is checked against either
       tls: u.protocol === "rediss:" ? (isIP(host) ? {} : { servername: host }) : undefined,
