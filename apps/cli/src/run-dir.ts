@@ -10,9 +10,13 @@ import { FileError, ensureWritableDir, writeFileAtomic } from "./files";
 
 export const LOCK_FILE = ".run.lock";
 
+export const CHECKPOINT_FILE = "checkpoint.safetensors";
+export const METRICS_FILE = "metrics.jsonl";
+export const CONFIG_FILE = "config.json";
+
 /** Files a run leaves in its directory; a fresh run refuses a directory holding any of them. */
 export const RUN_FILES = [
-  "checkpoint.safetensors", "metrics.jsonl", "config.json",
+  CHECKPOINT_FILE, METRICS_FILE, CONFIG_FILE,
   "reconstructions.png", "traversal.png", "kl-step.png", "kl-capacity.png", "heatmaps.png",
 ];
 
@@ -77,11 +81,16 @@ export function lockRunDir(dir: string, note: (line: string) => void): RunLock {
   return { release };
 }
 
-/** Whether `dir`'s lock is held by a live process (one on another host, or an unreadable lock, counts as live). */
-export function isLockHeld(dir: string): boolean {
+/** Who holds `dir`'s lock when a live process does (one on another host, or an unreadable lock, counts as live); null when none does. */
+export function liveHolder(dir: string): LockHolder | "unreadable" | null {
   const holder = readHolder(join(dir, LOCK_FILE));
-  if (holder === "gone") return false;
-  return holder === "unreadable" || holder.host !== hostname() || isAlive(holder.pid);
+  if (holder === "gone") return null;
+  return holder === "unreadable" || holder.host !== hostname() || isAlive(holder.pid) ? holder : null;
+}
+
+/** Whether `dir`'s lock is held by a live process (see liveHolder). */
+export function isLockHeld(dir: string): boolean {
+  return liveHolder(dir) !== null;
 }
 
 /** Writes the whole file under a temporary name, then links it into place: it appears complete, and only if absent. */
@@ -177,12 +186,4 @@ export function readRunSettings(configPath: string): RunSettings | null {
   if (settings === undefined) return null;
   if (typeof settings !== "object" || settings === null || Array.isArray(settings)) throw new FileError(`${configPath} has settings that are not an object`);
   return settings as RunSettings;
-}
-
-/** The first of `flags` whose value in `requested` differs from `stored`'s, or null. */
-export function firstChange(stored: RunSettings, requested: RunSettings, flags: Iterable<string>): { flag: string; stored: unknown; requested: unknown } | null {
-  for (const flag of flags) {
-    if (requested[flag] !== undefined && requested[flag] !== stored[flag]) return { flag, stored: stored[flag], requested: requested[flag] };
-  }
-  return null;
 }

@@ -6,7 +6,7 @@ import type { Checkpoint, Objective } from "@betavae/core";
 import { checkpointDataset } from "@betavae/datasets";
 import { type ParsedFlags, UsageError } from "./args";
 import { FileError } from "./files";
-import { type RunSettings, firstChange } from "./run-dir";
+import type { RunSettings } from "./run-dir";
 
 /** What a resumed run may change: its length, speed and bookkeeping, and a capacity run's ramp. */
 export const RESUMABLE = ["steps", "backend", "threads", "checkpoint-every", "log-every", "capacity-max", "capacity-steps"];
@@ -49,6 +49,14 @@ function checkpointSettings(c: Checkpoint): RunSettings {
     ...(o.kind === "beta" ? { beta: o.beta } : { gamma: o.gamma, "capacity-max": o.capacityMax, "capacity-steps": o.capacitySteps }),
     batch: c.config.batch, lr: c.config.optimiser.lr, latents: c.config.model.latents, likelihood: c.config.model.likelihood, seed: c.config.seed,
   };
+}
+
+/** The first of `flags` whose value in `requested` differs from `stored`'s, or null. */
+function firstChange(stored: RunSettings, requested: RunSettings, flags: Iterable<string>): { flag: string; stored: unknown; requested: unknown } | null {
+  for (const flag of flags) {
+    if (requested[flag] !== undefined && requested[flag] !== stored[flag]) return { flag, stored: stored[flag], requested: requested[flag] };
+  }
+  return null;
 }
 
 const shown = (v: unknown) => (v === undefined ? "none" : String(v));

@@ -7,6 +7,7 @@ import { decodeCheckpoint, serializeCheckpoint, thinHistory, weightsOnly } from 
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { FileError, readFileOrFail, writeFileAtomic } from "../files";
 import { checkLatents, readMetrics } from "../metrics-log";
+import { METRICS_FILE } from "../run-dir";
 
 export const EXPORT_FLAGS: FlagSpecs = {
   checkpoint: { type: "string", placeholder: "FILE", help: "checkpoint.safetensors written by bvae train" },
@@ -28,7 +29,7 @@ export async function exportWeights(argv: string[], io: { out: (line: string) =>
   if (existsSync(target) && flags.force !== true) throw new FileError(`${target} exists; give --force to replace it`);
   const input = readFileOrFail(source, "checkpoint");
   const checkpoint = weightsOnly(decodeCheckpoint(input));
-  const metricsPath = join(dirname(source), "metrics.jsonl");
+  const metricsPath = join(dirname(source), METRICS_FILE);
   let history = "";
   if (flags["no-history"] !== true && existsSync(metricsPath)) {
     // a resumed run rewrites its log; steps past the checkpoint's are not its history

@@ -17,6 +17,7 @@ import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from ".
 import { checkLatents, readMetrics } from "../metrics-log";
 import { writeModelFigures } from "../model-figures";
 import { formatColumns } from "../progress";
+import { CHECKPOINT_FILE, METRICS_FILE } from "../run-dir";
 
 export const FIGURES_FLAGS: FlagSpecs = {
   run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
@@ -41,12 +42,12 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
   if (flags.run) {
     const run = resolve(flags.run as string);
     if (!existsSync(run)) throw new FileError(`run directory ${run} does not exist`);
-    records = readMetrics(join(run, "metrics.jsonl"));
-    checkpointPath = join(run, "checkpoint.safetensors");
+    records = readMetrics(join(run, METRICS_FILE));
+    checkpointPath = join(run, CHECKPOINT_FILE);
   }
   const checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath!, "checkpoint"));
   const latents = checkpoint.config.model.latents;
-  if (records) checkLatents(join(flags.run as string, "metrics.jsonl"), records, latents);
+  if (records) checkLatents(join(flags.run as string, METRICS_FILE), records, latents);
   const out = resolve((flags.out as string | undefined) ?? (flags.run as string));
   ensureWritableDir(out);
 

@@ -16,7 +16,7 @@ import { FileError, readFileOrFail, writeFileAtomic } from "../files";
 import { MetricsWriteError, appendMetricsRecord, keepMetricsUpTo } from "../metrics-log";
 import { writeModelFigures } from "../model-figures";
 import { Progress, formatDuration } from "../progress";
-import { type RunSettings, lockRunDir, readRunSettings, runFilesIn } from "../run-dir";
+import { CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, type RunSettings, lockRunDir, readRunSettings, runFilesIn } from "../run-dir";
 import { stopOnSignals } from "../stop-signals";
 import { askedSettings, asksNewRamp, refuseInapplicable, resumedSettings, settingsOf } from "../train-settings";
 
@@ -50,8 +50,6 @@ const PRESETS: Record<string, ParsedFlags> = {
   quick: { dataset: "dsprites", objective: "beta", beta: 4, lr: 1e-3, batch: 64, steps: 1500, latents: 10, "checkpoint-every": 500 },
 };
 
-const CHECKPOINT = "checkpoint.safetensors";
-
 export interface TrainIO {
   out: (line: string) => void;
   err: NodeJS.WriteStream;
@@ -67,8 +65,8 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   const flags: ParsedFlags = { ...parsed };
   for (const [k, v] of Object.entries(preset)) if (!given.has(k)) flags[k] = v;
   const out = resolve((flags.out as string | undefined) ?? join("runs", (parsed.preset as string | undefined) ?? `${flags.dataset}-${flags.objective}`));
-  const checkpointPath = join(out, CHECKPOINT);
-  const configPath = join(out, "config.json");
+  const checkpointPath = join(out, CHECKPOINT_FILE);
+  const configPath = join(out, CONFIG_FILE);
   const resume = flags.resume === true;
   const note = (line: string) => io.err.write(`${line}\n`);
 
@@ -99,7 +97,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   try {
     if (fresh) {
       const found = runFilesIn(out);
-      if (found.includes(CHECKPOINT)) throw new FileError(`${out} already holds a run (${CHECKPOINT}); use --resume to continue it or choose another --out`);
+      if (found.includes(CHECKPOINT_FILE)) throw new FileError(`${out} already holds a run (${CHECKPOINT_FILE}); use --resume to continue it or choose another --out`);
       if (found.length) throw new FileError(`${out} holds files of a run that saved no checkpoint (${found.join(", ")}); remove them or choose another --out`);
       return await trainInDir(out, fresh.config, fresh.dataset, null, settingsOf(flags, fresh.config.objective.kind), io);
     }
@@ -116,8 +114,8 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
 }
 
 async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSource, checkpoint: Checkpoint | null, settings: RunSettings, io: TrainIO): Promise<number> {
-  const checkpointPath = join(out, CHECKPOINT);
-  const metricsPath = join(out, "metrics.jsonl");
+  const checkpointPath = join(out, CHECKPOINT_FILE);
+  const metricsPath = join(out, METRICS_FILE);
   const steps = settings.steps as number;
   const backend = await openBackend(settings, (line) => io.err.write(`${line}\n`));
   try {
@@ -154,7 +152,7 @@ async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSou
       io.out(`${out} is already at step ${trainer.step} of ${steps}; give a larger --steps to train further`);
       return 0;
     }
-    writeFileAtomic(join(out, "config.json"), JSON.stringify({ ...app, steps, training: trainer.config, backend: backend.name, threads: threadsOf(backend), settings }, null, 2) + "\n");
+    writeFileAtomic(join(out, CONFIG_FILE), JSON.stringify({ ...app, steps, training: trainer.config, backend: backend.name, threads: threadsOf(backend), settings }, null, 2) + "\n");
     keepMetricsUpTo(metricsPath, trainer.step);
 
     const kept = () => (savedStep === null ? `no checkpoint was saved yet (the first is due at step ${Math.min(settings["checkpoint-every"] as number, steps)})` : `the checkpoint in ${out} (step ${savedStep}) is intact`);

@@ -4,14 +4,14 @@
 // directories. SIGTERM or Ctrl-C: the running runs checkpoint and go back to the queue.
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { type FlagSpec, type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
-import { THREADS_FLAG } from "../backend";
+import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { stopOnSignals } from "../stop-signals";
 import { QUEUE_TIMING, runWorker } from "../study/queue";
+import { SWEEP_FLAGS } from "./sweep";
 
 export const WORKER_FLAGS: FlagSpecs = {
   queue: { type: "string", placeholder: "URL", help: "the study queue: redis://[:PASSWORD@]HOST:PORT[/DB], or rediss:// for TLS" },
-  threads: { ...(THREADS_FLAG as Extract<FlagSpec, { type: "int" }>), help: "threads of each run", default: 1 },
+  threads: SWEEP_FLAGS.threads,
   concurrency: { type: "int", min: 1, max: 1024, help: "runs at once", default: 1 },
   "allow-root": { type: "string", placeholder: "DIR", help: "a directory whose studies this worker may run and write; repeat for several (default: the working directory)" },
   "lock-seconds": { type: "int", min: 1, help: "how long a run's lock lasts without renewal: a dead worker's run returns to the queue after it", default: QUEUE_TIMING.lockSeconds },

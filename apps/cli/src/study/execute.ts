@@ -17,14 +17,13 @@ import { fileURLToPath } from "node:url";
 import { ACTIVE_KL, decodeCheckpoint } from "@betavae/core";
 import { FileError, ensureWritableDir, writeFileAtomic } from "../files";
 import { readMetrics } from "../metrics-log";
-import { LOCK_FILE, RUN_FILES, createExclusive, isLockHeld } from "../run-dir";
+import { CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILES, createExclusive, isLockHeld } from "../run-dir";
 import type { StudyRun } from "./study-file";
 
 export const STUDY_RUN_FILE = "study-run.json";
 export const RESULT_FILE = "result.json";
 export const FAILED_FILE = "failed.json";
 export const LOG_FILE = "study.log";
-const CHECKPOINT = "checkpoint.safetensors";
 
 /** The bvae binary, beside the sources (src/study/) and the bundle (dist/bin/) alike. */
 export const BVAE_BIN = fileURLToPath(new URL("../../bin/bvae.mjs", import.meta.url));
@@ -81,7 +80,7 @@ export async function executeRun(run: StudyRun, dir: string, options: ExecuteOpt
 
   const steps = run.settings.steps as number;
   const threads = `--threads=${options.threads}`;
-  const checkpoint = join(dir, CHECKPOINT);
+  const checkpoint = join(dir, CHECKPOINT_FILE);
   const started = performance.now();
   const phases = { train: 0, eval: 0, figures: 0 };
   const phase = async (name: keyof typeof phases, args: string[]): Promise<RunOutcome | null> => {
@@ -121,7 +120,7 @@ export async function executeRun(run: StudyRun, dir: string, options: ExecuteOpt
 }
 
 function resultOf(run: StudyRun, dir: string, timing: Pick<RunResult, "seconds" | "phases" | "worker">): RunResult {
-  const records = readMetrics(join(dir, "metrics.jsonl"));
+  const records = readMetrics(join(dir, METRICS_FILE));
   const last = records[records.length - 1];
   const evaluation = readJson<{ results: { metric: string; score: number }[] }>(join(dir, "eval.json"));
   if (!evaluation) throw new FileError(`${join(dir, "eval.json")} is missing after bvae eval succeeded`);
@@ -157,7 +156,7 @@ function command(args: string[], dir: string, options: ExecuteOptions, steps: nu
   options.signal?.addEventListener("abort", stop, { once: true });
   // the caller leaving (a second Ctrl-C, an error) stops the child too: it saves, or after a first stop, exits at once
   process.on("exit", stop);
-  const metrics = join(dir, "metrics.jsonl");
+  const metrics = join(dir, METRICS_FILE);
   const watch = steps !== null && options.onProgress ? setInterval(() => {
     const step = lastLoggedStep(metrics);
     if (step !== null) options.onProgress!({ step, steps });

@@ -9,10 +9,10 @@ import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { LOCK_FILE, isLockHeld, readHolder } from "../run-dir";
+import { LOCK_FILE, liveHolder } from "../run-dir";
 import { type RunResult, executeRun } from "./execute";
 import type { PoolView } from "./pool";
-import { type RunState, type RunStatus, studyEta } from "./status";
+import { RUNS_DIR, type RunState, type RunStatus, studyEta } from "./status";
 import { type Study, type StudyRun, isInside, validateRun } from "./study-file";
 
 /** One queue for every study: a worker serves whatever study its roots reach. */
@@ -72,21 +72,21 @@ export function redisTarget(url: string): RedisTarget {
   } catch {
     throw new QueueError(`--queue must be a redis:// or rediss:// URL, got '${url.replace(/\/\/[^@/]*@/, "//***@")}'`);
   }
-  if (u.password) u.password = "***";
+  const { username, password } = u; // before the password is masked for messages
+  if (password) u.password = "***";
   const where = u.toString();
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new QueueError(`--queue must be a redis:// or rediss:// URL, got '${where}'`);
   if (!u.hostname) throw new QueueError(`--queue needs a host: ${where}`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new QueueError(`--queue: the database number must be a non-negative integer, got '${u.pathname.slice(1)}' in ${where}`);
-  const original = new URL(url);
   const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
   return {
     where,
     options: {
       host,
       port: u.port ? Number(u.port) : 6379,
-      username: original.username ? decodeURIComponent(original.username) : undefined,
-      password: original.password ? decodeURIComponent(original.password) : undefined,
+      username: username ? decodeURIComponent(username) : undefined,
+      password: password ? decodeURIComponent(password) : undefined,
       db,
       // SNI names a host, never an address (RFC 6066); the certificate is checked against either
       tls: u.protocol === "rediss:" ? (isIP(host) ? {} : { servername: host }) : undefined,
@@ -225,15 +225,14 @@ export function admitJob(data: unknown, roots: readonly string[]): { run: StudyR
     return null;
   }
   if (!inRoots(real)) throw new RefusedJob(`refused: ${dir} leads to ${real}, outside this worker's roots (${roots.join(", ")}; see --allow-root)`);
-  return { run, runDir: join(real, "runs", run.id) };
+  return { run, runDir: join(real, RUNS_DIR, run.id) };
 }
 
 /** Who holds a run directory's lock, when a live process (or one on another machine) does. */
 function otherHolder(runDir: string): string | null {
-  if (!isLockHeld(runDir)) return null;
+  const holder = liveHolder(runDir);
+  if (holder === null) return null;
   const path = join(runDir, LOCK_FILE);
-  const holder = readHolder(path);
-  if (holder === "gone") return null;
   if (holder === "unreadable") return `${runDir} is locked by ${path}, which cannot be read`;
   return `${runDir} is in use by process ${holder.pid} on ${holder.host}` + (holder.host === hostname() ? "" : ` (if that machine is gone, delete ${path})`);
 }

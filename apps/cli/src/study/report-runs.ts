@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { ACTIVE_KL } from "@betavae/core";
 import { METRIC_NAMES } from "@betavae/eval";
 import { FileError } from "../files";
+import { METRICS_FILE } from "../run-dir";
 import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedStep, readJson } from "./execute";
+import { RUNS_DIR } from "./status";
 
 /** A finished run as the report shows it: what it scored (its result.json, with activeLatents recounted) and where it sits in the grid. */
 export interface FinishedRun extends Pick<RunResult, "id" | "steps" | "recon" | "kl" | "klPerLatent" | "activeLatents" | "metrics"> {
@@ -41,7 +43,7 @@ export interface StudyRuns {
 /** The runs under `dir`/runs; a directory without any is a FileError in one line. */
 export function readStudyRuns(dir: string): StudyRuns {
   if (!existsSync(dir)) throw new FileError(`study directory ${dir} does not exist`);
-  const runsDir = join(dir, "runs");
+  const runsDir = join(dir, RUNS_DIR);
   const ids = existsSync(runsDir) ? readdirSync(runsDir).filter((name) => statSync(join(runsDir, name)).isDirectory()).sort() : [];
   const runs: StudyRuns = { name: "", gridKeys: [], metrics: [], settings: [], finished: [], failed: [], unfinished: [], skipped: [] };
   const described: { id: string; grid: Record<string, unknown>; seed: number; settings: Record<string, unknown>; runDir: string }[] = [];
@@ -86,7 +88,7 @@ export function readStudyRuns(dir: string): StudyRuns {
     } else if (existsSync(join(runDir, FAILED_FILE))) {
       runs.failed.push({ id, setting, seed, error: String(readJsonObject(join(runDir, FAILED_FILE)).error ?? "(no error recorded)") });
     } else {
-      runs.unfinished.push({ id, setting, seed, step: lastLoggedStep(join(runDir, "metrics.jsonl")), steps: typeof settings.steps === "number" ? settings.steps : null });
+      runs.unfinished.push({ id, setting, seed, step: lastLoggedStep(join(runDir, METRICS_FILE)), steps: typeof settings.steps === "number" ? settings.steps : null });
     }
   }
   const known = METRIC_NAMES as readonly string[];
@@ -94,7 +96,6 @@ export function readStudyRuns(dir: string): StudyRuns {
   return runs;
 }
 
-/** The last logged step of a run in progress (a line being written is skipped); null before its first. */
 /** A grid value as the table and the labels write it. */
 export function formatValue(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value) ?? "";

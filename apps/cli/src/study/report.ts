@@ -8,6 +8,7 @@ import { type RenderedChart, renderChart } from "@betavae/eval/node";
 import { FileError, writeFileAtomic } from "../files";
 import { klPerLatentSpec, metricSpec, reconKlSpec } from "./report-charts";
 import { type FinishedRun, type StudyRuns, formatValue, readStudyRuns } from "./report-runs";
+import { RUNS_DIR } from "./status";
 
 export const RESULTS_CSV = "results.csv";
 export const REPORT_MD = "report.md";
@@ -69,7 +70,7 @@ export interface ReportFiles {
 export async function writeReport(dir: string): Promise<ReportFiles> {
   const runs = readStudyRuns(dir);
   if (runs.finished.length === 0) {
-    throw new FileError(`no run in ${join(dir, "runs")} has finished (${runs.unfinished.length} unfinished, ${runs.failed.length} failed): nothing to report yet`);
+    throw new FileError(`no run in ${join(dir, RUNS_DIR)} has finished (${runs.unfinished.length} unfinished, ${runs.failed.length} failed): nothing to report yet`);
   }
   const blocks = await reportBlocks(runs);
   mkdirSync(join(dir, PLOTS_DIR), { recursive: true });
@@ -156,7 +157,7 @@ function bestRuns(runs: StudyRuns): Block[] {
     const what = metric === undefined ? `recon ${best.recon.toFixed(1)}, KL ${best.kl.toFixed(2)}` : `${metric} ${best.metrics[metric]?.toFixed(3) ?? "—"}`;
     blocks.push({ kind: "heading", level: 3, text: `${setting}: run ${best.id}, seed ${best.seed} (${what}, ${best.activeLatents} active latents)` });
     for (const [file, alt] of [["traversal.png", "latent traversal"], ["heatmaps.png", "latent heatmaps"]]) {
-      if (existsSync(join(best.dir, file))) blocks.push({ kind: "picture", path: `runs/${best.id}/${file}`, alt: `${alt} of run ${best.id}` });
+      if (existsSync(join(best.dir, file))) blocks.push({ kind: "picture", path: `${RUNS_DIR}/${best.id}/${file}`, alt: `${alt} of run ${best.id}` });
     }
   }
   return blocks;

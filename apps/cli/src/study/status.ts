@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FileError } from "../files";
 import { formatColumns, formatDuration } from "../progress";
-import { isLockHeld } from "../run-dir";
+import { METRICS_FILE, isLockHeld } from "../run-dir";
 import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedRecord, readJson } from "./execute";
 import type { StudyRun } from "./study-file";
 
@@ -45,7 +45,7 @@ export function runStatus(run: StudyRun, dir: string, sweeping: boolean): RunSta
   const result = readJson<RunResult>(join(dir, RESULT_FILE));
   if (result) return { id: run.id, state: "done", step: result.steps, steps, stepsPerSec: null, ...(result.worker ? { worker: result.worker } : {}) };
   const failed = readJson<{ error: string }>(join(dir, FAILED_FILE));
-  const last = lastLoggedRecord(join(dir, "metrics.jsonl"));
+  const last = lastLoggedRecord(join(dir, METRICS_FILE));
   const step = last?.step ?? null;
   if (failed) return { id: run.id, state: "failed", step, steps, stepsPerSec: null, error: failed.error };
   const training = isLockHeld(dir);
