@@ -6,6 +6,7 @@ export { DEFAULT_GEOMETRY, type DSpritesGeometry, type SpriteShape, ellipseOutli
 export { ColorDSprites } from "./color-dsprites.ts";
 export { GaussianBlobs, type BlobsOptions } from "./blobs.ts";
 export { DatasetFileError, NoFactorsError } from "./errors.ts";
+export { type CropRect, CELEBA_CROP_SIDE, centreCrop } from "./image-crop.ts";
 export { loadDspritesNpz, DspritesNpz, type NpzLoadOptions } from "./npz-dsprites.ts";
 export { loadNpyImages } from "./npy-images.ts";
 export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
