@@ -137,12 +137,16 @@ describe("bvae figures", () => {
     await expectError(["figures", "--run", dir], /metrics\.jsonl line 1 has a meanStdPerLatent that does not match its klPerLatent/);
   });
 
-  it("draws a bare checkpoint's reconstructions, traversals and heatmaps, with no KL curves", async () => {
+  it("draws a bare checkpoint's reconstructions, traversals and heatmaps, and KL curves only from an export's history", async () => {
     const dir = tmp();
     expect(await main(["figures", "--checkpoint", join(blobs, "checkpoint.safetensors"), "--out", dir])).toBe(0);
     for (const f of ["reconstructions.png", "traversal.png", "heatmaps.png"]) expect(existsSync(join(dir, f))).toBe(true);
     for (const f of ["kl-step.png", "kl-capacity.png"]) expect(existsSync(join(dir, f))).toBe(false);
     await expectError(["figures", "--checkpoint", join(blobs, "checkpoint.safetensors")], /--checkpoint needs --out DIR/, 2);
+    const exported = join(dir, "exported.safetensors"), withCurves = join(dir, "with-curves");
+    expect(await main(["export", "--checkpoint", join(blobs, "checkpoint.safetensors"), "--out", exported])).toBe(0);
+    expect(await main(["figures", "--checkpoint", exported, "--out", withCurves])).toBe(0);
+    for (const f of ["kl-step.png", "kl-capacity.png"]) expect(existsSync(join(withCurves, f)), `${f} from the export's history`).toBe(true);
     await expectError(["figures", "--checkpoint", "x.safetensors", "--run", blobs, "--out", dir], /give --run DIR or --checkpoint FILE, not both/, 2);
   });
 

@@ -2,14 +2,15 @@
 // KL per latent against step and, for the capacity objective, against C (Fig. 3);
 // reconstructions and traversals ordered by KL (Fig. 4); and for a dataset of two varying
 // factors (Gaussian blobs) a heatmap per latent of its mean over every position (Fig. 2).
-// Given a bare checkpoint instead (an export, the shipped model), it draws all but the KL
-// curves, which need the run's log; latents are then ordered by KL measured on the dataset.
+// Given a bare checkpoint instead (an export, the shipped model), the KL curves come from the
+// thinned history an export carries (none without one); latents are ordered by KL measured on
+// the dataset.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BetaVAE, INFORMATIVE_STD, type MetricsRecord, SWITCHED_ON_KL, UninformativeKlWatch, decodeCheckpoint, loadWeights } from "@betavae/core";
+import { BetaVAE, INFORMATIVE_STD, type MetricsRecord, SWITCHED_ON_KL, UninformativeKlWatch, decodeCheckpoint, historyOf, loadWeights } from "@betavae/core";
 import { checkpointDataset, encodePng, hasFactors } from "@betavae/datasets";
 import { openDataset } from "@betavae/datasets/node";
-import { FIGURE_SEED_OFFSETS, type LatentUsage, klCurveSpec, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
+import { FIGURE_SEED_OFFSETS, type KlRecord, type LatentUsage, klCurveSpec, klPerLatent, latentHeatmapFigure, latentUsage, modelEncoder, switchOnOrder, variedFactors } from "@betavae/eval";
 import { renderChart } from "@betavae/eval/node";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { BACKEND_FLAGS, openBackend } from "../backend";
@@ -21,7 +22,7 @@ import { CHECKPOINT_FILE, METRICS_FILE } from "../run-dir";
 
 export const FIGURES_FLAGS: FlagSpecs = {
   run: { type: "string", placeholder: "DIR", help: "run directory written by bvae train (metrics.jsonl, checkpoint.safetensors)" },
-  checkpoint: { type: "string", placeholder: "FILE", help: "a checkpoint without its run (no KL curves); needs --out" },
+  checkpoint: { type: "string", placeholder: "FILE", help: "a checkpoint without its run (KL curves from the history an export carries); needs --out" },
   out: { type: "string", placeholder: "DIR", help: "where to write the PNGs (default: the run directory)" },
   seed: { type: "int", min: 0, help: "seed of the images shown (default: the run's seed)" },
   ...BACKEND_FLAGS,
@@ -56,9 +57,10 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
     writeFileAtomic(join(out, name), png);
     written.push(join(out, name));
   };
-  if (records) {
-    write("kl-step.png", (await renderChart(klCurveSpec(records, "step"))).png);
-    if (records.every((r) => r.C !== null)) write("kl-capacity.png", (await renderChart(klCurveSpec(records, "capacity"))).png);
+  const curves: readonly KlRecord[] = records ?? historyOf(checkpoint.app, latents);
+  if (curves.length > 0) {
+    write("kl-step.png", (await renderChart(klCurveSpec(curves, "step"))).png);
+    if (curves.every((r) => r.C !== null)) write("kl-capacity.png", (await renderChart(klCurveSpec(curves, "capacity"))).png);
   }
 
   const dataset = openDataset(checkpointDataset(checkpoint));
