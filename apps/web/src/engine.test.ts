@@ -2,7 +2,7 @@ import { DEFAULT_LOG_EVERY, decodeCheckpoint, hasOptimizerState, serializeCheckp
 import { DROPPED_IMAGES, checkpointDataset } from "@betavae/datasets";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { Engine } from "./engine";
+import { Engine, type TrainSettings } from "./engine";
 import { makeCheckpoint } from "./fixtures";
 
 const SHIPPED = new URL("../../../models/dsprites-capacity.safetensors", import.meta.url);
@@ -145,7 +145,7 @@ describe("Engine on images dropped on the page", () => {
     }
     return pixels;
   };
-  const settings = { dataset: DROPPED_IMAGES, latents: 4, batch: 8, seed: 5, objective: { kind: "beta" as const, beta: 1 }, lr: 2e-3 };
+  const settings: TrainSettings = { dataset: DROPPED_IMAGES, latents: 4, batch: 8, seed: 5, objective: { kind: "beta" as const, beta: 1 }, lr: 2e-3 };
 
   it("trains on them, draws their traversal, and saves a checkpoint that records them", async () => {
     const e = await engine();
