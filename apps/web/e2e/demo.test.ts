@@ -1,9 +1,9 @@
 // The built page in a real browser: Debian's chromium, driven by playwright-core (no browser
 // is ever downloaded). Serves dist/ with `vite preview` (cross-origin isolated, so the WASM
-// backend gets its threads) and walks the three states a visitor sees: the shipped model's
-// sliders, training, a loaded checkpoint, and training on a folder and a zip of images picked
-// or dropped (written by the test: PNGs by the repository's encoder, a JPEG by the browser). Screenshots and the measured decode rate go to
-// e2e/screenshots/.
+// backend gets its threads) and walks what a visitor does: the shipped model's sliders,
+// training, loading a checkpoint, and training on a folder and a zip of images (written by the
+// test: PNGs by the repository's encoder, a JPEG by the browser). Screenshots and the measured
+// decode rate go to e2e/screenshots/.
 import { DEFAULT_LOG_EVERY, HISTORY_POINTS, decodeCheckpoint, hasOptimizerState, historyOf, restoreCheckpoint, Trainer, WasmBackend } from "@betavae/core";
 import { DROPPED_IMAGES, ImageSampler, type RasterImage, createDataset, encodePng } from "@betavae/datasets";
 import { zipSync } from "fflate";

@@ -1,6 +1,6 @@
 import { CELEBA_CROP_SIDE } from "@betavae/datasets";
 import { describe, expect, it } from "vitest";
-import { type FoundFile, MAX_IMAGES, cutPlan, describeImages, nothingToTrainOn } from "./image-drop";
+import { type FoundFile, MAX_IMAGES, cutPlan, describeImages, filesOfDrop, nothingToTrainOn } from "./image-drop";
 
 const file = (path: string): FoundFile => ({ path, blob: () => Promise.reject(new Error("not read here")) });
 
@@ -33,5 +33,36 @@ describe("what the page says of a drop", () => {
     expect(nothingToTrainOn(found, { pixels: new Uint8Array(0), count: 0, unreadable: ["a.png", "b.jpg", "c.png"] }))
       .toBe("none of the 3 images in faces.zip could be read: a.png, b.jpg, c.png");
     expect(nothingToTrainOn(found)).toBeNull();
+  });
+});
+
+describe("a dropped folder", () => {
+  // the browser's entry objects, as far as the walk uses them: readEntries hands out at most `batch` entries a call
+  const fileEntry = (fullPath: string) => ({ isDirectory: false, name: fullPath.split("/").pop()!, fullPath, file: (ok: (f: File) => void) => ok(new File([fullPath], fullPath)) });
+  const dirEntry = (fullPath: string, children: object[], batch = 2) => ({
+    isDirectory: true, name: fullPath.split("/").pop()!, fullPath,
+    createReader: () => {
+      let at = 0;
+      return { readEntries: (ok: (entries: object[]) => void) => ok(children.slice(at, (at += batch))) };
+    },
+  });
+  const drop = (...entries: object[]) => ({ items: entries.map((entry) => ({ kind: "file", webkitGetAsEntry: () => entry, getAsFile: () => null })) }) as unknown as DataTransfer;
+
+  it("is walked to the bottom, every batch of entries read, and its images listed in path order", async () => {
+    const photos = dirEntry("/photos", [
+      fileEntry("/photos/b.png"), fileEntry("/photos/notes.txt"),
+      dirEntry("/photos/2024", [fileEntry("/photos/2024/x.jpg"), fileEntry("/photos/2024/a.webp"), fileEntry("/photos/2024/y.JPEG")]),
+      fileEntry("/photos/a.png"), fileEntry("/photos/.DS_Store"),
+    ]);
+    const found = await filesOfDrop(drop(photos));
+    expect(found.source).toBe("photos");
+    expect(found.images.map((f) => f.path)).toEqual(["photos/2024/a.webp", "photos/2024/x.jpg", "photos/2024/y.JPEG", "photos/a.png", "photos/b.png"]);
+    expect([found.notImages, found.overCap]).toEqual([2, 0]);
+    expect(await (await found.images[3].blob()).text()).toBe("/photos/a.png");
+  });
+
+  it("names a drop of several folders by its file count", async () => {
+    const found = await filesOfDrop(drop(dirEntry("/a", [fileEntry("/a/1.png")]), dirEntry("/b", [fileEntry("/b/2.png")])));
+    expect([found.source, found.images.length]).toEqual(["2 files", 2]);
   });
 });
