@@ -1,6 +1,7 @@
 // The demo page: opens with the shipped dSprites model, one slider per latent (ordered by KL),
 // the decoded image live while dragging, traversals and reconstructions; trains in a worker
-// with live curves; loads checkpoints from `bvae` and downloads the page's model as one.
+// with live curves, on a generator or on a folder or zip of images dropped on it; loads
+// checkpoints from `bvae` and downloads the page's model as one.
 import { ACTIVE_KL, type HistoryPoint, type Objective, type StepMetrics, describeObjective } from "@betavae/core";
 import { CELEBA_CROP_SIDE, DROPPED_IMAGES } from "@betavae/datasets";
 import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
@@ -398,7 +399,6 @@ async function takeImages(finding: Promise<FoundImages>): Promise<void> {
     await client.request({ kind: "images", pixels: decoded.pixels, channels: options.channels, record }, [decoded.pixels.buffer]);
     const line = describeImages(found, decoded, options);
     status.textContent = line;
-    status.dataset.count = String(decoded.count);
     const choice = form.querySelector<HTMLOptionElement>(`option[value="${DROPPED_IMAGES}"]`)!;
     choice.disabled = false;
     choice.textContent = `your images (${decoded.count} from ${found.source})`;
