@@ -1,11 +1,15 @@
 // The built page in a real browser: Debian's chromium, driven by playwright-core (no browser
 // is ever downloaded). Serves dist/ with `vite preview` (cross-origin isolated, so the WASM
-// backend gets its threads) and walks the three states a visitor sees: the shipped model's
-// sliders, training, and a loaded checkpoint. Screenshots and the measured decode rate go to
-// e2e/screenshots/.
+// backend gets its threads) and walks what a visitor does: the shipped model's sliders,
+// training, loading a checkpoint, and training on a folder and a zip of images (written by the
+// test: PNGs by the repository's encoder, a JPEG by the browser). Screenshots and the measured
+// decode rate go to e2e/screenshots/.
 import { DEFAULT_LOG_EVERY, HISTORY_POINTS, decodeCheckpoint, hasOptimizerState, historyOf, restoreCheckpoint, Trainer, WasmBackend } from "@betavae/core";
-import { ImageSampler, createDataset } from "@betavae/datasets";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { DROPPED_IMAGES, ImageSampler, type RasterImage, createDataset, encodePng } from "@betavae/datasets";
+import { zipSync } from "fflate";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { type PreviewServer, preview } from "vite";
@@ -188,6 +192,102 @@ describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
     await expect.poll(() => page.locator("#message.error").textContent()).toContain("tiny.safetensors is a model of 32×32×1 images");
     expect(await modelLine().textContent()).toBe(line);
     expect(await decodedPixels()).toBe(image);
+  });
+
+  /** An image of a coloured disc at a place and size that vary with `n`, on a ground of another colour. */
+  const disc = (n: number, width: number, height: number, channels: 1 | 3 | 4): RasterImage => {
+    const data = new Uint8Array(width * height * channels);
+    const [cx, cy, r] = [width * (0.3 + 0.05 * (n % 8)), height * (0.35 + 0.04 * (n % 7)), Math.min(width, height) * (0.12 + 0.02 * (n % 5))];
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+      const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
+      const rgba = inside ? [230, 40 + 15 * n, 60, 255] : [30, 60, 90 + 10 * n, channels === 4 && x < 8 ? 0 : 255];
+      for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = channels === 1 ? rgba[1] : rgba[c];
+    }
+    return { width, height, channels, data };
+  };
+  /** A JPEG of `width` × `height` encoded by the browser (nothing in the repository writes JPEG). */
+  const browserJpeg = async (width: number, height: number) => Buffer.from(await page.evaluate(async ([w, h]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const context = canvas.getContext("2d")!;
+    context.fillStyle = "#3060a0";
+    context.fillRect(0, 0, w, h);
+    context.fillStyle = "#f0d020";
+    context.fillRect(w / 4, h / 3, w / 2, h / 3);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: 0.9 })).arrayBuffer());
+    return btoa(String.fromCharCode(...bytes));
+  }, [width, height]), "base64");
+  const dropFile = (name: string, bytes: Uint8Array) => page.locator("#image-drop").evaluate((zone, [fileName, b64]) => {
+    const data = new DataTransfer();
+    data.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], fileName));
+    zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, [name, Buffer.from(bytes).toString("base64")] as const);
+  const imageStatus = () => page.locator("#image-status").textContent();
+
+  it("trains on a folder of images picked from disk: PNGs of mixed sizes, grey and RGBA, a JPEG, one corrupt file, one that is no image", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bvae-web-images-"));
+    try {
+      const folder = join(dir, "photos");
+      mkdirSync(join(folder, "discs"), { recursive: true });
+      for (let n = 0; n < 10; n++) writeFileSync(join(folder, "discs", `disc${n}.png`), encodePng(disc(n, 60 + 7 * n, 90 - 3 * n, 3)));
+      writeFileSync(join(folder, "grey.png"), encodePng(disc(3, 50, 70, 1)));
+      writeFileSync(join(folder, "alpha.png"), encodePng(disc(5, 64, 64, 4)));
+      writeFileSync(join(folder, "photo.JPG"), await browserJpeg(120, 90));
+      writeFileSync(join(folder, "broken.png"), "this is not a PNG\n");
+      writeFileSync(join(folder, "notes.txt"), "not an image\n");
+      await page.setInputFiles("#image-folder", folder);
+      await expect.poll(imageStatus).toBe(
+        "13 images from photos, 64×64 RGB, largest centred square · 1 unreadable: photos/broken.png · 1 file that is not JPEG, PNG or WebP left out",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await page.locator("select[name=dataset]").inputValue()).toBe(DROPPED_IMAGES);
+    await page.fill("input[name=latents]", "6");
+    await page.fill("input[name=batch]", "8");
+    const traversalBefore = await canvasPixels("#traversal");
+    await page.click("#start");
+    await expect.poll(() => modelLine().textContent()).toMatch(/^new model: 13 images from photos, 6 latents/);
+    await expect.poll(async () => Number(await page.locator("#chart-recon").getAttribute("data-points")), { timeout: 120_000 }).toBeGreaterThanOrEqual(30);
+    // the traversal is drawn from the dropped images: six rows of RGB pictures
+    await expect.poll(() => canvasPixels("#traversal"), { timeout: 30_000 }).not.toBe(traversalBefore);
+    const traversal = await page.locator("#traversal").evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      let coloured = 0;
+      for (let p = 0; p < data.length; p += 4) if (Math.abs(data[p] - data[p + 2]) > 40) coloured++;
+      return { width: c.width, height: c.height, coloured };
+    });
+    expect(traversal.height).toBeGreaterThan(6 * 64);
+    expect(traversal.coloured).toBeGreaterThan(0);
+    await page.screenshot({ path: `${SHOTS}/4-dropped-images.png`, fullPage: true });
+    await page.click("#pause");
+    await expect.poll(() => page.locator("#train").getAttribute("data-running")).toBe("false");
+  });
+
+  it("trains on a dropped .zip in grey with the CelebA crop, and its download records the images", async () => {
+    const entries: Record<string, [Uint8Array, { level: 0 | 6 }]> = {};
+    for (let n = 0; n < 6; n++) entries[`faces/${n}.png`] = [encodePng(disc(n, 178, 218, 3)), { level: n % 2 ? 0 : 6 }];
+    entries["faces/readme.txt"] = [new TextEncoder().encode("six faces"), { level: 6 }];
+    await page.selectOption("#image-options select[name=channels]", "1");
+    await page.selectOption("#image-options select[name=crop]", "celeba");
+    await dropFile("faces.zip", zipSync(entries));
+    await expect.poll(imageStatus).toBe("6 images from faces.zip, 64×64 grey, centred 148-pixel crop · 1 file that is not JPEG, PNG or WebP left out");
+    await page.click("#start");
+    await expect.poll(() => modelLine().textContent()).toMatch(/^new model: 6 images from faces\.zip/);
+    await expect.poll(async () => Number(await page.locator("#chart-recon").getAttribute("data-points")), { timeout: 120_000 }).toBeGreaterThanOrEqual(10);
+    await page.click("#pause");
+    await expect.poll(() => page.locator("#train").getAttribute("data-running")).toBe("false");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    const checkpoint = decodeCheckpoint(new Uint8Array(readFileSync((await download.path())!)));
+    expect(checkpoint.app).toMatchObject({ dataset: DROPPED_IMAGES, images: { source: "faces.zip", count: 6, cropSide: 148 } });
+    expect(checkpoint.config.model).toMatchObject({ channels: 1, height: 64, width: 64 });
+  });
+
+  it("says in one line when a drop holds no images, and keeps the images it had", async () => {
+    await dropFile("empty.zip", zipSync({ "notes.txt": new TextEncoder().encode("nothing to see") }));
+    await expect.poll(() => page.locator("#message.error").textContent()).toBe("empty.zip holds no JPEG, PNG or WebP images");
+    await dropFile("broken.zip", new TextEncoder().encode("not a zip at all, just text"));
+    await expect.poll(() => page.locator("#message.error").textContent()).toMatch(/^broken\.zip is not a readable zip file: /);
+    expect(await page.locator("option[value=dropped-images]").textContent()).toBe("your images (6 from faces.zip)");
   });
 
   it("logged no console errors", () => {

@@ -1,7 +1,8 @@
 import { DEFAULT_LOG_EVERY, decodeCheckpoint, hasOptimizerState, serializeCheckpoint } from "@betavae/core";
+import { DROPPED_IMAGES, checkpointDataset } from "@betavae/datasets";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { Engine } from "./engine";
+import { Engine, type TrainSettings } from "./engine";
 import { makeCheckpoint } from "./fixtures";
 
 const SHIPPED = new URL("../../../models/dsprites-capacity.safetensors", import.meta.url);
@@ -129,5 +130,66 @@ describe("Engine", () => {
     await expect(e.load(serializeCheckpoint(bad), "odd.safetensors")).rejects.toThrow(/^odd\.safetensors does not load: the checkpoint's training history is malformed/);
     expect(e.model).toMatchObject({ origin: "cli.safetensors", step: 2 });
     expect(Array.from(await e.decode(z))).toEqual(Array.from(before));
+  });
+});
+
+describe("Engine on images dropped on the page", () => {
+  /** `count` 64×64 RGB images: a bright square at a different place in each, on a dark ground. */
+  const squares = (count: number) => {
+    const pixels = new Uint8Array(count * 64 * 64 * 3).fill(20);
+    for (let n = 0; n < count; n++) {
+      for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) {
+        const p = ((n * 64 + y + 4 * n) * 64 + x + 3 * n) * 3;
+        pixels.set([230, 200, 40], p);
+      }
+    }
+    return pixels;
+  };
+  const settings: TrainSettings = { dataset: DROPPED_IMAGES, latents: 4, batch: 8, seed: 5, objective: { kind: "beta" as const, beta: 1 }, lr: 2e-3 };
+
+  it("trains on them, draws their traversal, and saves a checkpoint that records them", async () => {
+    const e = await engine();
+    await expect(e.reset(settings)).rejects.toThrow("no images yet: drop a folder or a .zip of images on the page first");
+    expect(e.setImages(squares(10), 64, 3, { source: "squares.zip" }).record).toEqual({ source: "squares.zip", count: 10 });
+    const info = await e.reset(settings);
+    expect(info).toMatchObject({ dataset: DROPPED_IMAGES, images: { source: "squares.zip", count: 10 }, config: { model: { channels: 3, height: 64 } } });
+    const first = await e.trainStep();
+    let last = first;
+    for (let i = 0; i < 30; i++) last = await e.trainStep();
+    expect(last.recon).toBeLessThan(0.9 * first.recon);
+    const view = await e.view(1);
+    expect([view.traversal.channels, view.kl.length]).toEqual([3, 4]);
+    expect(view.traversal.height).toBeGreaterThan(4 * 64);
+    const checkpoint = decodeCheckpoint(await e.save());
+    expect(checkpoint.app).toMatchObject({ dataset: DROPPED_IMAGES, images: { source: "squares.zip", count: 10 } });
+    expect(() => checkpointDataset(checkpoint)).toThrow(/^the checkpoint was trained on 10 images dropped on the web page \(squares\.zip\)/);
+  });
+
+  it("keeps training on the images it started with; new images mean a new model", async () => {
+    const e = await engine();
+    e.setImages(squares(4), 64, 3, { source: "a" });
+    await e.reset(settings);
+    expect(e.adjust(settings)).toBe(true);
+    e.setImages(squares(6), 64, 3, { source: "b", cropSide: 148 });
+    expect(e.model!.images).toEqual({ source: "a", count: 4 });
+    expect(e.adjust(settings)).toBe(false);
+    expect((await e.reset(settings)).images).toEqual({ source: "b", count: 6, cropSide: 148 });
+  });
+
+  it("loads such a checkpoint onto the images dropped now, and without any says to drop some", async () => {
+    const e = await engine();
+    e.setImages(squares(4), 64, 3, { source: "a" });
+    await e.reset(settings);
+    await e.trainStep();
+    const bytes = await e.save();
+    const other = await engine();
+    await expect(other.load(bytes, "mine.safetensors")).rejects.toThrow(
+      "mine.safetensors was trained on 4 images dropped on the page (a): drop images first to show it on them",
+    );
+    other.setImages(squares(3), 64, 3, { source: "c" });
+    expect(await other.load(bytes, "mine.safetensors")).toMatchObject({ step: 1, images: { source: "c", count: 3 } });
+    const grey = await engine();
+    grey.setImages(new Uint8Array(2 * 64 * 64), 64, 1, { source: "g" });
+    await expect(grey.load(bytes, "mine.safetensors")).rejects.toThrow("mine.safetensors is a model of 64×64×3 images; dropped-images images are 64×64×1");
   });
 });

@@ -11,7 +11,9 @@ import {
   type TrainingConfig, TrainingSession, WasmBackend, appendHistory, decodeCheckpoint, describeUninformative, encodeCheckpoint, historyOf, thinHistory,
   validateObjective, validateOptimiser,
 } from "@betavae/core";
-import { type DatasetName, type ImageSource, ImageSampler, checkpointDataset, createDataset } from "@betavae/datasets";
+import {
+  DROPPED_IMAGES, type DatasetName, type DroppedImages, type ImageSource, ImageSampler, ImageSet, checkpointDataset, createDataset, droppedImagesOf,
+} from "@betavae/datasets";
 import { bestVariant } from "@betavae/kernels";
 import { type ModelFigures, TRAVERSAL_RANGE, displayImages, drawModelFigures, figureModels } from "@betavae/eval";
 
@@ -28,9 +30,18 @@ export interface BackendInfo {
   fallback?: string;
 }
 
+/** A generator by name, or the images dropped on the page. */
+export type DatasetChoice = DatasetName | typeof DROPPED_IMAGES;
+
+/** Images dropped on the page, decoded: what a model trains on when the dataset is DROPPED_IMAGES. */
+export interface PageImages {
+  set: ImageSet;
+  record: DroppedImages;
+}
+
 /** What a user sets before training; dataset, latents, batch and seed define a model, the rest may change as it trains. */
 export interface TrainSettings {
-  dataset: DatasetName;
+  dataset: DatasetChoice;
   latents: number;
   batch: number;
   seed: number;
@@ -39,7 +50,9 @@ export interface TrainSettings {
 }
 
 export interface ModelInfo {
-  dataset: DatasetName;
+  dataset: DatasetChoice;
+  /** the dropped images it trains on, when it does */
+  images?: DroppedImages;
   config: TrainingConfig;
   step: number;
   parameterCount: number;
@@ -62,6 +75,8 @@ interface ModelSet {
   /** trains the model; its latent watch reads at the CLI's cadence */
   session: TrainingSession;
   dataset: ImageSource;
+  /** what the checkpoint records of dropped images, when the dataset is them */
+  images?: DroppedImages;
   single: BetaVAE;
   traversal: BetaVAE;
   batch: BetaVAE;
@@ -79,11 +94,22 @@ type BackendFactory = () => Promise<Backend>;
 
 export class Engine {
   private current: ModelSet | null = null;
+  /** the images dropped last; a model already training on earlier ones keeps those */
+  private pageImages: PageImages | null = null;
 
   private constructor(private readonly makeBackend: BackendFactory, readonly backendInfo: BackendInfo) {}
 
-  /** An engine on the chosen backend; `auto` takes WebGPU only on a hardware adapter (software ones are slower than WASM). */
-  static async create(choice: BackendChoice, threads: number): Promise<Engine> {
+  /**
+   * An engine on the chosen backend; `auto` takes WebGPU only on a hardware adapter (software
+   * ones are slower than WASM). `images`: dropped images it starts with (another engine's).
+   */
+  static async create(choice: BackendChoice, threads: number, images: PageImages | null = null): Promise<Engine> {
+    const engine = await Engine.onBackend(choice, threads);
+    engine.pageImages = images;
+    return engine;
+  }
+
+  private static async onBackend(choice: BackendChoice, threads: number): Promise<Engine> {
     const variant = await bestVariant();
     const wasmInfo: BackendInfo = { kind: "wasm", label: `WASM ${variant === "relaxed" ? "relaxed-SIMD" : "SIMD"}, ${threads} thread${threads > 1 ? "s" : ""}` };
     const wasm: BackendFactory = () => WasmBackend.create({ threads, variant });
@@ -110,16 +136,31 @@ export class Engine {
     if (!m) return null;
     const trainer = m.session.trainer;
     return {
-      dataset: m.dataset.name as DatasetName, config: structuredClone(trainer.config), step: trainer.step,
+      dataset: m.dataset.name as DatasetChoice, ...(m.images ? { images: m.images } : {}), config: structuredClone(trainer.config), step: trainer.step,
       parameterCount: trainer.model.parameterCount, origin: m.origin,
     };
+  }
+
+  /** The images dropped last, if any. */
+  get images(): PageImages | null {
+    return this.pageImages;
+  }
+
+  /**
+   * Takes decoded images (`IMAGE_SIDE`² · channels bytes each, HWC) as the page's dataset. The
+   * current model keeps the images it trains on; the next new model takes these.
+   */
+  setImages(pixels: Uint8Array, side: number, channels: 1 | 3, record: Omit<DroppedImages, "count">): PageImages {
+    const set = new ImageSet(DROPPED_IMAGES, side, side, channels, pixels);
+    this.pageImages = { set, record: { ...record, count: set.count } };
+    return this.pageImages;
   }
 
   /** A fresh, randomly initialised model. */
   async reset(settings: TrainSettings): Promise<ModelInfo> {
     validateObjective(settings.objective);
     const optimiser = validateOptimiser({ ...DEFAULT_OPTIMISER, lr: settings.lr });
-    const dataset = createDataset(settings.dataset);
+    const { dataset, images } = this.source(settings.dataset);
     const config: TrainingConfig = {
       model: { ...BURGESS_CONFIG, height: dataset.height, width: dataset.width, channels: dataset.channels, latents: settings.latents },
       objective: settings.objective,
@@ -127,7 +168,7 @@ export class Engine {
       batch: settings.batch,
       seed: settings.seed,
     };
-    await this.swapIn(config, dataset, "new model", []);
+    await this.swapIn(config, dataset, images, "new model", []);
     return this.model!;
   }
 
@@ -142,7 +183,7 @@ export class Engine {
     } catch (e) {
       throw new LoadError(`${origin} is not a betavae checkpoint: ${(e as Error).message}`);
     }
-    const dataset = datasetFor(checkpoint, origin);
+    const { dataset, images } = this.datasetFor(checkpoint, origin);
     const m = checkpoint.config.model;
     if (m.height !== dataset.height || m.width !== dataset.width || m.channels !== dataset.channels) {
       throw new LoadError(`${origin} is a model of ${m.height}×${m.width}×${m.channels} images; `
@@ -154,7 +195,7 @@ export class Engine {
     } catch (e) {
       throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
     }
-    await this.swapIn(checkpoint.config, dataset, origin, history, (session) => {
+    await this.swapIn(checkpoint.config, dataset, images, origin, history, (session) => {
       try {
         session.resume(checkpoint, { weightsOnly: true }); // training on from an export starts Adam afresh
       } catch (e) {
@@ -169,7 +210,8 @@ export class Engine {
     const m = this.current;
     if (!m) return false;
     const c = m.session.trainer.config;
-    if (settings.dataset !== m.dataset.name || settings.latents !== c.model.latents || settings.batch !== c.batch || settings.seed !== c.seed) return false;
+    const newImages = settings.dataset === DROPPED_IMAGES && m.dataset !== this.pageImages?.set;
+    if (settings.dataset !== m.dataset.name || newImages || settings.latents !== c.model.latents || settings.batch !== c.batch || settings.seed !== c.seed) return false;
     validateOptimiser({ ...c.optimiser, lr: settings.lr }); // both are checked before either applies
     m.session.setObjective(settings.objective); // C never jumps
     m.session.setLearningRate(settings.lr);
@@ -207,7 +249,7 @@ export class Engine {
   /** The model as a checkpoint `bvae` reads (weights, Adam moments, config, step, and the curves so far). */
   async save(): Promise<Uint8Array> {
     const m = this.need();
-    return encodeCheckpoint(m.session.trainer, { dataset: m.dataset.name, ...(m.history.length ? { history: thinHistory(m.history) } : {}) });
+    return encodeCheckpoint(m.session.trainer, { dataset: m.dataset.name, ...(m.images ? { images: m.images } : {}), ...(m.history.length ? { history: thinHistory(m.history) } : {}) });
   }
 
   dispose(): void {
@@ -221,7 +263,34 @@ export class Engine {
   }
 
   /** Builds a model set on a new backend beside the current one, and swaps it in only when all went well. */
-  private async swapIn(config: TrainingConfig, dataset: ImageSource, origin: string, history: HistoryPoint[], restore?: (session: TrainingSession) => void): Promise<void> {
+  /** The generator `choice` names, or the dropped images. */
+  private source(choice: DatasetChoice): { dataset: ImageSource; images?: DroppedImages } {
+    if (choice !== DROPPED_IMAGES) return { dataset: createDataset(choice) };
+    if (!this.pageImages) throw new Error("no images yet: drop a folder or a .zip of images on the page first");
+    return { dataset: this.pageImages.set, images: this.pageImages.record };
+  }
+
+  /**
+   * The dataset a checkpoint was trained on: its generator (the page has the generators only,
+   * so a `dataFile` run shows on its generator), or for one trained on dropped images, the
+   * images dropped here now.
+   */
+  private datasetFor(checkpoint: Checkpoint, origin: string): { dataset: ImageSource; images?: DroppedImages } {
+    const dropped = droppedImagesOf(checkpoint.app);
+    if (dropped) {
+      if (!this.pageImages) {
+        throw new LoadError(`${origin} was trained on ${dropped.count} images dropped on the page (${dropped.source}): drop images first to show it on them`);
+      }
+      return this.source(DROPPED_IMAGES);
+    }
+    try {
+      return { dataset: createDataset(checkpointDataset(checkpoint).name) };
+    } catch (e) {
+      throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
+    }
+  }
+
+  private async swapIn(config: TrainingConfig, dataset: ImageSource, images: DroppedImages | undefined, origin: string, history: HistoryPoint[], restore?: (session: TrainingSession) => void): Promise<void> {
     const backend = await this.makeBackend();
     let next: ModelSet;
     try {
@@ -229,7 +298,7 @@ export class Engine {
       const session = new TrainingSession(trainer);
       restore?.(session);
       next = {
-        backend, session, dataset, origin, history, warnings: [],
+        backend, session, dataset, ...(images ? { images } : {}), origin, history, warnings: [],
         single: BetaVAE.build(backend, trainer.config.model, 1, trainer.model),
         ...figureModels(backend, trainer.model),
       };
@@ -239,14 +308,5 @@ export class Engine {
     }
     this.current?.backend.dispose();
     this.current = next;
-  }
-}
-
-/** The dataset a checkpoint was trained on; the page has the generators only, so a `dataFile` run shows on its generator. */
-function datasetFor(checkpoint: Checkpoint, origin: string): ImageSource {
-  try {
-    return createDataset(checkpointDataset(checkpoint).name);
-  } catch (e) {
-    throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
   }
 }

@@ -1,12 +1,14 @@
 // The demo page: opens with the shipped dSprites model, one slider per latent (ordered by KL),
 // the decoded image live while dragging, traversals and reconstructions; trains in a worker
-// with live curves; loads checkpoints from `bvae` and downloads the page's model as one.
+// with live curves, on a generator or on a folder or zip of images dropped on it; loads
+// checkpoints from `bvae` and downloads the page's model as one.
 import { ACTIVE_KL, type HistoryPoint, type Objective, type StepMetrics, describeObjective } from "@betavae/core";
-import type { DatasetName } from "@betavae/datasets";
+import { CELEBA_CROP_SIDE, DROPPED_IMAGES } from "@betavae/datasets";
 import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
 import { TrainingCharts } from "./charts";
 import { EngineClient } from "./client";
-import { type BackendChoice, type BackendInfo, type ModelInfo, RANGE, type TrainSettings, type View } from "./engine";
+import { type BackendChoice, type BackendInfo, type DatasetChoice, type ModelInfo, RANGE, type TrainSettings, type View } from "./engine";
+import { type FoundImages, type ImageOptions, decodeImages, describeImages, filesOfDrop, filesOfInput, nothingToTrainOn } from "./image-drop";
 import { drawFloatImage, drawRaster } from "./raster";
 
 const element = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -90,7 +92,8 @@ function describeModel(): void {
   const info = model!;
   const objective = describeObjective(info.config.objective);
   const line = element("model-info");
-  line.textContent = `${info.origin}: ${info.dataset}, ${info.config.model.latents} latents, ${objective}, step ${info.step}`;
+  const dataset = info.images ? `${info.images.count} images from ${info.images.source}` : info.dataset;
+  line.textContent = `${info.origin}: ${dataset}, ${info.config.model.latents} latents, ${objective}, step ${info.step}`;
   line.dataset.origin = info.origin;
   line.dataset.step = String(info.step);
 }
@@ -240,7 +243,7 @@ function readSettings(): TrainSettings {
   const batch = number("batch", "the batch", true);
   if (batch < 1 || batch > 512) throw new Error(`the batch must be between 1 and 512, got ${batch}`);
   return {
-    dataset: field("dataset").value as DatasetName, latents, batch, seed: number("seed", "the seed", true), objective, lr: number("lr", "the learning rate"),
+    dataset: field("dataset").value as DatasetChoice, latents, batch, seed: number("seed", "the seed", true), objective, lr: number("lr", "the learning rate"),
   };
 }
 
@@ -360,6 +363,71 @@ async function switchBackend(choice: BackendChoice): Promise<void> {
   const origin = model?.origin ?? "shipped model";
   await startEngine(choice);
   if (bytes) await loadBytes(bytes, origin);
+}
+
+// ---------- images dropped on the page ----------
+
+const imageOptions = element<HTMLFormElement>("image-options");
+
+function readImageOptions(): ImageOptions {
+  const value = (name: string) => (imageOptions.elements.namedItem(name) as HTMLSelectElement).value;
+  return { channels: value("channels") === "1" ? 1 : 3, ...(value("crop") === "celeba" ? { cropSide: CELEBA_CROP_SIDE } : {}) };
+}
+
+let decodingImages = false;
+
+/** Decodes what was dropped or picked, hands the images to the engine and offers them as the dataset. */
+async function takeImages(finding: Promise<FoundImages>): Promise<void> {
+  if (decodingImages) throw new Error("still decoding the images dropped before; wait for them to finish");
+  decodingImages = true;
+  const status = element("image-status");
+  const progress = element<HTMLProgressElement>("image-progress");
+  try {
+    status.textContent = "looking for images…";
+    const found = await finding;
+    const empty = nothingToTrainOn(found);
+    if (empty) throw new Error(empty);
+    const options = readImageOptions();
+    progress.hidden = false;
+    const decoded = await decodeImages(found.images, options, (done, total) => {
+      progress.value = done / total;
+      status.textContent = `decoding ${done} of ${total} images…`;
+    });
+    const unusable = nothingToTrainOn(found, decoded);
+    if (unusable) throw new Error(unusable);
+    const record = { source: found.source, ...(options.cropSide ? { cropSide: options.cropSide } : {}) };
+    await client.request({ kind: "images", pixels: decoded.pixels, channels: options.channels, record }, [decoded.pixels.buffer]);
+    const line = describeImages(found, decoded, options);
+    status.textContent = line;
+    const choice = form.querySelector<HTMLOptionElement>(`option[value="${DROPPED_IMAGES}"]`)!;
+    choice.disabled = false;
+    choice.textContent = `your images (${decoded.count} from ${found.source})`;
+    field("dataset").value = DROPPED_IMAGES;
+    say(`${line}: Start trains a new model on them`, decoded.unreadable.length ? "warn" : "ok");
+  } catch (e) {
+    status.textContent = (e as Error).message;
+    throw e;
+  } finally {
+    progress.hidden = true;
+    decodingImages = false;
+  }
+}
+
+const imageDrop = element("image-drop");
+imageDrop.addEventListener("dragover", () => imageDrop.classList.add("over"));
+imageDrop.addEventListener("dragleave", () => imageDrop.classList.remove("over"));
+imageDrop.addEventListener("drop", (event) => {
+  imageDrop.classList.remove("over");
+  const data = (event as DragEvent).dataTransfer;
+  if (data) void takeImages(filesOfDrop(data)).catch(fail); // read while the event runs
+});
+for (const id of ["image-folder", "image-zip"]) {
+  const input = element<HTMLInputElement>(id);
+  input.addEventListener("change", () => {
+    const files = input.files;
+    if (files?.length) void takeImages(filesOfInput(files)).catch(fail);
+    input.value = "";
+  });
 }
 
 // ---------- wiring ----------

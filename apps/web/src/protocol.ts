@@ -1,12 +1,14 @@
 // Messages between the page and its engine worker. Everything the worker sends answers a
 // request (by id) or reports training; images travel as transferable Float32Array/Uint8Array.
 import type { StepMetrics } from "@betavae/core";
-import type { RasterImage } from "@betavae/datasets";
+import type { DroppedImages, RasterImage } from "@betavae/datasets";
 import type { BackendChoice, BackendInfo, LoadedModel, ModelInfo, TrainSettings, View } from "./engine";
 
 export type Request =
   | { kind: "init"; backend: BackendChoice; threads: number }
   | { kind: "load"; bytes: Uint8Array; origin: string }
+  /** decoded images to train on (IMAGE_SIDE² · channels bytes each); their buffer is transferred */
+  | { kind: "images"; pixels: Uint8Array; channels: 1 | 3; record: Omit<DroppedImages, "count"> }
   | { kind: "reset"; settings: TrainSettings }
   | { kind: "decode"; z: Float32Array }
   | { kind: "view"; seed: number }
@@ -16,6 +18,8 @@ export type Request =
 export interface Replies {
   init: BackendInfo;
   load: LoadedModel;
+  /** what the engine now holds */
+  images: DroppedImages;
   reset: ModelInfo;
   decode: Float32Array;
   view: View;

@@ -3,6 +3,7 @@
 // on a read-back cannot interleave with that step.
 import type { StepMetrics } from "@betavae/core";
 import { Engine } from "./engine";
+import { IMAGE_SIDE } from "./image-drop";
 import type { Control, Replies, Request, WorkerMessage } from "./protocol";
 
 const scope = self as unknown as { postMessage(m: WorkerMessage, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent) => void) | null };
@@ -72,12 +73,16 @@ async function train(): Promise<void> {
 
 async function handle(request: Request): Promise<Replies[Request["kind"]]> {
   switch (request.kind) {
-    case "init":
+    case "init": {
+      const images = engine?.images; // dropped images outlive a change of backend
       engine?.dispose();
-      engine = await Engine.create(request.backend, request.threads);
+      engine = await Engine.create(request.backend, request.threads, images);
       return engine.backendInfo;
+    }
     case "load":
       return exclusive(() => need().load(request.bytes, request.origin));
+    case "images":
+      return exclusive(async () => need().setImages(request.pixels, IMAGE_SIDE, request.channels, request.record).record);
     case "reset":
       return exclusive(() => need().reset(request.settings));
     case "decode":

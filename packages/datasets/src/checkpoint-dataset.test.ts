@@ -1,6 +1,6 @@
 import type { Checkpoint } from "@betavae/core";
 import { describe, expect, it } from "vitest";
-import { checkpointDataset } from "./checkpoint-dataset.ts";
+import { DROPPED_IMAGES, checkpointDataset, droppedImagesOf } from "./checkpoint-dataset.ts";
 
 const of = (app: Record<string, unknown>, channels = 1) => ({ app, config: { model: { channels } } }) as unknown as Pick<Checkpoint, "app" | "config">;
 
@@ -15,5 +15,18 @@ describe("checkpointDataset", () => {
   it("refuses a name it does not know, in one sentence", () => {
     expect(() => checkpointDataset(of({ dataset: "mnist" }))).toThrow("the checkpoint was trained on 'mnist', a dataset not known here (known: dsprites, color-dsprites, blobs)");
     expect(() => checkpointDataset(of({ dataset: "" }))).toThrow(/trained on '', a dataset not known here/);
+  });
+});
+
+describe("a checkpoint trained on images dropped on the web page", () => {
+  const app = { dataset: DROPPED_IMAGES, images: { source: "faces.zip", count: 120, cropSide: 148 } };
+  it("records what was dropped", () => {
+    expect(droppedImagesOf(app)).toEqual({ source: "faces.zip", count: 120, cropSide: 148 });
+    expect(droppedImagesOf({ dataset: "dsprites" })).toBeNull();
+  });
+  it("has no dataset the commands can open, and says so in one sentence", () => {
+    expect(() => checkpointDataset(of(app, 3))).toThrow(
+      "the checkpoint was trained on 120 images dropped on the web page (faces.zip), which it does not hold: there are no images here to draw its figures from",
+    );
   });
 });

@@ -1,6 +1,7 @@
 // Which dataset a checkpoint was trained on: the name (and original .npz, if any) that the
 // front end stored in its app metadata; a checkpoint without one (older, or made elsewhere)
-// gets the generator its channel count implies. Every command and the page ask here.
+// gets the generator its channel count implies; one trained on images dropped on the web page
+// says which (the images stay on the page). Every command and the page ask here.
 import type { Checkpoint } from "@betavae/core";
 import { DATASET_NAMES, type DatasetName } from "./index.ts";
 
@@ -10,8 +11,32 @@ export interface DatasetRef {
   dataFile?: string;
 }
 
+/** The app metadata's `dataset` of a model trained on images dropped on the web page, which stay there. */
+export const DROPPED_IMAGES = "dropped-images";
+
+/** What a checkpoint records of the dropped images it was trained on (app metadata `images`). */
+export interface DroppedImages {
+  /** what was dropped: a folder's or a zip's name, or "3 files" */
+  source: string;
+  count: number;
+  /** the crop's side in source pixels, or absent for the largest centred square */
+  cropSide?: number;
+}
+
+/** The dropped images a checkpoint's app metadata records, or null when it was trained on something else. */
+export function droppedImagesOf(app: Record<string, unknown>): DroppedImages | null {
+  if (app.dataset !== DROPPED_IMAGES) return null;
+  const images = (app.images ?? {}) as Partial<DroppedImages>;
+  return { source: String(images.source ?? "not named"), count: Number(images.count ?? 0), ...(typeof images.cropSide === "number" ? { cropSide: images.cropSide } : {}) };
+}
+
 export function checkpointDataset(checkpoint: Pick<Checkpoint, "app" | "config">): DatasetRef {
   const { dataset, dataFile } = checkpoint.app;
+  const dropped = droppedImagesOf(checkpoint.app);
+  if (dropped) {
+    throw new RangeError(`the checkpoint was trained on ${dropped.count} images dropped on the web page (${dropped.source})`
+      + ", which it does not hold: there are no images here to draw its figures from");
+  }
   if (dataset === undefined) return { name: checkpoint.config.model.channels === 3 ? "color-dsprites" : "dsprites" };
   if (!(DATASET_NAMES as readonly unknown[]).includes(dataset)) {
     throw new RangeError(`the checkpoint was trained on '${String(dataset)}', a dataset not known here (known: ${DATASET_NAMES.join(", ")})`);

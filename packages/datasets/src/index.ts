@@ -10,10 +10,12 @@ export { type CropRect, CELEBA_CROP_SIDE, centreCrop } from "./image-crop.ts";
 export { loadDspritesNpz, DspritesNpz, type NpzLoadOptions } from "./npz-dsprites.ts";
 export { loadNpyImages } from "./npy-images.ts";
 export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
-export { readZipDirectory, streamZipEntry, type ZipEntry } from "./zip.ts";
+export { readZipDirectory, readZipEntry, streamZipEntry, type ZipEntry } from "./zip.ts";
+export { IMAGE_EXTENSIONS, type ImageChoice, chooseImages, isImagePath, zipImages } from "./image-files.ts";
+export { GREY_WEIGHTS, greyOf, packPixels } from "./image-pixels.ts";
 export { encodePng, imageGrid, crc32, type GridOptions, type RasterImage } from "./png.ts";
 export { ImageSampler } from "./sampler.ts";
-export { type DatasetRef, checkpointDataset } from "./checkpoint-dataset.ts";
+export { type DatasetRef, DROPPED_IMAGES, type DroppedImages, checkpointDataset, droppedImagesOf } from "./checkpoint-dataset.ts";
 
 import type { BlobsOptions } from "./blobs.ts";
 import { GaussianBlobs } from "./blobs.ts";

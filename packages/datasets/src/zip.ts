@@ -23,10 +23,11 @@ export interface ZipEntry {
 
 const EOCD = 0x06054b50, ZIP64_LOCATOR = 0x07064b50, ZIP64_EOCD = 0x06064b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50;
 
-export function readZipDirectory(zip: Uint8Array, what: string): ZipEntry[] {
+/** The entries of the archive `zip`; `kind` names what it should be in messages ("zip": "… is not a readable zip file"). */
+export function readZipDirectory(zip: Uint8Array, what: string, kind = ".npz (zip)"): ZipEntry[] {
   const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
   const fail = (msg: string): never => {
-    throw new DatasetFileError(`${what} is not a readable .npz (zip) file: ${msg}`);
+    throw new DatasetFileError(`${what} is not a readable ${kind} file: ${msg}`);
   };
   const u16 = (p: number) => (p + 2 <= zip.length ? view.getUint16(p, true) : fail("truncated"));
   const u32 = (p: number) => (p + 4 <= zip.length ? view.getUint32(p, true) : fail("truncated"));
@@ -150,4 +151,15 @@ export function streamZipEntry(zip: Uint8Array, entry: ZipEntry, what: string, o
   }
   if (produced !== entry.size) throw new DatasetFileError(`${what}: ${entry.name} inflates to ${produced} bytes, its directory says ${entry.size}`);
   checkCrc();
+}
+
+/** An entry's uncompressed bytes, whole (for small entries: an image in an archive). Errors as streamZipEntry's. */
+export function readZipEntry(zip: Uint8Array, entry: ZipEntry, what: string): Uint8Array {
+  const out = new Uint8Array(entry.size);
+  let filled = 0;
+  streamZipEntry(zip, entry, what, (chunk) => {
+    out.set(chunk, filled);
+    filled += chunk.length;
+  });
+  return out;
 }
