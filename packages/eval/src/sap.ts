@@ -29,8 +29,12 @@ export interface SapResult extends MetricResultBase {
   scoreMatrix: number[][];
   /** Per factor: its best latent and the gap to the second best. */
   perFactor: { factor: string; topLatent: number; gap: number }[];
-  /** Classifiers that stopped at liblinear's 1000 passes before the tolerance (scikit-learn warns of each). */
-  unconverged: number;
+  /**
+   * Classifiers that stopped at liblinear's 1000 passes short of the tolerance (scikit-learn
+   * warns of each): their accuracy depends on the order the points were visited in. A latent on
+   * a scale far from 1 causes it.
+   */
+  unconverged: { latent: number; factor: string }[];
 }
 
 /** SAP of the split's codes; `score` is the mean gap. A single latent has no second best: its gap is its score. */
@@ -43,14 +47,14 @@ export function sapMetric(split: CodeFactorSplit, options: SapOptions = {}): Sap
   if (train.count < 2 || (!o.continuous && test.count < 1)) throw new RangeError(`SAP: needs at least 2 training rows and 1 test row, got ${train.count} and ${test.count}`);
   const trainLabels = varied.map((k) => factorColumn(train.factors, K, k, train.count));
   const testLabels = varied.map((k) => factorColumn(test.factors, K, k, test.count));
-  let unconverged = 0;
+  const unconverged: SapResult["unconverged"] = [];
   const scoreMatrix = Array.from({ length: D }, (_, j) => {
     const x = codeColumn(train.codes, D, j, train.count);
     if (o.continuous) return trainLabels.map((y) => explainedVariance(x, y));
     const xTest = codeColumn(test.codes, D, j, test.count);
     return trainLabels.map((y, v) => {
       const fit = fitLinearSvc(x, y, train.count, 1, { c: o.c, classWeight: "balanced", seed: o.seed });
-      if (!fit.converged) unconverged++;
+      if (!fit.converged) unconverged.push({ latent: j, factor: split.factorNames[varied[v]] });
       const predicted = predictLinearSvc(fit, xTest, test.count);
       let right = 0;
       for (let n = 0; n < test.count; n++) if (predicted[n] === testLabels[v][n]) right++;
