@@ -113,6 +113,11 @@ def expected(codes, factors):
     mean, std = mus.mean(axis=1), mus.std(axis=1)
     norm = lambda m: (m - mean[:, np.newaxis]) / std[:, np.newaxis]
     explicit = [explicitness_per_factor(norm(mus), ys[k], norm(mus_test), ys_test[k]) for k in range(len(SIZES))]
+    # the classifiers' probabilities on the first test rows: two classes (f4), several (f3)
+    probabilities = {
+        NAMES[k]: linear_model.LogisticRegression().fit(norm(mus).T, ys[k]).predict_proba(norm(mus_test).T)[:10].tolist()
+        for k in (2, 3)
+    }
     # the SVC's optimum itself, on latent 0: liblinear's primal Newton solver far past the
     # default tolerance (the problem is strictly convex, so the dual's optimum is the same)
     optimum = []
@@ -129,6 +134,7 @@ def expected(codes, factors):
         "explicitnessTrain": float(np.mean([e[0] for e in explicit])),
         "explicitnessTest": float(np.mean([e[1] for e in explicit])),
         "perFactorExplicitness": [list(e) for e in explicit],
+        "logisticProbabilities": probabilities,
     }
 
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { CodeFactorSplit } from "./code-factor-metric";
 import { codeColumn, factorColumn } from "./factors";
 import { fitLinearSvc } from "./linear-svc";
+import { fitLogistic, predictProbabilities } from "./logistic";
 import { modularityMetric, rocAuc } from "./modularity";
 import { sapMetric } from "./sap";
 
@@ -18,6 +19,7 @@ interface Expected {
   explicitnessTrain: number;
   explicitnessTest: number;
   perFactorExplicitness: [number, number][];
+  logisticProbabilities: Record<string, number[][]>;
 }
 const reference = JSON.parse(readFileSync(new URL("../fixtures/sap-modularity-reference.json", import.meta.url), "utf8")) as {
   trainPoints: number; testPoints: number; factorSizes: number[]; factorNames: string[];
@@ -79,10 +81,27 @@ describe.each(Object.keys(cases))("%s code against scikit-learn", (name) => {
     expect(r.modularity.score).toBe(r.modularity.modularity);
   });
 
-  it("explicitness within 2e-3 per factor (L-BFGS stops at max |grad| < 1e-4 in both)", () => {
+  it("LogisticRegression()'s probabilities within 2e-3: multinomial for f3, one logistic (the two-class softmax at C/2) for f4", () => {
+    const D = split.latents;
+    const columns = Array.from({ length: D }, (_, j) => codeColumn(split.train.codes, D, j, TRAIN));
+    const mean = columns.map((c) => c.reduce((a, b) => a + b, 0) / TRAIN);
+    const std = columns.map((c, j) => Math.sqrt(c.reduce((a, b) => a + (b - mean[j]) ** 2, 0) / TRAIN));
+    const standardised = (codes: Float64Array, rows: number) => codes.subarray(0, rows * D).map((v, i) => (v - mean[i % D]) / std[i % D]);
+    const xTrain = standardised(split.train.codes, TRAIN), xTest = standardised(split.test.codes, 10);
+    const probabilities = (k: number, c: number) => {
+      const fit = fitLogistic(xTrain, factorColumn(split.train.factors, K, k, TRAIN), TRAIN, D, factorSizes[k], { c });
+      return predictProbabilities(fit, xTest, 10);
+    };
+    const worst = (got: Float64Array, want: number[][]) => Math.max(...want.flat().map((p, i) => Math.abs(got[i] - p)));
+    expect(worst(probabilities(2, 1), expected.logisticProbabilities.f3)).toBeLessThan(2e-3);
+    expect(worst(probabilities(3, 0.5), expected.logisticProbabilities.f4)).toBeLessThan(2e-3);
+    if (name === "mixed") expect(worst(probabilities(3, 1), expected.logisticProbabilities.f4)).toBeGreaterThan(5e-3); // C = 1 would not be scikit-learn's
+  });
+
+  it("explicitness within 1e-3 per factor (L-BFGS stops at max |grad| < 1e-4 in both)", () => {
     r.modularity.perFactor.forEach((f, k) => {
-      expect(Math.abs(f.explicitnessTrain - expected.perFactorExplicitness[k][0])).toBeLessThan(2e-3);
-      expect(Math.abs(f.explicitnessTest - expected.perFactorExplicitness[k][1])).toBeLessThan(2e-3);
+      expect(Math.abs(f.explicitnessTrain - expected.perFactorExplicitness[k][0])).toBeLessThan(1e-3);
+      expect(Math.abs(f.explicitnessTest - expected.perFactorExplicitness[k][1])).toBeLessThan(1e-3);
     });
     expect(Math.abs(r.modularity.explicitnessTrain - expected.explicitnessTrain)).toBeLessThan(1e-3);
     expect(Math.abs(r.modularity.explicitnessTest - expected.explicitnessTest)).toBeLessThan(1e-3);
