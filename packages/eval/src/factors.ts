@@ -47,3 +47,19 @@ export function factorColumn(factors: Int32Array, columns: number, k: number, ro
 export function codeColumn(codes: Float64Array, columns: number, j: number, rows: number): Float64Array {
   return Float64Array.from({ length: rows }, (_, n) => codes[n * columns + j]);
 }
+
+/**
+ * The factors a code–factor metric measures (`splitVariedFactors`) and their label columns in
+ * the training and test parts; refuses fewer than 2 training rows, or no test row when `metric` needs one.
+ */
+export function measuredFactorLabels(split: CodeFactorSplit, metric: string, needsTest = true): { varied: number[]; train: Int32Array[]; test: Int32Array[] } {
+  if (split.train.count < 2 || (needsTest && split.test.count < 1)) {
+    throw new RangeError(`${metric}: needs at least 2 training rows${needsTest ? " and 1 test row" : ""}, got ${split.train.count}${needsTest ? ` and ${split.test.count}` : ""}`);
+  }
+  const varied = splitVariedFactors(split), K = split.factorSizes.length;
+  return {
+    varied,
+    train: varied.map((k) => factorColumn(split.train.factors, K, k, split.train.count)),
+    test: varied.map((k) => factorColumn(split.test.factors, K, k, split.test.count)),
+  };
+}

@@ -10,7 +10,7 @@
 // one-vs-rest ROC AUC of that class's probability, on the training and on the test rows;
 // averaged over factors.
 import type { CodeFactorSplit } from "./code-factor-metric";
-import { factorColumn, splitVariedFactors } from "./factors";
+import { measuredFactorLabels } from "./factors";
 import { fitLogistic, predictProbabilities } from "./logistic";
 import type { MetricResultBase } from "./metric";
 import { histogramDiscretize, mutualInformation } from "./mig";
@@ -45,14 +45,10 @@ export interface ModularityResult extends MetricResultBase {
 export function modularityMetric(split: CodeFactorSplit, options: ModularityOptions = {}): ModularityResult {
   const o = { ...MODULARITY_DEFAULTS, ...options };
   const started = performance.now();
-  const varied = splitVariedFactors(split);
-  const { train, test } = split;
-  const D = split.latents, K = split.factorSizes.length;
-  if (train.count < 2 || test.count < 1) throw new RangeError(`modularity: needs at least 2 training rows and 1 test row, got ${train.count} and ${test.count}`);
   if (!(o.bins >= 1)) throw new RangeError(`modularity: at least 1 bin, got ${o.bins}`);
+  const { varied, train: trainLabels, test: testLabels } = measuredFactorLabels(split, "modularity");
+  const { train, test, latents: D } = split;
 
-  const trainLabels = varied.map((k) => factorColumn(train.factors, K, k, train.count));
-  const testLabels = varied.map((k) => factorColumn(test.factors, K, k, test.count));
   const mi = Array.from({ length: D }, (_, j) => {
     const binned = histogramDiscretize(train.codes, D, j, train.count, o.bins);
     return trainLabels.map((y, v) => mutualInformation(binned, o.bins, y, split.factorSizes[varied[v]]));

@@ -173,6 +173,8 @@ describe("edge cases", () => {
     expect(() => modularityMetric(bad)).toThrow("factor f2: value 7 in training row 1 is outside 0 … 4");
     const constant = { ...split, train: { ...split.train, factors: new Int32Array(split.train.factors.length) } };
     expect(() => sapMetric(constant)).toThrow("no factor takes more than one value in the training rows");
+    const oneRow = { ...split, train: { codes: split.train.codes.subarray(0, D), factors: split.train.factors.subarray(0, K), count: 1 } };
+    expect(() => modularityMetric(oneRow)).toThrow("modularity: needs at least 2 training rows and 1 test row, got 1 and 300");
   });
 
   it("SAP is a deterministic function of the codes and the seed", () => {

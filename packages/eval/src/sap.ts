@@ -6,7 +6,7 @@
 // single latent. Continuous: R² of a linear fit of the factor on the latent, over the training
 // rows, cov² / (var_latent · var_factor), 0 for a latent with variance ≤ 1e-12.
 import type { CodeFactorSplit } from "./code-factor-metric";
-import { codeColumn, factorColumn, splitVariedFactors } from "./factors";
+import { codeColumn, measuredFactorLabels } from "./factors";
 import { fitLinearSvc, predictLinearSvc } from "./linear-svc";
 import type { MetricResultBase } from "./metric";
 
@@ -41,12 +41,8 @@ export interface SapResult extends MetricResultBase {
 export function sapMetric(split: CodeFactorSplit, options: SapOptions = {}): SapResult {
   const o = { ...SAP_DEFAULTS, ...options };
   const started = performance.now();
-  const varied = splitVariedFactors(split);
-  const { train, test } = split;
-  const D = split.latents, K = split.factorSizes.length;
-  if (train.count < 2 || (!o.continuous && test.count < 1)) throw new RangeError(`SAP: needs at least 2 training rows and 1 test row, got ${train.count} and ${test.count}`);
-  const trainLabels = varied.map((k) => factorColumn(train.factors, K, k, train.count));
-  const testLabels = varied.map((k) => factorColumn(test.factors, K, k, test.count));
+  const { varied, train: trainLabels, test: testLabels } = measuredFactorLabels(split, "SAP", !o.continuous);
+  const { train, test, latents: D } = split;
   const unconverged: SapResult["unconverged"] = [];
   const scoreMatrix = Array.from({ length: D }, (_, j) => {
     const x = codeColumn(train.codes, D, j, train.count);
