@@ -3,12 +3,16 @@
 // `@betavae/eval/node` renders charts).
 export { type Encoder, groundTruthEncoder, modelEncoder, randomEncoder } from "./encoder";
 export { CodeCache } from "./cache";
-export { variedFactors } from "./factors";
+export { splitVariedFactors, variedFactors } from "./factors";
 export { type MetricResultBase, type ProgressFn } from "./metric";
 export { BETAVAE_DEFAULTS, type BetaVaeOptions, type BetaVaeResult, betaVaeMetric } from "./betavae-metric";
 export { FACTORVAE_DEFAULTS, type FactorVaeOptions, type FactorVaeResult, factorVaeMetric } from "./factorvae-metric";
 export { MIG_DEFAULTS, type MigOptions, type MigResult, histogramDiscretize, migMetric, mutualInformation } from "./mig";
-export { type LogisticFit, type LogisticOptions, accuracy, fitLogistic, predictLogistic } from "./logistic";
+export { type LogisticFit, type LogisticOptions, accuracy, fitLogistic, predictLogistic, predictProbabilities } from "./logistic";
+export { type CodeFactorSplit } from "./code-factor-metric";
+export { SAP_DEFAULTS, type SapOptions, type SapResult, sapMetric } from "./sap";
+export { MODULARITY_DEFAULTS, type ModularityOptions, type ModularityResult, latentModularity, modularityMetric, rocAuc } from "./modularity";
+export { LINEAR_SVC_DEFAULTS, type LinearSvcFit, type LinearSvcOptions, fitLinearSvc, linearSvcDecision, predictLinearSvc } from "./linear-svc";
 export {
   DEFAULT_SAMPLES, type EvaluateOptions, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, type SampleCounts, evaluate, samplesFrom,
 } from "./evaluate";

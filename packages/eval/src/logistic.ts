@@ -67,20 +67,40 @@ export function fitLogistic(x: Float64Array, y: Int32Array, n: number, d: number
   return { classes, features: d, weights, iterations, converged };
 }
 
+/** Writes the classes' scores (logits) for row i of `x` into `out`. */
+function classScores(fit: LogisticFit, x: Float64Array, i: number, out: Float64Array): void {
+  const { classes, features: d, weights: w } = fit;
+  for (let k = 0; k < classes; k++) {
+    let s = w[k * (d + 1) + d];
+    for (let j = 0; j < d; j++) s += w[k * (d + 1) + j] * x[i * d + j];
+    out[k] = s;
+  }
+}
+
 /** The most probable class of each of the n rows of `x`. */
 export function predictLogistic(fit: LogisticFit, x: Float64Array, n: number): Int32Array {
-  const { classes, features: d, weights: w } = fit;
+  const scores = new Float64Array(fit.classes);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let best = -Infinity;
-    for (let k = 0; k < classes; k++) {
-      let s = w[k * (d + 1) + d];
-      for (let j = 0; j < d; j++) s += w[k * (d + 1) + j] * x[i * d + j];
-      if (s > best) {
-        best = s;
-        out[i] = k;
-      }
-    }
+    classScores(fit, x, i, scores);
+    let best = 0;
+    for (let k = 1; k < fit.classes; k++) if (scores[k] > scores[best]) best = k;
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Each class's probability (softmax of the scores) for each of the n rows of `x`: n × classes. */
+export function predictProbabilities(fit: LogisticFit, x: Float64Array, n: number): Float64Array {
+  const { classes } = fit;
+  const out = new Float64Array(n * classes);
+  for (let i = 0; i < n; i++) {
+    const p = out.subarray(i * classes, (i + 1) * classes);
+    classScores(fit, x, i, p);
+    const max = p.reduce((m, v) => Math.max(m, v), -Infinity);
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += (p[k] = Math.exp(p[k] - max));
+    for (let k = 0; k < classes; k++) p[k] /= sum;
   }
   return out;
 }

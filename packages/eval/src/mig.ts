@@ -59,7 +59,7 @@ export async function migMetric(cache: CodeCache, options: MigOptions = {}): Pro
  * Bin index (0 … bins−1) of latent j of each code: numpy's
  * digitize(x, histogram(x, bins)[1][:-1]) − 1. A constant latent falls in one bin.
  */
-export function histogramDiscretize(codes: Float32Array, latents: number, j: number, n: number, bins: number): Int32Array {
+export function histogramDiscretize(codes: Float32Array | Float64Array, latents: number, j: number, n: number, bins: number): Int32Array {
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = codes[i * latents + j];
