@@ -33,7 +33,8 @@ export const TRAIN_FLAGS: FlagSpecs = {
   steps: { type: "int", min: 1, help: "total training steps", default: 10000 },
   batch: { type: "int", min: 1, max: MAX_BATCH, help: "images per step", default: 64 },
   lr: { type: "number", min: 0, exclusiveMin: true, max: 1, help: "Adam learning rate", default: 5e-4 },
-  arch: { type: "choice", choices: ARCHITECTURE_NAMES, help: "the network: Burgess et al. 2018's, or disentanglement_lib's (convs 32, 32, 64, 64, dense 256)", default: "burgess" },
+  // no default in the spec: a run that does not ask keeps the settings (and a study run the id) it had before the choice existed
+  arch: { type: "choice", choices: ARCHITECTURE_NAMES, help: "the network: Burgess et al. 2018's (default), or disentanglement_lib's (convs 32, 32, 64, 64, dense 256)" },
   latents: { type: "int", min: 1, max: 512, help: "number of latents", default: 10 },
   likelihood: { type: "choice", choices: ["bernoulli", "gaussian"], help: "decoder likelihood", default: "bernoulli" },
   seed: { type: "int", min: 0, help: "seed of everything random", default: 1 },
@@ -75,7 +76,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     const dataset = openDataset(datasetRef(flags));
     const config: TrainingConfig = {
       model: validateModelConfig({
-        ...BURGESS_CONFIG, architecture: flags.arch as ArchitectureName, height: dataset.height, width: dataset.width, channels: dataset.channels,
+        ...BURGESS_CONFIG, ...(flags.arch ? { architecture: flags.arch as ArchitectureName } : {}), height: dataset.height, width: dataset.width, channels: dataset.channels,
         latents: flags.latents as number, likelihood: flags.likelihood as "bernoulli" | "gaussian",
       }),
       objective: validateObjective(objective),
