@@ -91,23 +91,40 @@ interface Throughput {
 async function timeSteps(
   label: string, step: () => Promise<unknown> | unknown, plan: { warmup: number; minSeconds: number; minSteps: number },
 ): Promise<{ seconds: number[]; total: number }> {
-  for (let i = 0; i < plan.warmup; i++) {
-    progress(`${label}: warm-up step ${i + 1}/${plan.warmup}`);
-    await step(); // V8 tiers the kernels up; a GPU compiles its pipelines
+  const [timed] = await timeInterleaved([label], [step], plan);
+  return timed;
+}
+
+/**
+ * timeSteps for several steps at once, taken in turn (one of each per round), so a change in
+ * the machine's load weighs on all of them alike and their ratios hold; `total` is each one's
+ * summed step time.
+ */
+async function timeInterleaved(
+  labels: string[], steps: (() => Promise<unknown> | unknown)[], plan: { warmup: number; minSeconds: number; minSteps: number },
+): Promise<{ seconds: number[]; total: number }[]> {
+  for (const [k, step] of steps.entries()) {
+    for (let i = 0; i < plan.warmup; i++) {
+      progress(`${labels[k]}: warm-up step ${i + 1}/${plan.warmup}`);
+      await step(); // V8 tiers the kernels up; a GPU compiles its pipelines
+    }
   }
-  const seconds: number[] = [];
+  const seconds: number[][] = steps.map(() => []);
   const started = performance.now();
+  const rounds = () => seconds[0].length;
   const more = (): boolean => (options.steps
-    ? seconds.length < options.steps
-    : (performance.now() - started) / 1000 < plan.minSeconds || seconds.length < plan.minSteps);
+    ? rounds() < options.steps
+    : (performance.now() - started) / 1000 < plan.minSeconds * steps.length || rounds() < plan.minSteps);
   while (more()) {
-    progress(`${label}: step ${seconds.length + 1}`);
-    const t = performance.now();
-    await step();
-    seconds.push((performance.now() - t) / 1000);
+    for (const [k, step] of steps.entries()) {
+      progress(`${labels[k]}: step ${rounds() + 1}`);
+      const t = performance.now();
+      await step();
+      seconds[k].push((performance.now() - t) / 1000);
+    }
   }
   progress("");
-  return { seconds, total: (performance.now() - started) / 1000 };
+  return seconds.map((s) => ({ seconds: s, total: s.reduce((a, b) => a + b, 0) }));
 }
 
 function throughput(
@@ -309,7 +326,7 @@ async function runTfjs(plan: { warmup: number; minSeconds: number; minSteps: num
 }
 
 // ── every objective ─────────────────────────────────────────────────────────────────
-/** The objectives timed, each at bvae train's defaults; β-VAE first, the baseline of the ratios. */
+/** The objectives timed, each at bvae train's defaults; β-VAE first, the baseline of the ratios (each step in turn: timeInterleaved). */
 function benchObjectives(): Objective[] {
   return [{ kind: "beta", beta: 4 }, { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 }];
 }
@@ -317,7 +334,7 @@ function benchObjectives(): Objective[] {
 interface ObjectiveRow extends Throughput {
   objective: Objective;
   /** images/s over β-VAE's on as many threads, in the same run */
-  overBeta: number | null;
+  overBeta: number;
 }
 
 async function runObjectives() {
@@ -331,15 +348,12 @@ async function runObjectives() {
       threadsNote = backend;
       continue;
     }
-    let beta: number | null = null;
-    for (const objective of benchObjectives()) {
-      const session = newSession(backend, newSource(), objective);
-      const flops = 2 * stepMacs(session.trainer.model).step;
-      const timed = await timeSteps(`${objective.kind}, ${threads} thread${threads > 1 ? "s" : ""}`, () => session.trainStep(), plan);
-      const row = throughput(backend.name, threads, plan.warmup, timed, flops, null);
-      beta ??= objective.kind === "beta" ? row.imagesPerSec : null;
-      rows.push({ ...row, objective, overBeta: beta === null ? null : row.imagesPerSec / beta });
-    }
+    const objectives = benchObjectives();
+    const sessions = objectives.map((objective) => newSession(backend, newSource(), objective));
+    const suffix = `, ${threads} thread${threads > 1 ? "s" : ""}`;
+    const timed = await timeInterleaved(objectives.map((o) => o.kind + suffix), sessions.map((s) => () => s.trainStep()), plan);
+    const measured = timed.map((t, k) => throughput(backend.name, threads, plan.warmup, t, 2 * stepMacs(sessions[k].trainer.model).step, null));
+    measured.forEach((row, k) => rows.push({ ...row, objective: objectives[k], overBeta: row.imagesPerSec / measured[0].imagesPerSec }));
     backend.dispose();
   }
   return { rows, threadsNote, peakRssMiB: rssMiB() };
