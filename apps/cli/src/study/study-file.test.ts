@@ -88,6 +88,7 @@ describe("a study file", () => {
     ["grid: { beta: [1], method: [{ beta: 2 }] }", /^study\.yaml: beta is in both grid and grid\.method; keep it in one$/],
     ["grid: { a: [{ beta: 1 }], b: [{ beta: 2 }] }", /^study\.yaml: beta is in both grid\.a and grid\.b; keep it in one$/],
     ["grid: { method: [{ objective: beta, beta: 4 }, { beta: 4, objective: beta }] }", /^study\.yaml: grid\.method lists beta=4 objective=beta twice$/],
+    ["grid: { method: [{ objective: beta, beta: 4 }, { objective: beta }] }", /^study\.yaml: grid points \(objective=beta beta=4\) and \(objective=beta\) are the same run once defaults are filled in$/],
     ["grid: { method: [{ objective: beta, gamma: 3 }] }", /^study\.yaml: run \(objective=beta gamma=3, seed 1\): --gamma applies to the capacity objective/],
   ])("refuses a bad bundle, %s, in one line", (body, message) => {
     expect(refusal(`name: s\n${body}\nseeds: [1]`)).toMatch(message);

@@ -127,10 +127,18 @@ export function parseStudy(text: string, source: string): Study {
   const evalSettings = evalValues(study.eval ?? {}, source);
 
   const runs: StudyRun[] = [];
+  const pointBySettings = new Map<string, string>();
   for (const point of product(gridValues)) {
     const gridPoint = Object.fromEntries(gridKeys.map((k, i) => [k, point[i]]));
+    // bundles can differ as written and agree once defaults fill them ({ beta: 4 } and {})
+    const label = gridKeys.map((k, i) => formatGridValue(point[i])).join(", ");
     for (const seed of seeds) {
-      runs.push(resolveRun(name as string, { ...baseSettings, ...gridSettings(gridPoint) }, gridPoint, seed, evalSettings, source));
+      const run = resolveRun(name as string, { ...baseSettings, ...gridSettings(gridPoint) }, gridPoint, seed, evalSettings, source);
+      const settings = canonicalJson(run.settings);
+      const same = pointBySettings.get(settings);
+      if (same !== undefined) fail(`grid points (${same}) and (${label}) are the same run once defaults are filled in`);
+      pointBySettings.set(settings, label);
+      runs.push(run);
     }
   }
   return { name: name as string, source, gridKeys, seeds, runs };
