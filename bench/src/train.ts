@@ -3,10 +3,11 @@
 // 10 steps) on 1 thread and on N threads, the step's FLOP rate as a fraction of the WASM FMA peak measured in the same run, peak
 // RSS, and the same step in TensorFlow.js (tfjs-backend-wasm, 1 thread) as a ratio. With
 // --profile, a per-op table of one step; with --backend webgpu, the WebGPU backend instead.
-// Prints tables, writes JSON.
+// With --objectives (npm run bench:objectives), the same step for every training objective
+// instead, on 1 thread and on N, each against β-VAE's in the same run. Prints tables, writes JSON.
 //
 //   npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu]
-//                          [--profile] [--no-tfjs] [--out FILE]
+//                          [--profile] [--no-tfjs] [--objectives] [--out FILE]
 import os from "node:os";
 import {
   type Backend, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
@@ -19,7 +20,7 @@ import { benchCommandLine } from "./options";
 import { defaultResultPath, machineInfo, userPath, writeJson } from "./report";
 import { type Profile, StepProfiler } from "./profile";
 
-const USAGE = "usage: npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu] [--profile] [--no-tfjs] [--out FILE]";
+const USAGE = "usage: npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu] [--profile] [--no-tfjs] [--objectives] [--out FILE]";
 const BATCH = 64;
 const SEED = 1;
 const DATA_SEED = 2;
@@ -40,6 +41,7 @@ function parse() {
       backend: { type: "string", default: "wasm" },
       profile: { type: "boolean", default: false },
       "no-tfjs": { type: "boolean", default: false },
+      objectives: { type: "boolean", default: false },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -47,6 +49,7 @@ function parse() {
   const backend = values.backend;
   if (backend !== "wasm" && backend !== "webgpu") fail(`--backend must be wasm or webgpu, got ${backend}`);
   if (backend === "webgpu" && values.profile) fail("--profile times synchronous ops and needs --backend wasm (a GPU queues its ops)");
+  if (values.objectives && (backend !== "wasm" || values.profile)) fail("--objectives times the WASM step of each objective: give it without --backend webgpu and --profile");
   return {
     quick: values.quick,
     /** Timed steps per measurement (0: time-based). */
@@ -54,8 +57,9 @@ function parse() {
     threads: positiveInteger(values.threads, "--threads", os.availableParallelism()),
     backend: backend as "wasm" | "webgpu",
     profile: values.profile,
-    tfjs: backend === "wasm" && !values["no-tfjs"],
-    out: values.out ? userPath(values.out) : defaultResultPath("train.json"),
+    tfjs: backend === "wasm" && !values["no-tfjs"] && !values.objectives,
+    objectives: values.objectives,
+    out: values.out ? userPath(values.out) : defaultResultPath(values.objectives ? "objectives.json" : "train.json"),
   };
 }
 
@@ -87,23 +91,40 @@ interface Throughput {
 async function timeSteps(
   label: string, step: () => Promise<unknown> | unknown, plan: { warmup: number; minSeconds: number; minSteps: number },
 ): Promise<{ seconds: number[]; total: number }> {
-  for (let i = 0; i < plan.warmup; i++) {
-    progress(`${label}: warm-up step ${i + 1}/${plan.warmup}`);
-    await step(); // V8 tiers the kernels up; a GPU compiles its pipelines
+  const [timed] = await timeInterleaved([label], [step], plan);
+  return timed;
+}
+
+/**
+ * timeSteps for several steps at once, taken in turn (one of each per round), so a change in
+ * the machine's load weighs on all of them alike and their ratios hold; `total` is each one's
+ * summed step time.
+ */
+async function timeInterleaved(
+  labels: string[], steps: (() => Promise<unknown> | unknown)[], plan: { warmup: number; minSeconds: number; minSteps: number },
+): Promise<{ seconds: number[]; total: number }[]> {
+  for (const [k, step] of steps.entries()) {
+    for (let i = 0; i < plan.warmup; i++) {
+      progress(`${labels[k]}: warm-up step ${i + 1}/${plan.warmup}`);
+      await step(); // V8 tiers the kernels up; a GPU compiles its pipelines
+    }
   }
-  const seconds: number[] = [];
+  const seconds: number[][] = steps.map(() => []);
   const started = performance.now();
+  const rounds = () => seconds[0].length;
   const more = (): boolean => (options.steps
-    ? seconds.length < options.steps
-    : (performance.now() - started) / 1000 < plan.minSeconds || seconds.length < plan.minSteps);
+    ? rounds() < options.steps
+    : (performance.now() - started) / 1000 < plan.minSeconds * steps.length || rounds() < plan.minSteps);
   while (more()) {
-    progress(`${label}: step ${seconds.length + 1}`);
-    const t = performance.now();
-    await step();
-    seconds.push((performance.now() - t) / 1000);
+    for (const [k, step] of steps.entries()) {
+      progress(`${labels[k]}: step ${rounds() + 1}`);
+      const t = performance.now();
+      await step();
+      seconds[k].push((performance.now() - t) / 1000);
+    }
   }
   progress("");
-  return { seconds, total: (performance.now() - started) / 1000 };
+  return seconds.map((s) => ({ seconds: s, total: s.reduce((a, b) => a + b, 0) }));
 }
 
 function throughput(
@@ -139,8 +160,8 @@ const dsprites = createDataset("dsprites");
 const newSource = (): ImageSampler => new ImageSampler(dsprites, DATA_SEED);
 
 /** The step a run takes: the session's, which logs (and reads the latent watch) every DEFAULT_LOG_EVERY steps as bvae train does. */
-function newSession(backend: Backend, source = newSource()): TrainingSession {
-  return new TrainingSession(new Trainer(backend, { model: BURGESS_CONFIG, objective: OBJECTIVE, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source));
+function newSession(backend: Backend, source = newSource(), objective = OBJECTIVE): TrainingSession {
+  return new TrainingSession(new Trainer(backend, { model: BURGESS_CONFIG, objective, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source));
 }
 
 /** The WASM FMA peak (fma_peak: 96 FLOP per iteration), median GFLOP/s. */
@@ -304,6 +325,49 @@ async function runTfjs(plan: { warmup: number; minSeconds: number; minSteps: num
   return { info, filterGradient: FILTER_GRADIENT_ROUTE, variants };
 }
 
+// ── every objective ─────────────────────────────────────────────────────────────────
+/** The objectives timed, each at bvae train's defaults; β-VAE first, the baseline of the ratios (each step in turn: timeInterleaved). */
+function benchObjectives(): Objective[] {
+  return [{ kind: "beta", beta: 4 }, { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 }];
+}
+
+interface ObjectiveRow extends Throughput {
+  objective: Objective;
+  /** images/s over β-VAE's on as many threads, in the same run */
+  overBeta: number;
+}
+
+async function runObjectives() {
+  const plan = { warmup: 3, minSeconds: options.quick ? 3 : 10, minSteps: options.quick ? 3 : 5 };
+  const threadCounts = [...new Set([1, options.threads])];
+  const rows: ObjectiveRow[] = [];
+  let threadsNote: string | null = null;
+  for (const threads of threadCounts) {
+    const backend = threads === 1 ? await WasmBackend.create() : await threadedWasmBackend(threads);
+    if (typeof backend === "string") {
+      threadsNote = backend;
+      continue;
+    }
+    const objectives = benchObjectives();
+    const sessions = objectives.map((objective) => newSession(backend, newSource(), objective));
+    const suffix = `, ${threads} thread${threads > 1 ? "s" : ""}`;
+    const timed = await timeInterleaved(objectives.map((o) => o.kind + suffix), sessions.map((s) => () => s.trainStep()), plan);
+    const measured = timed.map((t, k) => throughput(backend.name, threads, plan.warmup, t, 2 * stepMacs(sessions[k].trainer.model).step, null));
+    measured.forEach((row, k) => rows.push({ ...row, objective: objectives[k], overBeta: row.imagesPerSec / measured[0].imagesPerSec }));
+    backend.dispose();
+  }
+  return { rows, threadsNote, peakRssMiB: rssMiB() };
+}
+
+function objectivesTable(rows: ObjectiveRow[]): string {
+  return markdownTable(
+    ["objective", "threads", "images/s", "step ms (median)", "best ms", "× β-VAE", "timed steps"],
+    rows.map((r) => [r.objective.kind, String(r.threads), fmt(r.imagesPerSec), fmt(1000 * r.stepSecondsMedian), fmt(1000 * r.stepSecondsBest),
+      ratio(r.overBeta), String(r.steps)]),
+    ["left", "right", "right", "right", "right", "right", "right"],
+  );
+}
+
 // ── the WebGPU run ──────────────────────────────────────────────────────────────────
 async function runWebGpu() {
   const { createWebGpuBackend, describeAdapter, WebGpuUnavailableError } = await import("@betavae/webgpu");
@@ -360,9 +424,20 @@ async function main(): Promise<void> {
     model: "Burgess et al. 2018 (64×64×1, 10 latents)",
     objective: OBJECTIVE,
     optimiser: OPTIMISER,
-    options: { quick: options.quick, steps: options.steps || null, threads: options.threads, backend: options.backend },
+    options: { quick: options.quick, steps: options.steps || null, threads: options.threads, backend: options.backend, objectives: options.objectives },
     loadAverage: os.loadavg(),
   };
+  if (options.objectives) {
+    const result = await runObjectives();
+    console.log(`Training step per objective, Burgess model, dSprites, batch ${BATCH}: data, forward, backward, Adam and the read-backs `
+      + `(median step time after warm-up; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)\n`);
+    console.log(objectivesTable(result.rows));
+    if (result.threadsNote) console.log(`\n${result.threadsNote}`);
+    const { objective: _, ...shared } = common;
+    await writeJson(options.out, { ...shared, benchmark: "objectives", ...result });
+    console.log(`\nJSON: ${options.out}`);
+    return;
+  }
   if (options.backend === "webgpu") {
     const result = await runWebGpu();
     console.log(`Training step, Burgess model, dSprites, batch ${BATCH}, WebGPU (median step time; each step waits for its read-back)\n`);

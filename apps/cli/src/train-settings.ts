@@ -2,7 +2,7 @@
 // (its --checkpoint-every, --log-every, --threads, ...); the command line may repeat any of
 // them and change only what a resumed run can change, so the original command with --resume
 // added continues the run.
-import type { Checkpoint, Objective } from "@betavae/core";
+import { type Checkpoint, type Objective, architectureOf } from "@betavae/core";
 import { checkpointDataset } from "@betavae/datasets";
 import { type ParsedFlags, UsageError } from "./args";
 import { FileError } from "./files";
@@ -47,9 +47,12 @@ function checkpointSettings(c: Checkpoint): RunSettings {
     ...(data.dataFile ? { "data-file": data.dataFile } : {}),
     objective: o.kind,
     ...(o.kind === "beta" ? { beta: o.beta } : { gamma: o.gamma, "capacity-max": o.capacityMax, "capacity-steps": o.capacitySteps }),
-    batch: c.config.batch, lr: c.config.optimiser.lr, latents: c.config.model.latents, likelihood: c.config.model.likelihood, seed: c.config.seed,
+    arch: architectureOf(c.config.model), batch: c.config.batch, lr: c.config.optimiser.lr, latents: c.config.model.latents, likelihood: c.config.model.likelihood, seed: c.config.seed,
   };
 }
+
+/** What runs kept before these flags existed had: the one architecture there was. */
+const SETTINGS_BEFORE_THEIR_FLAG: RunSettings = { arch: "burgess" };
 
 /** The first of `flags` whose value in `requested` differs from `stored`'s, or null. */
 function firstChange(stored: RunSettings, requested: RunSettings, flags: Iterable<string>): { flag: string; stored: unknown; requested: unknown } | null {
@@ -67,8 +70,9 @@ const shown = (v: unknown) => (v === undefined ? "none" : String(v));
  * disagrees with the kept settings (another run's), and a change to anything not RESUMABLE,
  * naming the flag with its old and new value.
  */
-export function resumedSettings(flags: ParsedFlags, kept: RunSettings | null, checkpoint: Checkpoint, asked: RunSettings, configPath: string): RunSettings {
+export function resumedSettings(flags: ParsedFlags, keptAsWritten: RunSettings | null, checkpoint: Checkpoint, asked: RunSettings, configPath: string): RunSettings {
   const saved = checkpointSettings(checkpoint);
+  const kept = keptAsWritten && { ...SETTINGS_BEFORE_THEIR_FLAG, ...keptAsWritten };
   const defining = (s: RunSettings) => Object.keys(s).filter((k) => !RESUMABLE.includes(k));
   const foreign = kept && firstChange(kept, saved, defining(saved));
   if (foreign) {

@@ -2,7 +2,9 @@ export * from "./backend/index";
 export * from "./fixtures";
 export { compare, type Comparison } from "./compare";
 export { Rng, type RngState } from "./rng";
-export { BURGESS_CONFIG, ConfigError, type ModelConfig, validateModelConfig } from "./model/config";
+export {
+  ARCHITECTURE_NAMES, type ArchitectureName, BURGESS_CONFIG, ConfigError, type ModelConfig, architectureOf, validateModelConfig,
+} from "./model/config";
 export { BetaVAE, type LatentCode, LOGVAR_MAX, LOGVAR_MIN } from "./model/vae";
 export { ConvLayer, DenseLayer, type FeatureMap, type Layer } from "./model/layers";
 export { type ParamAllocator, ParameterArena, type ParamSlot, type ParamView, type TorchLayout, sameLayout } from "./model/parameters";

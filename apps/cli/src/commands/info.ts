@@ -1,5 +1,5 @@
 // bvae info: what a checkpoint holds.
-import { decodeCheckpoint, describeObjective } from "@betavae/core";
+import { architectureOf, decodeCheckpoint, describeObjective } from "@betavae/core";
 import { checkpointDataset } from "@betavae/datasets";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { readFileOrFail } from "../files";
@@ -28,7 +28,7 @@ export async function info(argv: string[], io: { out: (line: string) => void }):
   io.out([
     `checkpoint   ${flags.checkpoint}`,
     `dataset      ${describeDataset(c)}`,
-    `model        ${m.height}×${m.width}×${m.channels} images, ${m.latents} latents, conv ${m.convChannels}, hidden ${m.hidden}, ${m.likelihood} likelihood; ${count} parameters in ${weights.length} tensors`,
+    `model        ${architectureOf(m)} architecture, ${m.height}×${m.width}×${m.channels} images, ${m.latents} latents, conv ${m.convChannels}, hidden ${m.hidden}, ${m.likelihood} likelihood; ${count} parameters in ${weights.length} tensors`,
     `objective    ${describeObjective(o)}`,
     `optimiser    Adam lr ${c.config.optimiser.lr}, β1 ${c.config.optimiser.beta1}, β2 ${c.config.optimiser.beta2}, eps ${c.config.optimiser.eps}`,
     `batch, seed  ${c.config.batch}, ${c.config.seed}`,

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  BURGESS_CONFIG, type Checkpoint, DEFAULT_OPTIMISER, MAX_BATCH, type Objective, type RunEnd, type TrainingConfig, NonFiniteError, Trainer, TrainingSession,
+  ARCHITECTURE_NAMES, type ArchitectureName, BURGESS_CONFIG, type Checkpoint, DEFAULT_OPTIMISER, MAX_BATCH, type Objective, type RunEnd, type TrainingConfig, NonFiniteError, Trainer, TrainingSession,
   decodeCheckpoint, describeObjective, describeUninformative, validateModelConfig, validateObjective, validateOptimiser,
 } from "@betavae/core";
 import { DATASET_NAMES, type DatasetRef, type ImageSource, ImageSampler } from "@betavae/datasets";
@@ -18,10 +18,11 @@ import { writeModelFigures } from "../model-figures";
 import { Progress, formatDuration } from "../progress";
 import { CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, type RunSettings, lockRunDir, readRunSettings, runFilesIn } from "../run-dir";
 import { stopOnSignals } from "../stop-signals";
+import { PRESETS, presetFlags } from "../presets";
 import { askedSettings, asksNewRamp, refuseInapplicable, resumedSettings, settingsOf } from "../train-settings";
 
 export const TRAIN_FLAGS: FlagSpecs = {
-  preset: { type: "choice", choices: ["quick", "burgess-dsprites"], help: "start from a preset; other flags override it" },
+  preset: { type: "choice", choices: Object.keys(PRESETS), help: "start from a preset (see README); other flags override it" },
   dataset: { type: "choice", choices: DATASET_NAMES, help: "training data", default: "dsprites" },
   "data-file": { type: "string", placeholder: "FILE", help: "train on a dataset file instead of the generator: the original dsprites_ndarray_*.npz, or a uint8 .npy image array (N, H, W[, C])" },
   objective: { type: "choice", choices: ["beta", "capacity"], help: "β-VAE, or controlled capacity increase", default: "beta" },
@@ -32,6 +33,8 @@ export const TRAIN_FLAGS: FlagSpecs = {
   steps: { type: "int", min: 1, help: "total training steps", default: 10000 },
   batch: { type: "int", min: 1, max: MAX_BATCH, help: "images per step", default: 64 },
   lr: { type: "number", min: 0, exclusiveMin: true, max: 1, help: "Adam learning rate", default: 5e-4 },
+  // no default in the spec: a run that does not ask keeps the settings (and a study run the id) it had before the choice existed
+  arch: { type: "choice", choices: ARCHITECTURE_NAMES, help: "the network: Burgess et al. 2018's (default), or disentanglement_lib's (convs 32, 32, 64, 64, dense 256)" },
   latents: { type: "int", min: 1, max: 512, help: "number of latents", default: 10 },
   likelihood: { type: "choice", choices: ["bernoulli", "gaussian"], help: "decoder likelihood", default: "bernoulli" },
   seed: { type: "int", min: 0, help: "seed of everything random", default: 1 },
@@ -42,14 +45,6 @@ export const TRAIN_FLAGS: FlagSpecs = {
   resume: { type: "bool", help: "continue the run in --out from its checkpoint" },
 };
 
-const PRESETS: Record<string, ParsedFlags> = {
-  // The paper's dSprites run (Burgess et al. 2018): γ = 1000, C 0 → 25 nats over 100,000 steps, Adam 5e-4, batch 64.
-  "burgess-dsprites": { dataset: "dsprites", objective: "capacity", gamma: 1000, "capacity-max": 25, "capacity-steps": 100000, lr: 5e-4, batch: 64, steps: 100000, latents: 10 },
-  // A few minutes on two cores: β-VAE (β = 4) on dSprites, long enough for recognisable
-  // reconstructions and a few active latents.
-  quick: { dataset: "dsprites", objective: "beta", beta: 4, lr: 1e-3, batch: 64, steps: 1500, latents: 10, "checkpoint-every": 500 },
-};
-
 export interface TrainIO {
   out: (line: string) => void;
   err: NodeJS.WriteStream;
@@ -58,10 +53,10 @@ export interface TrainIO {
 export async function train(argv: string[], io: TrainIO): Promise<number> {
   const { flags: parsed, help, given } = parseFlags(argv, TRAIN_FLAGS, "train");
   if (help) {
-    io.out(helpText("usage: bvae train [--preset quick|burgess-dsprites] [options]", "Train a β-VAE on a procedural dataset (CPU, WASM SIMD).", TRAIN_FLAGS));
+    io.out(helpText("usage: bvae train [--preset NAME] [options]", "Train a β-VAE on a procedural dataset (CPU, WASM SIMD).", TRAIN_FLAGS));
     return 0;
   }
-  const preset = parsed.preset ? PRESETS[parsed.preset as string] : {};
+  const preset = parsed.preset ? presetFlags(parsed.preset as string, (TRAIN_FLAGS.objective as { choices: readonly string[] }).choices) : {};
   const flags: ParsedFlags = { ...parsed };
   for (const [k, v] of Object.entries(preset)) if (!given.has(k)) flags[k] = v;
   const out = resolve((flags.out as string | undefined) ?? join("runs", (parsed.preset as string | undefined) ?? `${flags.dataset}-${flags.objective}`));
@@ -81,7 +76,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     const dataset = openDataset(datasetRef(flags));
     const config: TrainingConfig = {
       model: validateModelConfig({
-        ...BURGESS_CONFIG, height: dataset.height, width: dataset.width, channels: dataset.channels,
+        ...BURGESS_CONFIG, ...(flags.arch ? { architecture: flags.arch as ArchitectureName } : {}), height: dataset.height, width: dataset.width, channels: dataset.channels,
         latents: flags.latents as number, likelihood: flags.likelihood as "bernoulli" | "gaussian",
       }),
       objective: validateObjective(objective),

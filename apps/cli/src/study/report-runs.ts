@@ -10,6 +10,7 @@ import { FileError } from "../files";
 import { METRICS_FILE } from "../run-dir";
 import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedStep, readJson } from "./execute";
 import { RUNS_DIR } from "./status";
+import { formatGridValue } from "./study-file";
 
 /** A finished run as the report shows it: what it scored (its result.json, with activeLatents recounted) and where it sits in the grid. */
 export interface FinishedRun extends Pick<RunResult, "id" | "steps" | "recon" | "kl" | "klPerLatent" | "activeLatents" | "metrics"> {
@@ -96,13 +97,10 @@ export function readStudyRuns(dir: string): StudyRuns {
   return runs;
 }
 
-/** A grid value as the table and the labels write it. */
-export function formatValue(value: unknown): string {
-  return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value) ?? "";
-}
-
+/** "beta=4, size=0.1"; a bundle stands for itself: "objective=tcvae beta=6". */
 function settingLabel(keys: readonly string[], grid: Record<string, unknown>): string {
-  return keys.length === 0 ? "all runs" : keys.map((k) => `${k}=${k in grid ? formatValue(grid[k]) : "—"}`).join(", ");
+  if (keys.length === 0) return "all runs";
+  return keys.map((k) => (!(k in grid) ? `${k}=—` : typeof grid[k] === "object" ? formatGridValue(grid[k]) : `${k}=${formatGridValue(grid[k])}`)).join(", ");
 }
 
 /** Grid order: key by key, numbers ascending, then everything else as text. */
@@ -111,8 +109,8 @@ function compareGrid(keys: readonly string[], a: Record<string, unknown>, b: Rec
     const x = a[k], y = b[k];
     if (typeof x === "number" && typeof y === "number") {
       if (x !== y) return x - y;
-    } else if (formatValue(x) !== formatValue(y)) {
-      return formatValue(x) < formatValue(y) ? -1 : 1;
+    } else if (formatGridValue(x) !== formatGridValue(y)) {
+      return formatGridValue(x) < formatGridValue(y) ? -1 : 1;
     }
   }
   return 0;

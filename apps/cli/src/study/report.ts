@@ -7,7 +7,8 @@ import { ACTIVE_KL } from "@betavae/core";
 import { type RenderedChart, renderChart } from "@betavae/eval/node";
 import { FileError, writeFileAtomic } from "../files";
 import { klPerLatentSpec, metricSpec, reconKlSpec } from "./report-charts";
-import { type FinishedRun, type StudyRuns, formatValue, readStudyRuns } from "./report-runs";
+import { type FinishedRun, type StudyRuns, readStudyRuns } from "./report-runs";
+import { formatGridValue } from "./study-file";
 import { RUNS_DIR } from "./status";
 
 export const RESULTS_CSV = "results.csv";
@@ -32,7 +33,7 @@ export function resultsTable(runs: StudyRuns): ResultsTable {
   const columns = ["id", ...runs.gridKeys, "seed", "steps", "recon", "kl", "active_latents",
     ...Array.from({ length: latents }, (_, j) => `kl_z${j}`), ...runs.metrics];
   const rows = runs.finished.map((r) => [
-    r.id, ...runs.gridKeys.map((k) => (k in r.grid ? formatValue(r.grid[k]) : "")),
+    r.id, ...runs.gridKeys.map((k) => (k in r.grid ? formatGridValue(r.grid[k]) : "")),
     String(r.seed), String(r.steps), String(r.recon), String(r.kl), String(r.activeLatents),
     ...Array.from({ length: latents }, (_, j) => (j < r.klPerLatent.length ? String(r.klPerLatent[j]) : "")),
     ...runs.metrics.map((m) => (m in r.metrics ? String(r.metrics[m]) : "")),

@@ -1,7 +1,7 @@
 // A study file becomes its runs, every value checked by the flag spec of the command it goes
 // to; what cannot work is one line naming the place in the file.
 import { describe, expect, it } from "vitest";
-import { StudyError, type StudyRun, canonicalJson, parseStudy, validateRun } from "./study-file";
+import { StudyError, type StudyRun, canonicalJson, formatGridValue, parseStudy, validateRun } from "./study-file";
 
 const EXAMPLE = `
 name: blobs-beta
@@ -9,6 +9,18 @@ base: { dataset: blobs, objective: beta, steps: 3000, lr: 0.0005 }
 grid: { beta: [1, 4, 16, 64] }
 seeds: [1, 2, 3]
 eval: { metrics: [mig], samples: 10000 }
+`;
+
+const METHODS = `
+name: methods
+base: { dataset: blobs, steps: 300 }
+grid:
+  method:
+    - { objective: beta, beta: 4 }
+    - { objective: capacity, gamma: 500, capacity-max: 10 }
+    - { objective: beta, beta: 1 }
+  latents: [4, 8]
+seeds: [1, 2]
 `;
 
 function refusal(text: string): string {
@@ -46,6 +58,40 @@ describe("a study file", () => {
     const [other] = parseStudy(json.replace('"samples":10000', '"samples":5000'), "study.json").runs;
     expect(other.id).not.toBe(run.id);
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
+  });
+
+  it("varies several settings at once through a grid key that is not a setting: each value a bundle of settings", () => {
+    const study = parseStudy(METHODS, "study.yaml");
+    expect(study.gridKeys).toEqual(["method", "latents"]);
+    expect(study.runs).toHaveLength(3 * 2 * 2);
+    const capacity = study.runs.find((r) => r.grid.latents === 8 && r.seed === 2 && r.settings.objective === "capacity")!;
+    expect(capacity.grid).toEqual({ method: { objective: "capacity", gamma: 500, "capacity-max": 10 }, latents: 8 });
+    expect(capacity.settings).toMatchObject({ dataset: "blobs", steps: 300, objective: "capacity", gamma: 500, "capacity-max": 10, "capacity-steps": 100000, latents: 8, seed: 2 });
+    expect(capacity.settings.beta).toBeUndefined(); // the other objective's flag, as bvae train keeps it
+    expect(capacity.id).toMatch(/^objective-capacity_gamma-500_capacity-max-10_latents-8_[a-z0-9-]*_[0-9a-f]{12}$/); // readable part cut at 60
+    expect(new Set(study.runs.map((r) => r.id)).size).toBe(12);
+    // stable: the same file, the same ids; the same settings written flat, the same hash
+    expect(parseStudy(METHODS, "study.yaml").runs.map((r) => r.id)).toEqual(study.runs.map((r) => r.id));
+    const flat = parseStudy("name: f\nbase: { dataset: blobs, steps: 300, objective: capacity, gamma: 500, capacity-max: 10, latents: 8 }\nseeds: [2]", "f.yaml").runs[0];
+    expect(flat.settings).toEqual(capacity.settings);
+    expect(flat.id.slice(-12)).toBe(capacity.id.slice(-12));
+    expect(formatGridValue(capacity.grid.method)).toBe("objective=capacity gamma=500 capacity-max=10");
+  });
+
+  it.each([
+    ["grid: { method: [4] }", /^study\.yaml: grid\.method\[0\] must be a mapping of bvae train settings: 'method' is not a bvae train setting, so grid\.method lists bundles of them, e\.g\. \{ objective: beta, beta: 4 \} \(settings: dataset, /],
+    ["grid: { method: [{}] }", /^study\.yaml: grid\.method\[0\] must be a mapping of bvae train settings/],
+    ["grid: { method: [{ objective: beta, bta: 2 }] }", /^study\.yaml: grid\.method\[0\]\.bta: unknown setting 'bta': it is not a bvae train setting/],
+    ["grid: { method: [{ beta: -1 }] }", /^study\.yaml: grid\.method\[0\]\.beta: --beta must be at least 0, got -1$/],
+    ["grid: { method: [{ seed: 3 }] }", /^study\.yaml: grid\.method\[0\]\.seed: unknown setting 'seed': it is set by bvae sweep/],
+    ["base: { beta: 4 }\ngrid: { method: [{ beta: 1 }] }", /^study\.yaml: beta is in both base and grid\.method; keep it in one$/],
+    ["grid: { beta: [1], method: [{ beta: 2 }] }", /^study\.yaml: beta is in both grid and grid\.method; keep it in one$/],
+    ["grid: { a: [{ beta: 1 }], b: [{ beta: 2 }] }", /^study\.yaml: beta is in both grid\.a and grid\.b; keep it in one$/],
+    ["grid: { method: [{ objective: beta, beta: 4 }, { beta: 4, objective: beta }] }", /^study\.yaml: grid\.method lists beta=4 objective=beta twice$/],
+    ["grid: { method: [{ objective: beta, beta: 4 }, { objective: beta }] }", /^study\.yaml: grid points \(objective=beta beta=4\) and \(objective=beta\) are the same run once defaults are filled in$/],
+    ["grid: { method: [{ objective: beta, gamma: 3 }] }", /^study\.yaml: run \(objective=beta gamma=3, seed 1\): --gamma applies to the capacity objective/],
+  ])("refuses a bad bundle, %s, in one line", (body, message) => {
+    expect(refusal(`name: s\n${body}\nseeds: [1]`)).toMatch(message);
   });
 
   it("finds a relative data file beside the study", () => {
@@ -124,6 +170,12 @@ describe("a run from outside (a queue job)", () => {
     const { latents: _, ...partial } = run().settings;
     expect(refused({ ...run(), settings: partial })).toMatch(/settings are not complete/);
     expect(refused("bvae train")).toMatch(/^run: not a study run/);
+
+    const bundled = parseStudy(METHODS, "study.yaml").runs[5];
+    expect(validateRun(JSON.parse(JSON.stringify(bundled)))).toEqual(bundled);
+    expect(refused({ ...bundled, grid: { ...bundled.grid, method: { objective: "beta", beta: 1 } } })).toMatch(/grid\.method is not the run's setting$/);
+    expect(refused({ ...bundled, grid: { ...bundled.grid, method: 4 } })).toMatch(/grid\.method must be a bundle of settings$/);
+    expect(refused({ ...run(), grid: { beta: { beta: 4 } } })).toMatch(/grid\.beta must be a single value$/);
 
     const [withData] = parseStudy("name: d\nbase: { data-file: /data/images.npy }\nseeds: [1]", "/s.yaml").runs;
     expect(validateRun(withData, ["/data"]).id).toBe(withData.id);

@@ -23,6 +23,8 @@ export class StudyError extends Error {
 }
 
 export type SettingValue = string | number | boolean;
+/** A grid value: one setting's value, or under a key that is not a setting, a bundle of settings. */
+export type GridValue = SettingValue | Record<string, SettingValue>;
 
 /** One run of a study: everything a worker needs to train, score and name it. */
 export interface StudyRun {
@@ -32,8 +34,8 @@ export interface StudyRun {
   study: string;
   /** resolved `bvae train` settings, flag name → value, seed included (never --out, --threads) */
   settings: Record<string, SettingValue>;
-  /** this run's value of every grid key */
-  grid: Record<string, unknown>;
+  /** this run's value of every grid key (a bundle of settings under a key that is not a setting) */
+  grid: Record<string, GridValue>;
   seed: number;
   /** resolved `bvae eval` settings (metrics as a comma-separated list) */
   eval: Record<string, unknown>;
@@ -88,14 +90,36 @@ export function parseStudy(text: string, source: string): Study {
   if (grid !== null && !isRecord(grid)) fail("grid must be a mapping of bvae train settings to lists of values");
   const gridKeys = Object.keys(grid ?? {});
   if (grid !== null && gridKeys.length === 0) fail("grid has no settings; leave it out to train base alone for every seed");
-  const gridValues: SettingValue[][] = gridKeys.map((key) => {
+  /** which grid key sets each train setting, so no two places set one */
+  const setBy = new Map<string, string>(Object.keys(baseSettings).map((k) => [k, "base"]));
+  const claim = (flag: string, owner: string) => {
+    const other = setBy.get(flag);
+    if (other !== undefined && other !== owner) fail(`${flag} is in both ${other} and ${owner}; keep it in one`);
+    setBy.set(flag, owner);
+  };
+  const gridValues: GridValue[][] = gridKeys.map((key) => {
     const list = (grid as Record<string, unknown>)[key];
     if (!Array.isArray(list)) fail(`grid.${key} must be a list of values`);
     if ((list as unknown[]).length === 0) fail(`grid.${key} is an empty list: the study would have no runs`);
-    if (key in baseSettings) fail(`${key} is in both base and grid; keep it in one`);
-    const values = (list as unknown[]).map((v, i) => trainValue(key, v, `${source}: grid.${key}[${i}]`, source));
-    const twice = values.findIndex((v, i) => values.indexOf(v) !== i);
-    if (twice >= 0) fail(`grid.${key} lists ${values[twice]} twice`);
+    const at = (i: number) => `${source}: grid.${key}[${i}]`;
+    let values: GridValue[];
+    if (isBundleKey(key)) {
+      values = (list as unknown[]).map((item, i) => {
+        if (!isRecord(item) || Object.keys(item).length === 0) {
+          fail(`grid.${key}[${i}] must be a mapping of bvae train settings: '${key}' is not a bvae train setting, so grid.${key} lists bundles of them, `
+            + `e.g. { objective: beta, beta: 4 } (settings: ${Object.keys(STUDY_TRAIN_FLAGS).join(", ")})`);
+        }
+        return Object.fromEntries(Object.entries(item as Record<string, unknown>).map(([flag, v]) => {
+          claim(flag, `grid.${key}`);
+          return [flag, trainValue(flag, v, `${at(i)}.${flag}`, source)];
+        }));
+      });
+    } else {
+      claim(key, "grid");
+      values = (list as unknown[]).map((v, i) => trainValue(key, v, at(i), source));
+    }
+    const twice = values.findIndex((v, i) => values.findIndex((w) => canonicalJson(w) === canonicalJson(v)) !== i);
+    if (twice >= 0) fail(`grid.${key} lists ${formatGridValue(values[twice])} twice`);
     return values;
   });
 
@@ -103,10 +127,18 @@ export function parseStudy(text: string, source: string): Study {
   const evalSettings = evalValues(study.eval ?? {}, source);
 
   const runs: StudyRun[] = [];
+  const pointBySettings = new Map<string, string>();
   for (const point of product(gridValues)) {
     const gridPoint = Object.fromEntries(gridKeys.map((k, i) => [k, point[i]]));
+    // bundles can differ as written and agree once defaults fill them ({ beta: 4 } and {})
+    const label = gridKeys.map((k, i) => formatGridValue(point[i])).join(", ");
     for (const seed of seeds) {
-      runs.push(resolveRun(name as string, { ...baseSettings, ...gridPoint }, gridPoint, seed, evalSettings, source));
+      const run = resolveRun(name as string, { ...baseSettings, ...gridSettings(gridPoint) }, gridPoint, seed, evalSettings, source);
+      const settings = canonicalJson(run.settings);
+      const same = pointBySettings.get(settings);
+      if (same !== undefined) fail(`grid points (${same}) and (${label}) are the same run once defaults are filled in`);
+      pointBySettings.set(settings, label);
+      runs.push(run);
     }
   }
   return { name: name as string, source, gridKeys, seeds, runs };
@@ -136,11 +168,16 @@ export function validateRun(run: unknown, roots?: readonly string[]): StudyRun {
   const [runSeed] = seedList([seed], here);
   if (settings.seed !== runSeed) throw new StudyError(`${here}: settings.seed ${String(settings.seed)} is not the run's seed ${runSeed}`);
   for (const [key, value] of Object.entries(grid)) {
-    if (!(key in checked) || checked[key] !== trainValue(key, value, `${here}: grid.${key}`, null)) {
-      throw new StudyError(`${here}: grid.${key} is not the run's setting`);
+    const bundle = isBundleKey(key);
+    if (bundle !== isRecord(value)) throw new StudyError(`${here}: grid.${key} must be ${bundle ? "a bundle of settings" : "a single value"}`);
+    const entries = bundle ? Object.entries(value as Record<string, unknown>) : [[key, value] as const];
+    for (const [flag, v] of entries) {
+      if (!(flag in checked) || checked[flag] !== trainValue(flag, v, `${here}: grid.${key}`, null)) {
+        throw new StudyError(`${here}: grid.${key} is not the run's setting`);
+      }
     }
   }
-  const resolved = resolveRun(study, checked, grid as Record<string, SettingValue>, runSeed, evalValues(evalRaw, here), null);
+  const resolved = resolveRun(study, checked, grid as Record<string, GridValue>, runSeed, evalValues(evalRaw, here), null);
   if (canonicalJson(resolved.settings) !== canonicalJson({ ...checked, seed: runSeed })) {
     throw new StudyError(`${here}: settings are not complete (a run carries every train setting, defaults included)`);
   }
@@ -225,8 +262,8 @@ function evalValues(raw: unknown, source: string): Record<string, SettingValue> 
 }
 
 /** A run's settings with every default filled in, checked together as `bvae train` checks them, and named. */
-function resolveRun(study: string, given: Record<string, SettingValue>, grid: Record<string, unknown>, seed: number, evalSettings: Record<string, SettingValue>, source: string | null): StudyRun {
-  const label = Object.entries(grid).map(([k, v]) => `${k} ${v}`).concat(`seed ${seed}`).join(", ");
+function resolveRun(study: string, given: Record<string, SettingValue>, grid: Record<string, GridValue>, seed: number, evalSettings: Record<string, SettingValue>, source: string | null): StudyRun {
+  const label = Object.entries(grid).map(([k, v]) => (isRecord(v) ? formatGridValue(v) : `${k} ${v}`)).concat(`seed ${seed}`).join(", ");
   const at = source === null ? `run (${label})` : `${source}: run (${label})`;
   const { flags: defaults } = parseFlags([], STUDY_TRAIN_FLAGS, "train");
   const flags: ParsedFlags = { ...defaults, ...given, seed };
@@ -242,12 +279,29 @@ function resolveRun(study: string, given: Record<string, SettingValue>, grid: Re
   return { id: runId(grid, seed, settings, evalSettings), study, settings, grid, seed, eval: evalSettings };
 }
 
-/** "beta-4_seed-1_0123456789ab": what a person reads, then what tells runs apart. */
-export function runId(grid: Record<string, unknown>, seed: number, settings: Record<string, SettingValue>, evalSettings: Record<string, unknown>): string {
-  const readable = [...Object.entries(grid).map(([k, v]) => `${k}-${v}`), `seed-${seed}`]
+/** "beta-4_seed-1_0123456789ab" (a bundle: "objective-tcvae_beta-6_…"): what a person reads, then what tells runs apart. */
+export function runId(grid: Record<string, GridValue>, seed: number, settings: Record<string, SettingValue>, evalSettings: Record<string, unknown>): string {
+  const parts = Object.entries(grid).flatMap(([k, v]) => (isRecord(v) ? Object.entries(v) : [[k, v] as const]));
+  const readable = [...parts.map(([k, v]) => `${k}-${v}`), `seed-${seed}`]
     .map((part) => part.replace(/[^A-Za-z0-9.+-]/g, "")).join("_").slice(0, 60);
   const hash = createHash("sha256").update(canonicalJson({ settings, eval: evalSettings })).digest("hex").slice(0, 12);
   return `${readable}_${hash}`;
+}
+
+/** A grid key that is not a `bvae train` flag holds bundles of settings. */
+function isBundleKey(key: string): boolean {
+  return !(key in TRAIN_FLAGS) && !(key in EVAL_FLAGS);
+}
+
+/** The train settings a grid point sets: its single values and every bundle's settings. */
+function gridSettings(point: Record<string, GridValue>): Record<string, SettingValue> {
+  return Object.assign({}, ...Object.entries(point).map(([k, v]) => (isRecord(v) ? v : { [k]: v })));
+}
+
+/** A grid value in words: the value, or a bundle as "objective=tcvae beta=6" (the report's label). */
+export function formatGridValue(value: unknown): string {
+  if (isRecord(value)) return Object.entries(value).map(([k, v]) => `${k}=${formatGridValue(v)}`).join(" ");
+  return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value) ?? "";
 }
 
 /** JSON with every object's keys sorted: equal values, equal text. */
@@ -261,7 +315,7 @@ function defined(flags: ParsedFlags): Record<string, SettingValue> {
   return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as Record<string, SettingValue>;
 }
 
-function* product(lists: SettingValue[][]): Generator<SettingValue[]> {
+function* product(lists: GridValue[][]): Generator<GridValue[]> {
   if (lists.length === 0) {
     yield [];
     return;

@@ -74,7 +74,11 @@ export class DenseLayer implements Layer {
   }
 }
 
-/** 4×4 stride-2 padding-1 convolution (halves the size) or transposed convolution (doubles it). */
+/**
+ * Stride-2 convolution (halves the size) or transposed convolution (doubles it) with a 4×4
+ * or 2×2 kernel, padded as TensorFlow's "same" pads an even size: (kernel − 2) / 2 on each
+ * side, so 1 for 4×4 and none for 2×2.
+ */
 export class ConvLayer implements Layer {
   readonly params: ParamView[];
   readonly inputSize: number;
@@ -87,16 +91,18 @@ export class ConvLayer implements Layer {
   constructor(
     readonly name: string, readonly transposed: boolean,
     batch: number, height: number, width: number, inChannels: number, outChannels: number,
-    readonly relu: boolean, param: ParamAllocator,
+    readonly relu: boolean, param: ParamAllocator, kernel: 2 | 4 = 4,
   ) {
-    const p = { batch, inHeight: height, inWidth: width, inChannels, outChannels, kernel: 4, stride: 2, pad: 1 };
+    const stride = 2;
+    const p = { batch, inHeight: height, inWidth: width, inChannels, outChannels, kernel, stride, pad: (kernel - stride) / 2 };
     this.shape = transposed ? conv2dTransposeShape(p) : conv2dShape(p);
     const s = this.shape;
+    const taps = kernel * kernel;
     // A transposed conv's output pixel receives cin · (kh/stride) · (kw/stride) inputs.
-    const fanIn = transposed ? (inChannels * 16) / 4 : inChannels * 16;
+    const fanIn = transposed ? (inChannels * taps) / (stride * stride) : inChannels * taps;
     // ours [kh, kw, cin, cout] ↔ Conv2d [cout, cin, kh, kw]; ours [kh, kw, cout, cin] ↔ ConvTranspose2d [cin, cout, kh, kw]
-    const shape = transposed ? [4, 4, outChannels, inChannels] : [4, 4, inChannels, outChannels];
-    this.weight = param(`${name}.weight`, shape, fanIn, { reshape: shape, perm: [3, 2, 0, 1], torchShape: [shape[3], shape[2], 4, 4] });
+    const shape = transposed ? [kernel, kernel, outChannels, inChannels] : [kernel, kernel, inChannels, outChannels];
+    this.weight = param(`${name}.weight`, shape, fanIn, { reshape: shape, perm: [3, 2, 0, 1], torchShape: [shape[3], shape[2], kernel, kernel] });
     this.bias = param(`${name}.bias`, [outChannels], fanIn, sameLayout([outChannels]));
     this.params = [this.weight, this.bias];
     this.inputSize = batch * s.inHeight * s.inWidth * inChannels;

@@ -6,9 +6,12 @@ import { compare } from "../compare";
 import { Rng } from "../rng";
 import { klWeightedBackward as backward } from "../train/objectives/kl-weighted";
 import { BURGESS_CONFIG, type ModelConfig } from "./config";
+import { ConvLayer } from "./layers";
 import { BetaVAE } from "./vae";
 
 const TINY: ModelConfig = { height: 16, width: 16, channels: 1, latents: 2, convChannels: 2, hidden: 3, likelihood: "bernoulli", variance: 1 };
+
+const DISLIB_CONFIG: ModelConfig = { ...BURGESS_CONFIG, architecture: "dislib" };
 
 function feed(model: BetaVAE, seed: number, binary = true): void {
   const rng = new Rng(seed);
@@ -41,10 +44,42 @@ describe("BetaVAE", () => {
     for (const slot of model.parameterLayout) expect(slot.offset % 64).toBe(0);
   });
 
+  it("lays out disentanglement_lib's model: convs 32, 32, 64, 64 (4×4, 4×4, 2×2, 2×2), dense 256, heads, dense 256, 1024, transposed convs 64, 32, 32, 1", () => {
+    const model = BetaVAE.build(new ReferenceBackend(), DISLIB_CONFIG, 2);
+    const shapes = Object.fromEntries(model.params.map((p) => [p.name, p.shape]));
+    expect(model.params.map((p) => p.name).filter((n) => n.endsWith(".weight"))).toEqual([
+      "encoder.conv1.weight", "encoder.conv2.weight", "encoder.conv3.weight", "encoder.conv4.weight", "encoder.fc1.weight",
+      "encoder.mu.weight", "encoder.logvar.weight",
+      "decoder.fc1.weight", "decoder.fc2.weight", "decoder.deconv1.weight", "decoder.deconv2.weight", "decoder.deconv3.weight", "decoder.deconv4.weight",
+    ]);
+    expect(shapes["encoder.conv1.weight"]).toEqual([4, 4, 1, 32]);
+    expect(shapes["encoder.conv2.weight"]).toEqual([4, 4, 32, 32]);
+    expect(shapes["encoder.conv3.weight"]).toEqual([2, 2, 32, 64]);
+    expect(shapes["encoder.conv4.weight"]).toEqual([2, 2, 64, 64]);
+    expect(shapes["encoder.fc1.weight"]).toEqual([1024, 256]);
+    expect(shapes["encoder.mu.weight"]).toEqual([256, 10]);
+    expect(shapes["decoder.fc1.weight"]).toEqual([10, 256]);
+    expect(shapes["decoder.fc2.weight"]).toEqual([256, 1024]);
+    // transposed-conv filters are [kh, kw, out, in]
+    expect(shapes["decoder.deconv1.weight"]).toEqual([4, 4, 64, 64]);
+    expect(shapes["decoder.deconv2.weight"]).toEqual([4, 4, 32, 64]);
+    expect(shapes["decoder.deconv3.weight"]).toEqual([4, 4, 32, 32]);
+    expect(shapes["decoder.deconv4.weight"]).toEqual([4, 4, 1, 32]);
+    // the feature maps: 64 → 32 → 16 → 8 → 4 and back, with "same" padding (1 for 4×4, none for 2×2)
+    const convs = [...model.encoder, ...model.decoder].filter((l): l is ConvLayer => l instanceof ConvLayer);
+    expect(convs.map((l) => [l.shape.inHeight, l.shape.outHeight, l.shape.pad])).toEqual([
+      [64, 32, 1], [32, 16, 1], [16, 8, 0], [8, 4, 0], [4, 8, 1], [8, 16, 1], [16, 32, 1], [32, 64, 1],
+    ]);
+    // the count TensorFlow reports for disentanglement_lib's model with one image channel
+    expect(model.parameterCount).toBe(544 + 16416 + 8256 + 16448 + 262400 + 2 * 2570 + 2816 + 263168 + 65600 + 32800 + 16416 + 513);
+    expect(model.output.length).toBe(2 * 64 * 64);
+  });
+
   it("rejects a configuration it cannot build, saying what is wrong", () => {
     expect(() => BetaVAE.build(new ReferenceBackend(), { ...TINY, height: 24 }, 1)).toThrow("image size must be a multiple of 16, got 24×16");
     expect(() => BetaVAE.build(new ReferenceBackend(), { ...TINY, latents: 0 }, 1)).toThrow("latents must be an integer in [1, 512], got 0");
     expect(() => BetaVAE.build(new ReferenceBackend(), TINY, 0)).toThrow("batch must be a positive integer, got 0");
+    expect(() => BetaVAE.build(new ReferenceBackend(), { ...TINY, architecture: "resnet" as "dislib" }, 1)).toThrow('architecture must be "burgess" or "dislib", got resnet');
   });
 
   it("initialises reproducibly: He-normal weights (std √(2/fan-in)), zero biases", async () => {
@@ -68,10 +103,10 @@ describe("BetaVAE", () => {
     }
   });
 
-  for (const likelihood of ["bernoulli", "gaussian"] as const) {
-    it(`whole-model gradients match finite differences (${likelihood}, float64 reference)`, async () => {
+  for (const [architecture, likelihood] of [["burgess", "bernoulli"], ["burgess", "gaussian"], ["dislib", "bernoulli"], ["dislib", "gaussian"]] as const) {
+    it(`whole-model gradients match finite differences (${architecture}, ${likelihood}, float64 reference)`, async () => {
       const be = new ReferenceBackend("f64");
-      const config = { ...TINY, likelihood, variance: 0.5 };
+      const config: ModelConfig = { ...TINY, architecture, likelihood, variance: 0.5 };
       const model = BetaVAE.build(be, config, 3);
       model.initialise(new Rng(11));
       // non-zero biases, so no pre-activation sits exactly on a ReLU kink (zero inputs × zero bias)
@@ -114,9 +149,9 @@ describe("BetaVAE", () => {
     });
   }
 
-  it("forward and backward on WASM match the reference backend (Burgess model, batch 3)", async () => {
+  for (const config of [BURGESS_CONFIG, DISLIB_CONFIG]) it(`forward and backward on WASM match the reference backend (${config.architecture ?? "burgess"} model, batch 3)`, async () => {
     const run = async (be: Backend) => {
-      const model = BetaVAE.build(be, BURGESS_CONFIG, 3);
+      const model = BetaVAE.build(be, config, 3);
       model.initialise(new Rng(21));
       feed(model, 22);
       model.forward();
@@ -138,7 +173,7 @@ describe("BetaVAE", () => {
       expect({ variant, ...grads }).toMatchObject({ variant, pass: true });
       expect(Math.abs(got.gradSquares / ref.gradSquares - 1)).toBeLessThan(1e-3);
     }
-  });
+  }, 60_000);
 
   it("shares parameters with a model of another batch size", async () => {
     const be: Backend = await WasmBackend.create();

@@ -1,6 +1,6 @@
-// The β-VAE of docs/ARCHITECTURE.md ("The model and its objectives") laid out in one arena
-// per model: the parameters (with their gradients and Adam moments) in a ParameterArena, and
-// every activation carved out once at build time. Nothing is allocated per step. The backward
+// The β-VAE of docs/ARCHITECTURE.md ("The model and its objectives"), in either architecture of
+// architectures.ts, laid out in one arena per model: the parameters (with their gradients and
+// Adam moments) in a ParameterArena, and every activation carved out once at build time. Nothing is allocated per step. The backward
 // pass stops at the latent code, where a training objective adds its own gradients (see
 // train/objectives/objective.ts):
 //   backwardDecoder → dz;  [objective adds to dz]
@@ -9,7 +9,8 @@
 import type { Backend, DeviceBuffer } from "../backend/backend";
 import type { Rng } from "../rng";
 import { type ModelConfig, validateModelConfig } from "./config";
-import { ConvLayer, DenseLayer, type Layer } from "./layers";
+import { buildNetwork } from "./architectures";
+import type { DenseLayer, Layer } from "./layers";
 import { ParameterArena, type ParamSlot, type ParamView, aligned } from "./parameters";
 
 /** The log-variance is clamped to this range: exp(±16) keeps σ² in [1e-7, 9e6], far outside
@@ -83,34 +84,10 @@ export class BetaVAE implements LatentCode {
   private constructor(readonly backend: Backend, readonly config: ModelConfig, readonly batch: number, shared: BetaVAE | null) {
     const be = backend;
     const c = config;
-    const k = c.convChannels;
-    const [h16, w16] = [c.height / 16, c.width / 16];
-    const flat = h16 * w16 * k;
-    const map: [number, number, number] = [h16, w16, k];
     if (shared && (shared.backend !== be || JSON.stringify(shared.config) !== JSON.stringify(c))) {
       throw new Error("a model can share parameters only with a model of the same configuration on the same backend");
     }
-    const [parameters, layers] = ParameterArena.build(be, (param) => ({
-      encoder: [
-        new ConvLayer("encoder.conv1", false, batch, c.height, c.width, c.channels, k, true, param),
-        new ConvLayer("encoder.conv2", false, batch, c.height / 2, c.width / 2, k, k, true, param),
-        new ConvLayer("encoder.conv3", false, batch, c.height / 4, c.width / 4, k, k, true, param),
-        new ConvLayer("encoder.conv4", false, batch, c.height / 8, c.width / 8, k, k, true, param),
-        new DenseLayer("encoder.fc1", batch, flat, c.hidden, true, param, { input: map }),
-        new DenseLayer("encoder.fc2", batch, c.hidden, c.hidden, true, param),
-      ],
-      muHead: new DenseLayer("encoder.mu", batch, c.hidden, c.latents, false, param),
-      logvarHead: new DenseLayer("encoder.logvar", batch, c.hidden, c.latents, false, param),
-      decoder: [
-        new DenseLayer("decoder.fc1", batch, c.latents, c.hidden, true, param),
-        new DenseLayer("decoder.fc2", batch, c.hidden, c.hidden, true, param),
-        new DenseLayer("decoder.fc3", batch, c.hidden, flat, true, param, { output: map }),
-        new ConvLayer("decoder.deconv1", true, batch, h16, w16, k, k, true, param),
-        new ConvLayer("decoder.deconv2", true, batch, h16 * 2, w16 * 2, k, k, true, param),
-        new ConvLayer("decoder.deconv3", true, batch, h16 * 4, w16 * 4, k, k, true, param),
-        new ConvLayer("decoder.deconv4", true, batch, h16 * 8, w16 * 8, k, c.channels, false, param),
-      ],
-    }), shared?.parameters ?? null);
+    const [parameters, layers] = ParameterArena.build(be, (param) => buildNetwork(c, batch, param), shared?.parameters ?? null);
     this.encoder = layers.encoder;
     this.muHead = layers.muHead;
     this.logvarHead = layers.logvarHead;
@@ -203,7 +180,7 @@ export class BetaVAE implements LatentCode {
    * Seeded He (Kaiming-normal) initialisation: every weight ~ N(0, 2/fanIn), biases zero,
    * fanIn = the inputs feeding one output unit (cin·kh·kw for a conv, cin·kh·kw/stride² for
    * a transposed conv, in_features for a dense layer). This keeps the ReLU activations at
-   * unit scale through all 15 layers; with PyTorch's default ±1/√fanIn uniform they shrink
+   * unit scale through every layer; with PyTorch's default ±1/√fanIn uniform they shrink
    * by √6 per layer, and the capacity objective's γ = 1000 pull at C ≈ 0 then switches
    * whole encoder layers off for good. Adam moments start at zero.
    */

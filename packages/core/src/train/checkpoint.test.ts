@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ReferenceBackend } from "../backend/reference";
 import { WasmBackend } from "../backend/wasm";
-import { BURGESS_CONFIG } from "../model/config";
+import { BURGESS_CONFIG, architectureOf } from "../model/config";
 import { BetaVAE } from "../model/vae";
 import { Rng } from "../rng";
-import { type Checkpoint, CheckpointError, decodeCheckpoint, encodeCheckpoint, loadWeights, restoreCheckpoint, serializeCheckpoint, weightsOnly } from "./checkpoint";
+import { type Checkpoint, CheckpointError, decodeCheckpoint, describeConfigMismatch, encodeCheckpoint, loadWeights, restoreCheckpoint, serializeCheckpoint, weightsOnly } from "./checkpoint";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors";
 import { SquaresSource } from "../testing/squares-source";
 import { DEFAULT_OPTIMISER, Trainer, type TrainingConfig } from "./trainer";
@@ -144,6 +144,28 @@ describe("checkpoints", () => {
     expect(() => decodeSafetensors(bytes)).toThrow(new SafetensorsError("tensor w: dtype F16 is not supported (only F32)"));
   });
 
+  it("round-trip disentanglement_lib's architecture: its config, its tensors in PyTorch's layout, and only into a model of that architecture", async () => {
+    const config: TrainingConfig = { ...CONFIG, model: { ...BURGESS_CONFIG, architecture: "dislib" } };
+    const trainer = new Trainer(await WasmBackend.create(), config, new SquaresSource(64, 1));
+    await trainer.trainStep();
+    const checkpoint = decodeCheckpoint(await encodeCheckpoint(trainer, { dataset: "squares" }));
+    expect(checkpoint.config).toEqual(config);
+    expect(checkpoint.tensors.get("encoder.conv3.weight")!.shape).toEqual([64, 32, 2, 2]);
+    expect(checkpoint.tensors.get("encoder.fc1.weight")!.shape).toEqual([256, 1024]);
+    expect(checkpoint.tensors.get("decoder.deconv2.weight")!.shape).toEqual([64, 32, 4, 4]);
+    expect(checkpoint.tensors.has("encoder.fc2.weight")).toBe(false);
+    const be = await WasmBackend.create();
+    const model = BetaVAE.build(be, checkpoint.config.model, 1);
+    loadWeights(model, checkpoint, true);
+    for (const name of ["paramValues", "adamM", "adamV"] as const) {
+      const [got, want] = [await be.read(model[name]), await trainer.backend.read(trainer.model[name])];
+      expect(got.length).toBe(want.length);
+      expect(got.every((v, i) => Object.is(v, want[i]))).toBe(true);
+    }
+    expect(() => loadWeights(BetaVAE.build(be, BURGESS_CONFIG, 1), checkpoint, false))
+      .toThrow(new CheckpointError("checkpoint does not fit this model: it was trained with the dislib architecture, this model has burgess"));
+  });
+
   it("loads the checkpoint an earlier build wrote (commit 65dacd5) and resumes it to the bit", async () => {
     // Written at 65dacd5: this config, SquaresSource(16, 6), reference backend, 3 updates, app { dataset: "squares" };
     // that build then trained a 4th update to the metrics and tensors recorded here.
@@ -154,6 +176,9 @@ describe("checkpoints", () => {
       optimiser: { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, batch: 4, seed: 5,
     });
     expect([old.state.step, old.app]).toEqual([3, { dataset: "squares" }]);
+    // written before the architecture was a choice: it reads as the one there was
+    expect(architectureOf(old.config.model)).toBe("burgess");
+    expect(describeConfigMismatch(old.config.model, { ...old.config.model, architecture: "burgess" })).toBeNull();
     const t = new Trainer(new ReferenceBackend(), old.config, new SquaresSource(16, 6));
     restoreCheckpoint(t, old);
     const tensorsHash = (c: Checkpoint) => {

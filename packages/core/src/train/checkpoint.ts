@@ -5,7 +5,7 @@
 // parameter arena the trainer has (the model's, then any its objective owns), each named and
 // laid out as the layer that asked for it says. Bytes in, bytes out: writing files
 // (atomically) is the caller's business.
-import { type ModelConfig, validateModelConfig } from "../model/config";
+import { type ModelConfig, architectureOf, validateModelConfig } from "../model/config";
 import type { ParameterArena } from "../model/parameters";
 import type { BetaVAE } from "../model/vae";
 import { validateObjective } from "./objectives/index";
@@ -120,7 +120,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     state = JSON.parse(meta.state);
     app = meta.app === undefined ? {} : JSON.parse(meta.app);
     if (typeof app !== "object" || app === null || Array.isArray(app)) throw new Error("app metadata is not an object");
-    validateModelConfig(config.model);
+    validateModelConfig(config.model); // one without an architecture was written before there was a choice: burgess
     validateObjective(config.objective);
     validateOptimiser(config.optimiser);
     if (!Number.isInteger(config.batch) || config.batch < 1 || config.batch > MAX_BATCH) throw new Error(`batch must be an integer in [1, ${MAX_BATCH}], got ${config.batch}`);
@@ -173,7 +173,11 @@ export function restoreCheckpoint(trainer: Trainer, checkpoint: Checkpoint): voi
 
 /** A sentence naming the first model setting that differs, or null. */
 export function describeConfigMismatch(saved: ModelConfig, wanted: ModelConfig): string | null {
+  if (architectureOf(saved) !== architectureOf(wanted)) {
+    return `it was trained with the ${architectureOf(saved)} architecture, this model has ${architectureOf(wanted)}`;
+  }
   for (const key of Object.keys(wanted) as (keyof ModelConfig)[]) {
+    if (key === "architecture") continue;
     if (saved[key] !== wanted[key]) return `it was trained with ${key} ${String(saved[key])}, this model has ${String(wanted[key])}`;
   }
   return null;
