@@ -1,15 +1,21 @@
 /**
  * Dataset files, told apart by what they hold rather than by a flag: each format recognises
- * its files from their first bytes and opens them as an image source. A new file dataset is
- * one more entry in DATA_FILE_FORMATS (a format may read further into the file to tell, as a
- * second .npz kind will have to look at the archive's entries).
+ * its files from their first bytes (an .npz also by its entries) and opens them as an image
+ * source. A new file dataset is one more entry in DATA_FILE_FORMATS. Large files are streamed:
+ * only the dSprites .npz (26 MB, packed to bits in memory) is read whole.
  */
-import { openSync, readFileSync, readSync, closeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { DatasetFileError } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
+import { openMpi3d } from "./mpi3d.ts";
 import { type DspritesNpz, type NpzLoadOptions, loadDspritesNpz } from "./npz-dsprites.ts";
-import { loadNpyImages } from "./npy-images.ts";
+import { npyHeaderSize, parseNpyHeader } from "./npy.ts";
+import { imageArrayShape } from "./npy-images.ts";
+import { RowReader } from "./row-reader.ts";
+import { openShapes3d } from "./shapes3d.ts";
+import { StreamedImages } from "./streamed-images.ts";
+import { type RandomAccess, type ZipEntry, readZipDirectory } from "./zip.ts";
 
 export interface DataFileFormat {
   /** What the format is, for messages: "the dSprites .npz". */
@@ -24,16 +30,28 @@ export const HEAD_BYTES = 512;
 
 const startsWith = (head: Uint8Array, magic: readonly number[]) => magic.every((b, i) => head[i] === b);
 
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+
 export const DATA_FILE_FORMATS: readonly DataFileFormat[] = [
   {
     description: "the dSprites .npz (dsprites_ndarray_*.npz)",
-    recognises: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]), // a zip archive: the only .npz read so far
+    recognises: (head, path) => startsWith(head, ZIP) && !isMpi3d(path), // the dSprites loader says what another zip lacks
     open: (path) => loadDspritesNpzFile(path),
+  },
+  {
+    description: "MPI3D's .npz (images (N, 64, 64, 3), stored)",
+    recognises: (head, path) => startsWith(head, ZIP) && isMpi3d(path),
+    open: (path) => withFile(path, (file) => openMpi3d(path, file, readZipDirectory(file, path))),
+  },
+  {
+    description: "Shapes3D's .h5 (3dshapes.h5)",
+    recognises: (head) => startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), // \x89HDF\r\n\x1a\n
+    open: (path) => openShapes3d(path),
   },
   {
     description: "a uint8 .npy image array (N, H, W[, C])",
     recognises: (head) => startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]), // \x93NUMPY
-    open: (path) => loadNpyImages(readDataFile(path), basename(path)),
+    open: (path) => openNpyImagesFile(path),
   },
 ];
 
@@ -59,6 +77,61 @@ export function openDataFile(path: string): ImageSource {
 /** Reads and parses the original dSprites .npz from disk. */
 export function loadDspritesNpzFile(path: string, options: Omit<NpzLoadOptions, "name"> = {}): DspritesNpz {
   return loadDspritesNpz(readDataFile(path), { ...options, name: path });
+}
+
+/** A uint8 .npy image array on disk, streamed: its header is read now, its images as batches ask for them. */
+export function openNpyImagesFile(path: string, name = basename(path)): StreamedImages {
+  const { count, height, width, channels, offset } = withFile(path, (file) => {
+    const prefix = file.read(0, Math.min(file.length, 12)).slice();
+    const size = npyHeaderSize(prefix, name);
+    if (size === undefined || size > file.length) throw new DatasetFileError(`${name} is truncated inside its .npy header`);
+    const h = parseNpyHeader(file.read(0, size).slice(), name);
+    return { ...imageArrayShape(h, file.length - h.dataOffset, name), offset: h.dataOffset };
+  });
+  return new StreamedImages(name, height, width, channels, count, new RowReader({ kind: "file", path, offset }, name));
+}
+
+/** Calls `use` with the file's bytes by position (read piecewise, a 64 KiB window at a time), then closes it. */
+export function withFile<T>(path: string, use: (file: RandomAccess) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  try {
+    const length = fstatSync(fd).size;
+    const window = new Uint8Array(1 << 16);
+    let start = 0, filled = 0;
+    return use({
+      length,
+      read(position, size) {
+        if (size > window.length) {
+          const out = new Uint8Array(size);
+          readSync(fd, out, 0, size, position);
+          return out;
+        }
+        if (position < start || position + size > start + filled) {
+          start = position;
+          filled = readSync(fd, window, 0, window.length, position);
+        }
+        return window.subarray(position - start, position - start + size);
+      },
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether the zip archive at `path` has a readable directory holding images.npy (dSprites' holds imgs.npy). */
+function isMpi3d(path: string): boolean {
+  let entries: ZipEntry[];
+  try {
+    entries = withFile(path, (file) => readZipDirectory(file, path));
+  } catch {
+    return false;
+  }
+  return entries.some((e) => e.name === "images.npy" || e.name === "images");
 }
 
 /** The whole file, or a one-line DatasetFileError saying why not. */
