@@ -4,6 +4,7 @@ export { RowReader, type RowStore, type Hdf5DatasetInfo } from "./row-reader.ts"
 export { StreamedImages } from "./streamed-images.ts";
 export { StreamedFactorDataset } from "./streamed-factor-dataset.ts";
 export { SHAPES3D_FACTORS, openShapes3d } from "./shapes3d.ts";
+export { type Shapes3dWriteOptions, shapes3dTestImage, writeShapes3dH5 } from "./shapes3d-writer.ts";
 export { MPI3D_FACTOR_NAMES, MPI3D_GRIDS, type Mpi3dOptions, openMpi3d } from "./mpi3d.ts";
 import { renameSync, writeFileSync } from "node:fs";
 import type { DatasetRef } from "./checkpoint-dataset.ts";

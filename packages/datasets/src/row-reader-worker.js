@@ -39,21 +39,22 @@ async function openHdf5(path) {
   const h5wasm = (await import("h5wasm/node")).default;
   const Module = await h5wasm.ready;
   let file;
-  try {
-    file = new h5wasm.File(path, "r");
-  } catch (err) {
-    throw new Error(`not a readable HDF5 file (${err instanceof Error ? err.message : String(err)})`);
-  }
-  let heap = 0, heapBytes = 0;
   const shapes = new Map();
   const description = {};
-  for (const name of file.keys()) {
-    const entity = file.get(name);
-    if (!(entity instanceof h5wasm.Dataset)) continue;
-    const m = entity.metadata;
-    description[name] = { shape: m.shape, size: m.size, type: m.type, signed: m.signed, littleEndian: m.littleEndian, chunks: m.chunks };
-    shapes.set(name, m.shape);
+  try {
+    file = new h5wasm.File(path, "r");
+    for (const name of file.keys()) {
+      const entity = file.get(name);
+      if (!(entity instanceof h5wasm.Dataset)) continue;
+      const m = entity.metadata;
+      description[name] = { shape: m.shape, size: m.size, type: m.type, signed: m.signed, littleEndian: m.littleEndian, chunks: m.chunks };
+      shapes.set(name, m.shape);
+    }
+  } catch (err) {
+    file?.close();
+    throw new Error(`not a readable HDF5 file (${err instanceof Error ? err.message : String(err)}; truncated?)`);
   }
+  let heap = 0, heapBytes = 0;
   return {
     description,
     readRow(dataset, row, out, at, rowBytes) {
