@@ -4,7 +4,7 @@
  * source. A new file dataset is one more entry in DATA_FILE_FORMATS. Large files are streamed:
  * only the dSprites .npz (26 MB, packed to bits in memory) is read whole.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { DatasetFileError } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
@@ -15,7 +15,8 @@ import { imageArrayShape } from "./npy-images.ts";
 import { RowReader } from "./row-reader.ts";
 import { openShapes3d } from "./shapes3d.ts";
 import { StreamedImages } from "./streamed-images.ts";
-import { type RandomAccess, type ZipEntry, readZipDirectory } from "./zip.ts";
+import { unreadable, withFile } from "./file-access.ts";
+import { type ZipEntry, readZipDirectory } from "./zip.ts";
 
 export interface DataFileFormat {
   /** What the format is, for messages: "the dSprites .npz". */
@@ -91,38 +92,6 @@ export function openNpyImagesFile(path: string, name = basename(path)): Streamed
   return new StreamedImages(name, height, width, channels, count, new RowReader({ kind: "file", path, offset }, name));
 }
 
-/** Calls `use` with the file's bytes by position (read piecewise, a 64 KiB window at a time), then closes it. */
-export function withFile<T>(path: string, use: (file: RandomAccess) => T): T {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    throw unreadable(path, err);
-  }
-  try {
-    const length = fstatSync(fd).size;
-    const window = new Uint8Array(1 << 16);
-    let start = 0, filled = 0;
-    return use({
-      length,
-      read(position, size) {
-        if (size > window.length) {
-          const out = new Uint8Array(size);
-          readSync(fd, out, 0, size, position);
-          return out;
-        }
-        if (position < start || position + size > start + filled) {
-          start = position;
-          filled = readSync(fd, window, 0, window.length, position);
-        }
-        return window.subarray(position - start, position - start + size);
-      },
-    });
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Whether the zip archive at `path` has a readable directory holding images.npy (dSprites' holds imgs.npy). */
 function isMpi3d(path: string): boolean {
   let entries: ZipEntry[];
@@ -141,10 +110,4 @@ export function readDataFile(path: string): Uint8Array {
   } catch (err) {
     throw unreadable(path, err);
   }
-}
-
-function unreadable(path: string, err: unknown): DatasetFileError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String(err);
-  return new DatasetFileError(`cannot read ${path}: ${why}`, { cause: err });
 }

@@ -1,5 +1,6 @@
 /** Node-only helpers (file system): import from "@betavae/datasets/node". */
-export { DATA_FILE_FORMATS, type DataFileFormat, HEAD_BYTES, loadDspritesNpzFile, openDataFile, openNpyImagesFile, readDataFile, withFile } from "./data-files.ts";
+export { DATA_FILE_FORMATS, type DataFileFormat, HEAD_BYTES, loadDspritesNpzFile, openDataFile, openNpyImagesFile, readDataFile } from "./data-files.ts";
+export { withFile } from "./file-access.ts";
 export { RowReader, type RowStore, type Hdf5DatasetInfo } from "./row-reader.ts";
 export { StreamedImages } from "./streamed-images.ts";
 export { StreamedFactorDataset } from "./streamed-factor-dataset.ts";

@@ -8,11 +8,13 @@
  * in the same order (a test file, a subset) opens as well; a few rows' labels are checked
  * against the order on opening, and a file in another order is refused in one line.
  */
+import { withFile } from "./file-access.ts";
 import { DatasetFileError } from "./errors.ts";
 import { type Factor, linspace } from "./factor-dataset.ts";
 import { type Hdf5DatasetInfo, RowReader } from "./row-reader.ts";
 import { StreamedFactorDataset } from "./streamed-factor-dataset.ts";
 import { StreamedImages } from "./streamed-images.ts";
+import type { RandomAccess } from "./zip.ts";
 
 const hues = (name: string): Factor => ({ name, size: 10, values: linspace(0, 0.9, 10) });
 /** Shapes3D's factors in the file's order, with the values its labels hold. */
@@ -29,6 +31,7 @@ const TOLERANCE = 1e-6;
 const SPOT_CHECKS = 16;
 
 export function openShapes3d(path: string, name = path): StreamedFactorDataset {
+  withFile(path, (file) => checkLength(file, name));
   const reader = new RowReader({ kind: "hdf5", path }, name);
   try {
     const images = reader.datasets.images, labels = reader.datasets.labels;
@@ -90,6 +93,22 @@ function labelReader(reader: RowReader, size: number): (rows: number[]) => Float
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return rows.map((_, r) => Float64Array.from({ length: 6 }, (_, k) => (size === 8 ? view.getFloat64((r * 6 + k) * 8, true) : view.getFloat32((r * 6 + k) * 4, true))));
   };
+}
+
+/**
+ * A file shorter than the end address its superblock records is cut short (HDF5 itself would
+ * only say that a name is not defined). The superblock starts at byte 0 (the format is
+ * recognised by its signature there); its end-of-file address is at byte 40 (version 0, 1) or
+ * 28 (version 2, 3), with the offset size at byte 13 or 9.
+ */
+function checkLength(file: RandomAccess, name: string): void {
+  if (file.length < 48) throw new DatasetFileError(`${name} is truncated inside its HDF5 superblock`);
+  const head = file.read(0, 48), version = head[8];
+  const [at, offsetSize] = version <= 1 ? [40, head[13]] : [28, head[9]];
+  if (offsetSize !== 8) return; // other offset sizes: left to HDF5
+  const view = new DataView(head.buffer, head.byteOffset, 48);
+  const end = view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32;
+  if (file.length < end) throw new DatasetFileError(`${name} is truncated: it holds ${file.length} bytes, its HDF5 superblock says ${end}`);
 }
 
 const isUint8 = (d: Hdf5DatasetInfo) => d.type === 0 && d.size === 1 && !d.signed;
