@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng } from "@betavae/core";
+import { BURGESS_CONFIG, Rng, Trainer, WasmBackend } from "@betavae/core";
 import { zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import { DatasetFileError } from "./errors.ts";
@@ -126,6 +126,22 @@ describe("MPI3D's .npz", () => {
       expect(Buffer.from(one.buffer).equals(Buffer.from(want.buffer))).toBe(true);
       expect(Buffer.from(one.buffer).equals(Buffer.from(x.buffer, b * IMAGE * 4, IMAGE * 4))).toBe(true);
     }
+  });
+
+  it("trains 20 steps to the same bits as the images held in memory", async () => {
+    const run = async (source: ImageSource) => {
+      const backend = await WasmBackend.create();
+      const trainer = new Trainer(backend, {
+        model: { ...BURGESS_CONFIG, channels: 3 }, objective: { kind: "beta", beta: 4 },
+        optimiser: { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, batch: 4, seed: 1,
+      }, new ImageSampler(source, 2));
+      const losses: number[] = [];
+      for (let t = 0; t < 20; t++) losses.push((await trainer.trainStep()).loss);
+      backend.dispose();
+      return losses;
+    };
+    const streamed = await run(open());
+    expect(streamed).toEqual(await run(new ImageSet("mpi3d", 64, 64, 3, pixels)));
   });
 
   it("is told from dSprites' .npz by its entries and refuses what it cannot stream in one line", () => {
