@@ -82,7 +82,10 @@ export class RowReader {
     if (Atomics.load(this.control, PREFETCH * 2) === BUSY) this.wait(PREFETCH); // one request per slot at a time
     this.request(PREFETCH, dataset, rows, count, rowBytes);
     const waiting = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.control, PREFETCH * 2, BUSY, TIMEOUT_MS);
+    // a pending waitAsync does not keep Node's event loop alive; the worker does while it reads
+    this.worker.ref();
     const settle = () => {
+      this.worker.unref();
       this.check(PREFETCH);
       return this.slots[PREFETCH].data.subarray(0, count * rowBytes);
     };
