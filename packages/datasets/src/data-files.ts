@@ -42,7 +42,7 @@ export const DATA_FILE_FORMATS: readonly DataFileFormat[] = [
   {
     description: "MPI3D's .npz (images (N, 64, 64, 3), stored)",
     recognises: (head, path) => startsWith(head, ZIP) && isMpi3d(path),
-    open: (path) => withFile(path, (file) => openMpi3d(path, file, readZipDirectory(file, path))),
+    open: (path) => openMpi3d(path),
   },
   {
     description: "Shapes3D's .h5 (3dshapes.h5)",

@@ -9,13 +9,14 @@
  * compressed (np.savez_compressed) is refused with a line saying how to re-save it.
  */
 import { DatasetFileError } from "./errors.ts";
+import { withFile } from "./file-access.ts";
 import type { Factor } from "./factor-dataset.ts";
 import { parseNpyHeader } from "./npy.ts";
 import { imageArrayShape } from "./npy-images.ts";
 import { RowReader } from "./row-reader.ts";
 import { StreamedFactorDataset } from "./streamed-factor-dataset.ts";
 import { StreamedImages } from "./streamed-images.ts";
-import type { RandomAccess, ZipEntry } from "./zip.ts";
+import { type RandomAccess, readZipDirectory } from "./zip.ts";
 
 export const MPI3D_FACTOR_NAMES = [
   "object colour", "object shape", "object size", "camera height", "background colour", "horizontal axis", "vertical axis",
@@ -28,37 +29,43 @@ export const MPI3D_GRIDS: Readonly<Record<number, readonly number[]>> = {
 const SIDE = 64;
 
 export interface Mpi3dOptions {
+  /** The file's name in messages (default its path). */
+  name?: string;
   /** The factor sizes, instead of those N implies (for files holding another grid in the same order). */
   factorSizes?: readonly number[];
 }
 
-/**
- * Opens MPI3D's `images` entry of the archive at `path` (whose directory `entries` was read
- * through `file`) for streaming.
- */
-export function openMpi3d(path: string, file: RandomAccess, entries: readonly ZipEntry[], name = path, options: Mpi3dOptions = {}): StreamedFactorDataset {
+/** Opens the MPI3D .npz at `path`: its directory and headers are read now, its images as batches ask for them. */
+export function openMpi3d(path: string, options: Mpi3dOptions = {}): StreamedFactorDataset {
+  const name = options.name ?? path;
+  const { offset, count } = withFile(path, (file) => imagesEntry(file, name));
+  const sizes = options.factorSizes ?? MPI3D_GRIDS[count];
+  if (!sizes) {
+    throw new DatasetFileError(`${name} holds ${count} images; MPI3D files hold ${Object.entries(MPI3D_GRIDS).map(([n, s]) => `${n} (${s.join(" × ")})`).join(" or ")}`);
+  }
+  const factors: Factor[] = MPI3D_FACTOR_NAMES.map((factor, k) => ({ name: factor, size: sizes[k], values: Array.from({ length: sizes[k] }, (_, i) => i) }));
+  const reader = new RowReader({ kind: "file", path, offset }, name);
+  try {
+    return new StreamedFactorDataset("mpi3d", factors, new StreamedImages("mpi3d", SIDE, SIDE, 3, count, reader));
+  } catch (err) {
+    reader.close();
+    throw err;
+  }
+}
+
+/** Where the stored images entry's pixels start in the archive, and how many images it holds. */
+function imagesEntry(file: RandomAccess, name: string): { offset: number; count: number } {
+  const entries = readZipDirectory(file, name);
   const entry = entries.find((e) => e.name === "images.npy" || e.name === "images");
   if (!entry) throw new DatasetFileError(`${name} has no images array (entries: ${entries.map((e) => e.name).join(", ") || "none"}); MPI3D's .npz holds images (N, 64, 64, 3) uint8`);
   if (entry.method !== 0) {
     throw new DatasetFileError(`${name}: images is compressed (saved with np.savez_compressed) and cannot be streamed; re-save it uncompressed: `
       + "python3 -c \"import numpy as np; np.savez('out.npz', images=np.load('IN.npz')['images'])\"");
   }
-  const head = file.read(entry.dataOffset, Math.min(entry.size, 4096)).slice();
-  const h = parseNpyHeader(head, `${name}: images.npy`);
+  const h = parseNpyHeader(file.read(entry.dataOffset, Math.min(entry.size, 4096)).slice(), `${name}: images.npy`);
   const shape = imageArrayShape(h, entry.size - h.dataOffset, `${name}: images.npy`);
   if (shape.height !== SIDE || shape.width !== SIDE || shape.channels !== 3) {
     throw new DatasetFileError(`${name}: images.npy has shape (${h.shape.join(", ")}), MPI3D's is (N, 64, 64, 3)`);
   }
-  const sizes = options.factorSizes ?? MPI3D_GRIDS[shape.count];
-  if (!sizes) {
-    throw new DatasetFileError(`${name} holds ${shape.count} images; MPI3D files hold ${Object.entries(MPI3D_GRIDS).map(([n, s]) => `${n} (${s.join(" × ")})`).join(" or ")}`);
-  }
-  const factors: Factor[] = MPI3D_FACTOR_NAMES.map((factor, k) => ({ name: factor, size: sizes[k], values: Array.from({ length: sizes[k] }, (_, i) => i) }));
-  const reader = new RowReader({ kind: "file", path, offset: entry.dataOffset + h.dataOffset }, name);
-  try {
-    return new StreamedFactorDataset("mpi3d", factors, new StreamedImages("mpi3d", SIDE, SIDE, 3, shape.count, reader));
-  } catch (err) {
-    reader.close();
-    throw err;
-  }
+  return { offset: entry.dataOffset + h.dataOffset, count: shape.count };
 }

@@ -10,13 +10,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DatasetFileError } from "./errors.ts";
 import { FactorGrid } from "./factor-dataset.ts";
 import { ImageSet } from "./image-set.ts";
-import { openDataFile, openMpi3d, openShapes3d, withFile, writeShapes3dH5 } from "./node.ts";
+import { openDataFile, openMpi3d, openShapes3d, writeShapes3dH5 } from "./node.ts";
 import { encodeNpy } from "./npy.ts";
 import { encodeNpz } from "./npz-writer.ts";
 import { ImageSampler } from "./sampler.ts";
 import { StreamedFactorDataset } from "./streamed-factor-dataset.ts";
 import { StreamedImages } from "./streamed-images.ts";
-import { readZipDirectory } from "./zip.ts";
 import type { ImageSource } from "./image-source.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "betavae-streamed-"));
@@ -106,7 +105,7 @@ describe("MPI3D's .npz", () => {
   const pixels = pixelsOf(n, 2);
   const path = join(dir, "mpi3d_toy.npz");
   writeFileSync(path, encodeNpz({ images: { descr: "|u1", shape: [n, 64, 64, 3], data: pixels } }));
-  const open = () => keep(withFile(path, (file) => openMpi3d(path, file, readZipDirectory(file, path), "mpi3d_toy.npz", { factorSizes: sizes })));
+  const open = () => keep(openMpi3d(path, { name: "mpi3d_toy.npz", factorSizes: sizes }));
 
   it("is streamed from the stored entry: batches, factors and renders match the bytes in memory", async () => {
     const ds = open();
