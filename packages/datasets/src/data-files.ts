@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { DatasetFileError } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
-import { openMpi3d } from "./mpi3d.ts";
+import { mpi3dImagesEntry, openMpi3d } from "./mpi3d.ts";
 import { type DspritesNpz, type NpzLoadOptions, loadDspritesNpz } from "./npz-dsprites.ts";
 import { npyHeaderSize, parseNpyHeader } from "./npy.ts";
 import { imageArrayShape } from "./npy-images.ts";
@@ -92,7 +92,7 @@ export function openNpyImagesFile(path: string, name = basename(path)): Streamed
   return new StreamedImages(name, height, width, channels, count, new RowReader({ kind: "file", path, offset }, name));
 }
 
-/** Whether the zip archive at `path` has a readable directory holding images.npy (dSprites' holds imgs.npy). */
+/** Whether the zip archive at `path` has a readable directory holding MPI3D's images. */
 function isMpi3d(path: string): boolean {
   let entries: ZipEntry[];
   try {
@@ -100,7 +100,7 @@ function isMpi3d(path: string): boolean {
   } catch {
     return false;
   }
-  return entries.some((e) => e.name === "images.npy" || e.name === "images");
+  return mpi3dImagesEntry(entries) !== undefined;
 }
 
 /** The whole file, or a one-line DatasetFileError saying why not. */

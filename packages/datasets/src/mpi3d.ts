@@ -16,7 +16,7 @@ import { imageArrayShape } from "./npy-images.ts";
 import { RowReader } from "./row-reader.ts";
 import { StreamedFactorDataset } from "./streamed-factor-dataset.ts";
 import { StreamedImages } from "./streamed-images.ts";
-import { type RandomAccess, readZipDirectory } from "./zip.ts";
+import { type RandomAccess, type ZipEntry, readZipDirectory } from "./zip.ts";
 
 export const MPI3D_FACTOR_NAMES = [
   "object colour", "object shape", "object size", "camera height", "background colour", "horizontal axis", "vertical axis",
@@ -53,10 +53,15 @@ export function openMpi3d(path: string, options: Mpi3dOptions = {}): StreamedFac
   }
 }
 
+/** MPI3D's images entry among an archive's entries (dSprites' .npz holds imgs.npy instead). */
+export function mpi3dImagesEntry(entries: readonly ZipEntry[]): ZipEntry | undefined {
+  return entries.find((e) => e.name === "images.npy" || e.name === "images");
+}
+
 /** Where the stored images entry's pixels start in the archive, and how many images it holds. */
 function imagesEntry(file: RandomAccess, name: string): { offset: number; count: number } {
   const entries = readZipDirectory(file, name);
-  const entry = entries.find((e) => e.name === "images.npy" || e.name === "images");
+  const entry = mpi3dImagesEntry(entries);
   if (!entry) throw new DatasetFileError(`${name} has no images array (entries: ${entries.map((e) => e.name).join(", ") || "none"}); MPI3D's .npz holds images (N, 64, 64, 3) uint8`);
   if (entry.method !== 0) {
     throw new DatasetFileError(`${name}: images is compressed (saved with np.savez_compressed) and cannot be streamed; re-save it uncompressed: `
