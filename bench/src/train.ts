@@ -4,23 +4,27 @@
 // RSS, and the same step in TensorFlow.js (tfjs-backend-wasm, 1 thread) as a ratio. With
 // --profile, a per-op table of one step; with --backend webgpu, the WebGPU backend instead.
 // With --objectives (npm run bench:objectives), the same step for every training objective
-// instead, on 1 thread and on N, each against β-VAE's in the same run. Prints tables, writes JSON.
+// instead, on 1 thread and on N, each against β-VAE's in the same run. With --data-file, the
+// step trained from a dataset file streamed from disk instead, and the time the step spends on
+// its data (waiting for the prefetched batch, turning its bytes into floats) against the whole
+// step. Prints tables, writes JSON.
 //
 //   npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu]
-//                          [--profile] [--no-tfjs] [--objectives] [--out FILE]
+//                          [--profile] [--no-tfjs] [--objectives] [--data-file FILE] [--out FILE]
 import os from "node:os";
 import {
-  type Backend, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
+  type Backend, type BatchSource, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
   TrainingSession, WasmBackend, conv2dMacs,
 } from "@betavae/core";
-import { ImageSampler, createDataset } from "@betavae/datasets";
+import { type ImageSource, ImageSampler, createDataset } from "@betavae/datasets";
+import { openDataFile } from "@betavae/datasets/node";
 import { gflops, measure, median } from "./timing";
 import { type Align, fmt, markdownTable, pct, ratio } from "./table";
 import { benchCommandLine } from "./options";
 import { defaultResultPath, machineInfo, userPath, writeJson } from "./report";
 import { type Profile, StepProfiler } from "./profile";
 
-const USAGE = "usage: npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu] [--profile] [--no-tfjs] [--objectives] [--out FILE]";
+const USAGE = "usage: npm run bench:train -- [--quick] [--steps N] [--threads N] [--backend wasm|webgpu] [--profile] [--no-tfjs] [--objectives] [--data-file FILE] [--out FILE]";
 const BATCH = 64;
 const SEED = 1;
 const DATA_SEED = 2;
@@ -42,6 +46,7 @@ function parse() {
       profile: { type: "boolean", default: false },
       "no-tfjs": { type: "boolean", default: false },
       objectives: { type: "boolean", default: false },
+      "data-file": { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -50,6 +55,8 @@ function parse() {
   if (backend !== "wasm" && backend !== "webgpu") fail(`--backend must be wasm or webgpu, got ${backend}`);
   if (backend === "webgpu" && values.profile) fail("--profile times synchronous ops and needs --backend wasm (a GPU queues its ops)");
   if (values.objectives && (backend !== "wasm" || values.profile)) fail("--objectives times the WASM step of each objective: give it without --backend webgpu and --profile");
+  if (values["data-file"] && (backend !== "wasm" || values.profile)) fail("--data-file times the data's share of a step on --backend wasm, without --profile");
+  if (values.objectives && values["data-file"]) fail("give --objectives or --data-file, not both");
   return {
     quick: values.quick,
     /** Timed steps per measurement (0: time-based). */
@@ -57,9 +64,10 @@ function parse() {
     threads: positiveInteger(values.threads, "--threads", os.availableParallelism()),
     backend: backend as "wasm" | "webgpu",
     profile: values.profile,
-    tfjs: backend === "wasm" && !values["no-tfjs"] && !values.objectives,
+    tfjs: backend === "wasm" && !values["no-tfjs"] && !values.objectives && !values["data-file"],
     objectives: values.objectives,
-    out: values.out ? userPath(values.out) : defaultResultPath(values.objectives ? "objectives.json" : "train.json"),
+    dataFile: values["data-file"] ? userPath(values["data-file"]) : null,
+    out: values.out ? userPath(values.out) : defaultResultPath(values.objectives ? "objectives.json" : values["data-file"] ? "train-data-file.json" : "train.json"),
   };
 }
 
@@ -160,8 +168,9 @@ const dsprites = createDataset("dsprites");
 const newSource = (): ImageSampler => new ImageSampler(dsprites, DATA_SEED);
 
 /** The step a run takes: the session's, which logs (and reads the latent watch) every DEFAULT_LOG_EVERY steps as bvae train does. */
-function newSession(backend: Backend, source = newSource(), objective = OBJECTIVE): TrainingSession {
-  return new TrainingSession(new Trainer(backend, { model: BURGESS_CONFIG, objective, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source));
+function newSession(backend: Backend, source: BatchSource = newSource(), images: Pick<ImageSource, "height" | "width" | "channels"> = dsprites, objective = OBJECTIVE): TrainingSession {
+  const model = { ...BURGESS_CONFIG, height: images.height, width: images.width, channels: images.channels };
+  return new TrainingSession(new Trainer(backend, { model, objective, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source));
 }
 
 /** The WASM FMA peak (fma_peak: 96 FLOP per iteration), median GFLOP/s. */
@@ -349,7 +358,7 @@ async function runObjectives() {
       continue;
     }
     const objectives = benchObjectives();
-    const sessions = objectives.map((objective) => newSession(backend, newSource(), objective));
+    const sessions = objectives.map((objective) => newSession(backend, newSource(), dsprites, objective));
     const suffix = `, ${threads} thread${threads > 1 ? "s" : ""}`;
     const timed = await timeInterleaved(objectives.map((o) => o.kind + suffix), sessions.map((s) => () => s.trainStep()), plan);
     const measured = timed.map((t, k) => throughput(backend.name, threads, plan.warmup, t, 2 * stepMacs(sessions[k].trainer.model).step, null));
@@ -396,6 +405,63 @@ async function runWebGpu() {
   };
 }
 
+// ── a dataset file streamed from disk ─────────────────────────────────────────────────
+/** The trainer's batch source, timing what each step spends on its data: awaiting the prefetched batch and filling the float batch. */
+class TimedSampler implements BatchSource {
+  /** Milliseconds on the training thread per step, step after step. */
+  readonly perStep: number[] = [];
+  private current = 0;
+  constructor(readonly sampler: ImageSampler) {}
+
+  async ready(floats: number): Promise<void> {
+    const t = performance.now();
+    await this.sampler.ready(floats);
+    this.current = performance.now() - t;
+  }
+
+  next(images: Float32Array): void {
+    const t = performance.now();
+    this.sampler.next(images);
+    this.perStep.push(this.current + performance.now() - t);
+    this.current = 0;
+  }
+
+  getState() {
+    return this.sampler.getState();
+  }
+
+  setState(state: unknown): void {
+    this.sampler.setState(state);
+  }
+}
+
+async function runDataFile(path: string) {
+  const source = openDataFile(path);
+  const backend = await WasmBackend.create();
+  const timed = new TimedSampler(new ImageSampler(source, DATA_SEED));
+  const session = newSession(backend, timed, source);
+  const plan = { warmup: 3, minSeconds: options.quick ? 3 : 15, minSteps: options.quick ? 3 : 5 };
+  const steps = await timeSteps(`${backend.name}, ${source.name}`, () => session.trainStep(), plan);
+  const dataMs = timed.perStep.slice(plan.warmup);
+  // the same batches read with nothing to overlap: what prefetching hides
+  const images = new Float32Array(BATCH * source.imageSize);
+  const rng = new Rng(DATA_SEED);
+  const unhidden = measure(() => source.sampleBatch(rng, BATCH, images), { minSeconds: options.quick ? 0.5 : 2 });
+  backend.dispose();
+  const step = throughput(backend.name, 1, plan.warmup, steps, 0, null);
+  return {
+    dataFile: path,
+    source: { name: source.name, height: source.height, width: source.width, channels: source.channels },
+    rows: [step],
+    dataMsPerStepMedian: median(dataMs),
+    dataMsPerStepMax: Math.max(...dataMs),
+    dataShareOfStep: median(dataMs) / (1000 * step.stepSecondsMedian),
+    batchReadMsUnhidden: 1000 * unhidden.median,
+    targetShare: 0.05,
+    peakRssMiB: rssMiB(),
+  };
+}
+
 // ── report ──────────────────────────────────────────────────────────────────────────
 function throughputTable(rows: Throughput[]): string {
   const align: Align[] = ["left", "right", "right", "right", "right", "right", "right", "right"];
@@ -424,7 +490,7 @@ async function main(): Promise<void> {
     model: "Burgess et al. 2018 (64×64×1, 10 latents)",
     objective: OBJECTIVE,
     optimiser: OPTIMISER,
-    options: { quick: options.quick, steps: options.steps || null, threads: options.threads, backend: options.backend, objectives: options.objectives },
+    options: { quick: options.quick, steps: options.steps || null, threads: options.threads, backend: options.backend, objectives: options.objectives, dataFile: options.dataFile },
     loadAverage: os.loadavg(),
   };
   if (options.objectives) {
@@ -435,6 +501,21 @@ async function main(): Promise<void> {
     if (result.threadsNote) console.log(`\n${result.threadsNote}`);
     const { objective: _, ...shared } = common;
     await writeJson(options.out, { ...shared, benchmark: "objectives", ...result });
+    console.log(`\nJSON: ${options.out}`);
+    return;
+  }
+  if (options.dataFile) {
+    const result = await runDataFile(options.dataFile);
+    console.log(`Training step from ${result.dataFile} (${result.source.name}, ${result.source.height}×${result.source.width}×${result.source.channels}), `
+      + `batch ${BATCH}, 1 thread, streamed from disk and prefetched (median over the timed steps; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)\n`);
+    console.log(markdownTable(
+      ["step ms", "data ms on the training thread", "share of the step", "batch read alone, ms", "peak RSS MiB"],
+      [[fmt(1000 * result.rows[0].stepSecondsMedian), fmt(result.dataMsPerStepMedian), pct(result.dataShareOfStep), fmt(result.batchReadMsUnhidden), fmt(result.peakRssMiB)]],
+      ["right", "right", "right", "right", "right"],
+    ));
+    console.log(`\ndata: awaiting the prefetched batch plus turning its bytes into floats (worst step ${fmt(result.dataMsPerStepMax)} ms); `
+      + `"batch read alone" reads and converts a batch with nothing to overlap it; target: data under ${pct(result.targetShare)} of the step`);
+    await writeJson(options.out, { ...common, ...result });
     console.log(`\nJSON: ${options.out}`);
     return;
   }

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { encodeNpy } from "@betavae/datasets";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -75,6 +76,9 @@ describe("the packed packages, installed outside the repository", () => {
     const steps = readFileSync(join(consumer, "run", "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).step);
     expect(steps.at(-1)).toBe(10);
     for (const f of ["checkpoint.safetensors", "reconstructions.png", "traversal.png"]) expect(existsSync(join(consumer, "run", f))).toBe(true);
+    // a data file streamed through the reader thread bundled beside bvae.mjs
+    writeFileSync(join(consumer, "images.npy"), encodeNpy("|u1", [6, 16, 16, 3], Uint8Array.from({ length: 6 * 768 }, (_, i) => (i * 7) % 256)));
+    expect(run("npx", ["--no", "--", "bvae", "train", "--data-file", "images.npy", "--steps", "2", "--batch", "4", "--out", "npy-run"], consumer)).toMatch(/trained 2 steps/);
     // the KL curves: Vega bundled, resvg (a native addon) and the font resolved from the install
     expect(run("npx", ["--no", "--", "bvae", "figures", "--run", "run"], consumer)).toMatch(/figures: .*kl-step\.png/);
     expect(readFileSync(join(consumer, "run", "kl-step.png")).subarray(1, 4).toString()).toBe("PNG");

@@ -1,15 +1,22 @@
 /**
  * Dataset files, told apart by what they hold rather than by a flag: each format recognises
- * its files from their first bytes and opens them as an image source. A new file dataset is
- * one more entry in DATA_FILE_FORMATS (a format may read further into the file to tell, as a
- * second .npz kind will have to look at the archive's entries).
+ * its files from their first bytes (an .npz also by its entries) and opens them as an image
+ * source. A new file dataset is one more entry in DATA_FILE_FORMATS. Large files are streamed:
+ * only the dSprites .npz (26 MB, packed to bits in memory) is read whole.
  */
-import { openSync, readFileSync, readSync, closeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { DatasetFileError } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
+import { mpi3dImagesEntry, openMpi3d } from "./mpi3d.ts";
 import { type DspritesNpz, type NpzLoadOptions, loadDspritesNpz } from "./npz-dsprites.ts";
-import { loadNpyImages } from "./npy-images.ts";
+import { npyHeaderSize, parseNpyHeader } from "./npy.ts";
+import { imageArrayShape } from "./npy-images.ts";
+import { RowReader } from "./row-reader.ts";
+import { openShapes3d } from "./shapes3d.ts";
+import { StreamedImages } from "./streamed-images.ts";
+import { unreadable, withFile } from "./file-access.ts";
+import { type ZipEntry, readZipDirectory } from "./zip.ts";
 
 export interface DataFileFormat {
   /** What the format is, for messages: "the dSprites .npz". */
@@ -24,16 +31,28 @@ export const HEAD_BYTES = 512;
 
 const startsWith = (head: Uint8Array, magic: readonly number[]) => magic.every((b, i) => head[i] === b);
 
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+
 export const DATA_FILE_FORMATS: readonly DataFileFormat[] = [
   {
     description: "the dSprites .npz (dsprites_ndarray_*.npz)",
-    recognises: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]), // a zip archive: the only .npz read so far
+    recognises: (head, path) => startsWith(head, ZIP) && !isMpi3d(path), // the dSprites loader says what another zip lacks
     open: (path) => loadDspritesNpzFile(path),
+  },
+  {
+    description: "MPI3D's .npz (images (N, 64, 64, 3), stored)",
+    recognises: (head, path) => startsWith(head, ZIP) && isMpi3d(path),
+    open: (path) => openMpi3d(path),
+  },
+  {
+    description: "Shapes3D's .h5 (3dshapes.h5)",
+    recognises: (head) => startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), // \x89HDF\r\n\x1a\n
+    open: (path) => openShapes3d(path),
   },
   {
     description: "a uint8 .npy image array (N, H, W[, C])",
     recognises: (head) => startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]), // \x93NUMPY
-    open: (path) => loadNpyImages(readDataFile(path), basename(path)),
+    open: (path) => openNpyImagesFile(path),
   },
 ];
 
@@ -61,6 +80,29 @@ export function loadDspritesNpzFile(path: string, options: Omit<NpzLoadOptions, 
   return loadDspritesNpz(readDataFile(path), { ...options, name: path });
 }
 
+/** A uint8 .npy image array on disk, streamed: its header is read now, its images as batches ask for them. */
+export function openNpyImagesFile(path: string, name = basename(path)): StreamedImages {
+  const { count, height, width, channels, offset } = withFile(path, (file) => {
+    const prefix = file.read(0, Math.min(file.length, 12)).slice();
+    const size = npyHeaderSize(prefix, name);
+    if (size === undefined || size > file.length) throw new DatasetFileError(`${name} is truncated inside its .npy header`);
+    const h = parseNpyHeader(file.read(0, size).slice(), name);
+    return { ...imageArrayShape(h, file.length - h.dataOffset, name), offset: h.dataOffset };
+  });
+  return new StreamedImages(name, height, width, channels, count, new RowReader({ kind: "file", path, offset }, name));
+}
+
+/** Whether the zip archive at `path` has a readable directory holding MPI3D's images. */
+function isMpi3d(path: string): boolean {
+  let entries: ZipEntry[];
+  try {
+    entries = withFile(path, (file) => readZipDirectory(file, path));
+  } catch {
+    return false;
+  }
+  return mpi3dImagesEntry(entries) !== undefined;
+}
+
 /** The whole file, or a one-line DatasetFileError saying why not. */
 export function readDataFile(path: string): Uint8Array {
   try {
@@ -68,10 +110,4 @@ export function readDataFile(path: string): Uint8Array {
   } catch (err) {
     throw unreadable(path, err);
   }
-}
-
-function unreadable(path: string, err: unknown): DatasetFileError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String(err);
-  return new DatasetFileError(`cannot read ${path}: ${why}`, { cause: err });
 }

@@ -5,10 +5,10 @@ import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { DSprites } from "./dsprites.ts";
 import { DatasetFileError } from "./errors.ts";
-import { ImageSet } from "./image-set.ts";
 import { loadDspritesNpzFile, openDataFile, writeImageGridPng } from "./node.ts";
 import { encodeNpy } from "./npy.ts";
 import { makeFakeNpz } from "./npz-fixtures.ts";
+import { StreamedImages } from "./streamed-images.ts";
 import { Rng } from "@betavae/core";
 
 const dir = mkdtempSync(join(tmpdir(), "betavae-datasets-"));
@@ -55,15 +55,15 @@ describe("Node file helpers", () => {
     const pixels = Uint8Array.from({ length: 3 * 16 * 16 * 3 }, (_, i) => i % 256);
     const npy = join(dir, "faces.npy");
     writeFileSync(npy, encodeNpy("|u1", [3, 16, 16, 3], pixels));
-    const set = openDataFile(npy) as ImageSet;
-    expect(set).toBeInstanceOf(ImageSet);
+    const set = openDataFile(npy) as StreamedImages;
+    expect(set).toBeInstanceOf(StreamedImages);
     expect([set.name, set.height, set.width, set.channels, set.count]).toEqual(["faces.npy", 16, 16, 3, 3]);
     const image = new Float32Array(768);
     set.copyImage(2, image);
     expect(image[0]).toBe(Math.fround((2 * 768) % 256 / 255));
     const grey = join(dir, "grey.npy");
     writeFileSync(grey, encodeNpy("|u1", [2, 16, 32], new Uint8Array(2 * 16 * 32)));
-    expect((openDataFile(grey) as ImageSet).channels).toBe(1);
+    expect((openDataFile(grey) as StreamedImages).channels).toBe(1);
   });
 
   it("refuses an unknown, unreadable or malformed data file in one line", () => {

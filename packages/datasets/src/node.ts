@@ -1,5 +1,12 @@
 /** Node-only helpers (file system): import from "@betavae/datasets/node". */
-export { DATA_FILE_FORMATS, type DataFileFormat, HEAD_BYTES, loadDspritesNpzFile, openDataFile, readDataFile } from "./data-files.ts";
+export { DATA_FILE_FORMATS, type DataFileFormat, HEAD_BYTES, loadDspritesNpzFile, openDataFile, openNpyImagesFile, readDataFile } from "./data-files.ts";
+export { withFile } from "./file-access.ts";
+export { RowReader, type RowStore, type Hdf5DatasetInfo } from "./row-reader.ts";
+export { StreamedImages } from "./streamed-images.ts";
+export { StreamedFactorDataset } from "./streamed-factor-dataset.ts";
+export { SHAPES3D_FACTORS, openShapes3d } from "./shapes3d.ts";
+export { type Shapes3dWriteOptions, shapes3dTestImage, writeShapes3dH5 } from "./shapes3d-writer.ts";
+export { MPI3D_FACTOR_NAMES, MPI3D_GRIDS, type Mpi3dOptions, openMpi3d } from "./mpi3d.ts";
 import { renameSync, writeFileSync } from "node:fs";
 import type { DatasetRef } from "./checkpoint-dataset.ts";
 import { openDataFile } from "./data-files.ts";

@@ -23,14 +23,32 @@ export interface ZipEntry {
 
 const EOCD = 0x06054b50, ZIP64_LOCATOR = 0x07064b50, ZIP64_EOCD = 0x06064b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50;
 
-/** The entries of the archive `zip`; `kind` names what it should be in messages ("zip": "… is not a readable zip file"). */
-export function readZipDirectory(zip: Uint8Array, what: string, kind = ".npz (zip)"): ZipEntry[] {
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+/** Bytes of an archive by position: the archive in memory, or a file read piecewise (data-files.ts). */
+export interface RandomAccess {
+  readonly length: number;
+  /** The bytes at [position, position + length), which lie inside the archive; the view may be reused by the next read. */
+  read(position: number, length: number): Uint8Array;
+}
+
+export function bytesAccess(bytes: Uint8Array): RandomAccess {
+  return { length: bytes.length, read: (position, length) => bytes.subarray(position, position + length) };
+}
+
+/**
+ * The archive's entries, from its central directory; `zip` is read piecewise, never whole.
+ * `kind` names what it should be in messages ("zip": "… is not a readable zip file").
+ */
+export function readZipDirectory(archive: Uint8Array | RandomAccess, what: string, kind = ".npz (zip)"): ZipEntry[] {
+  const zip = archive instanceof Uint8Array ? bytesAccess(archive) : archive;
   const fail = (msg: string): never => {
     throw new DatasetFileError(`${what} is not a readable ${kind} file: ${msg}`);
   };
-  const u16 = (p: number) => (p + 2 <= zip.length ? view.getUint16(p, true) : fail("truncated"));
-  const u32 = (p: number) => (p + 4 <= zip.length ? view.getUint32(p, true) : fail("truncated"));
+  const view = (p: number, n: number) => {
+    const b = zip.read(p, n);
+    return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  };
+  const u16 = (p: number) => (p >= 0 && p + 2 <= zip.length ? view(p, 2).getUint16(0, true) : fail("truncated"));
+  const u32 = (p: number) => (p >= 0 && p + 4 <= zip.length ? view(p, 4).getUint32(0, true) : fail("truncated"));
   const u64 = (p: number) => {
     const lo = u32(p), hi = u32(p + 4);
     if (hi >= 1 << 21) fail("a 64-bit size or offset is beyond 2^53");
@@ -39,8 +57,10 @@ export function readZipDirectory(zip: Uint8Array, what: string, kind = ".npz (zi
 
   // the end-of-central-directory record is in the last 22 + 65535 bytes
   let eocd = -1;
-  for (let p = zip.length - 22; p >= 0 && p >= zip.length - 22 - 65535; p--) {
-    if (view.getUint32(p, true) === EOCD) {
+  const tailStart = Math.max(0, zip.length - 22 - 65535);
+  const tail = zip.length >= 22 ? view(tailStart, zip.length - tailStart) : undefined;
+  for (let p = zip.length - 22; tail && p >= tailStart; p--) {
+    if (tail.getUint32(p - tailStart, true) === EOCD) {
       eocd = p;
       break;
     }
@@ -74,7 +94,8 @@ export function readZipDirectory(zip: Uint8Array, what: string, kind = ".npz (zi
     let localOffset = u32(p + 42);
     if (p + 46 + nameLen + extraLen + commentLen > cdOffset + cdSize) fail(`central directory entry ${k} overruns the directory`);
     let name = "";
-    for (let i = 0; i < nameLen; i++) name += String.fromCharCode(zip[p + 46 + i]);
+    const nameBytes = zip.read(p + 46, nameLen);
+    for (let i = 0; i < nameLen; i++) name += String.fromCharCode(nameBytes[i]);
     // zip64 extra field: the 64-bit values of the fields saturated above, in this order
     let e = p + 46 + nameLen;
     const eEnd = e + extraLen;

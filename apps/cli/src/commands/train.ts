@@ -24,7 +24,7 @@ import { askedSettings, asksNewRamp, refuseInapplicable, resumedSettings, settin
 export const TRAIN_FLAGS: FlagSpecs = {
   preset: { type: "choice", choices: Object.keys(PRESETS), help: "start from a preset (see README); other flags override it" },
   dataset: { type: "choice", choices: DATASET_NAMES, help: "training data", default: "dsprites" },
-  "data-file": { type: "string", placeholder: "FILE", help: "train on a dataset file instead of the generator: the original dsprites_ndarray_*.npz, or a uint8 .npy image array (N, H, W[, C])" },
+  "data-file": { type: "string", placeholder: "FILE", help: "train on a dataset file instead of the generator, streamed from disk: the original dsprites_ndarray_*.npz, Shapes3D's 3dshapes.h5, MPI3D's mpi3d_*.npz, or a uint8 .npy image array (N, H, W[, C])" },
   objective: { type: "choice", choices: ["beta", "capacity"], help: "β-VAE, or controlled capacity increase", default: "beta" },
   beta: { type: "number", min: 0, help: "β of the β-VAE objective", default: 4 },
   gamma: { type: "number", min: 0, help: "γ of the capacity objective", default: 1000 },
