@@ -96,6 +96,12 @@ function subsetPriorRun(code: LatentCode, seed: number): ObjectiveRun<SubsetPrio
 
 const SUBSET_PRIOR: ObjectiveKind<SubsetPriorObjective> = {
   kind: "subset-prior",
+  label: "subset prior",
+  settings: [
+    { field: "beta", flag: "beta", help: "weight of the KL on the subset", default: 8, min: 0 },
+    { field: "pull", flag: "pull", help: "λ, the pull of the sample toward the prior mean", default: 0.5, min: 0 },
+    { field: "lr", flag: "prior-lr", help: "the prior means' Adam learning rate", default: 1e-2, min: 0 },
+  ],
   validate(o) {
     requireNonNegative(o.beta, "beta");
     requireNonNegative(o.pull, "pull");
@@ -184,7 +190,7 @@ describe("an objective defined in a test file", () => {
 
   it("may not name a tensor as the model does", async () => {
     registerObjective<ShadowObjective>({
-      kind: "shadow", validate: () => {}, describe: () => "shadow",
+      kind: "shadow", label: "shadow", settings: [], validate: () => {}, describe: () => "shadow",
       build: (code) => ({
         parameters: [ParameterArena.build(code.backend, (param) => param("encoder.mu.bias", [code.latents], 1))[0]],
         evaluate: (_, s) => ({ loss: s.recon, klWeight: 0, capacity: null, terms: {} }),
