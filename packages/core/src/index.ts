@@ -17,6 +17,9 @@ export {
 export { type BetaObjective, BETA, betaReport } from "./train/objectives/beta";
 export { type CapacityObjective, type CapacityRampStart, CAPACITY, capacityAt, capacityReport, rampCapacity } from "./train/objectives/capacity";
 export { addKlGradient, klWeightedBackward, klWeightedRun } from "./train/objectives/kl-weighted";
+export { type TcEstimator, type TcTerms, type TcvaeObjective, TCVAE, TcEstimates, tcvaeReport } from "./train/objectives/tcvae";
+export { type DipPenalty, type DipVaeIIObjective, type DipVaeIObjective, type DipVaeObjective, DIPVAE_I, DIPVAE_II, DipCovariance, dipReport } from "./train/objectives/dipvae";
+export { HostCode } from "./train/objectives/host-code";
 export {
   type BatchSource, DEFAULT_OPTIMISER, MAX_BATCH, NonFiniteError, type OptimiserConfig, type StepMetrics, Trainer,
   type TrainingConfig, type TrainingState, validateOptimiser,

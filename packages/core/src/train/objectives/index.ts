@@ -6,12 +6,17 @@
 import type { LatentCode } from "../../model/vae";
 import { BETA, type BetaObjective } from "./beta";
 import { CAPACITY, type CapacityObjective } from "./capacity";
+import { DIPVAE_I, DIPVAE_II, type DipVaeIIObjective, type DipVaeIObjective } from "./dipvae";
+import { TCVAE, type TcvaeObjective } from "./tcvae";
 import { type ObjectiveKind, type ObjectiveRun, ObjectiveError, type ObjectiveSetting, settingDefault } from "./objective";
 
 /** Descriptor types by kind; augment this interface to add one. */
 export interface ObjectiveKinds {
   beta: BetaObjective;
   capacity: CapacityObjective;
+  tcvae: TcvaeObjective;
+  "dipvae-i": DipVaeIObjective;
+  "dipvae-ii": DipVaeIIObjective;
 }
 
 /** A training objective as checkpoints store it: `{ kind, ...settings }`. */
@@ -29,6 +34,9 @@ export function registerObjective<O extends Objective>(kind: ObjectiveKind<O>): 
 const BUILT_IN = [
   BETA,
   CAPACITY,
+  TCVAE,
+  DIPVAE_I,
+  DIPVAE_II,
 ];
 for (const kind of BUILT_IN) registerObjective<Objective>(kind as unknown as ObjectiveKind<Objective>);
 
