@@ -56,22 +56,33 @@ export async function checkObjectiveGradients(
   own.forEach((a, k) => view(a.values).set(before[k])); // undo its Adam step: the gradient stays in grads
   const analytic = [Float64Array.from(view(model.paramGrads)), ...own.map((a) => Float64Array.from(view(a.grads)))];
 
-  const h = 1e-5;
+  const arenas = [{ values: view(model.paramValues), analytic: analytic[0], slots: model.parameterLayout }, ...own.map((a, k) => ({ values: view(a.values), analytic: analytic[k + 1], slots: a.slots }))];
+  const indices = (slots: readonly { offset: number; size: number }[]) => slots.flatMap((s) => Array.from({ length: s.size }, (_, i) => s.offset + i));
+  const { worst, largest } = await compareFiniteDifferences(arenas.map((a) => ({ ...a, indices: indices(a.slots) })), loss, 1e-5);
+  return { worst, largest, analytic };
+}
+
+/** Values to perturb in place (each entry restored after), their analytic gradient, and which entries (all where absent). */
+export interface Perturbed {
+  values: Float64Array;
+  analytic: Float64Array;
+  indices?: Iterable<number>;
+}
+
+/** The largest |central difference of `loss` − analytic| and the largest |analytic| over the entries of `perturbed`. */
+export async function compareFiniteDifferences(perturbed: Perturbed[], loss: () => number | Promise<number>, h = 1e-6): Promise<{ worst: number; largest: number }> {
   let worst = 0, largest = 0;
-  const arenas = [{ values: view(model.paramValues), slots: model.parameterLayout }, ...own.map((a) => ({ values: view(a.values), slots: a.slots }))];
-  for (const [k, { values, slots }] of arenas.entries()) {
-    for (const slot of slots) {
-      for (let i = slot.offset; i < slot.offset + slot.size; i++) {
-        const saved = values[i];
-        values[i] = saved + h;
-        const up = await loss();
-        values[i] = saved - h;
-        const down = await loss();
-        values[i] = saved;
-        worst = Math.max(worst, Math.abs((up - down) / (2 * h) - analytic[k][i]));
-        largest = Math.max(largest, Math.abs(analytic[k][i]));
-      }
+  for (const { values, analytic, indices } of perturbed) {
+    for (const i of indices ?? values.keys()) {
+      const saved = values[i];
+      values[i] = saved + h;
+      const up = await loss();
+      values[i] = saved - h;
+      const down = await loss();
+      values[i] = saved;
+      worst = Math.max(worst, Math.abs((up - down) / (2 * h) - analytic[i]));
+      largest = Math.max(largest, Math.abs(analytic[i]));
     }
   }
-  return { worst, largest, analytic };
+  return { worst, largest };
 }

@@ -51,8 +51,9 @@ describe("objectives", () => {
     expect(describeObjective({ kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 }))
       .toBe("capacity, γ = 1000, C 0 → 25 nats over steps 0–100000");
     expect(() => validateObjective({ kind: "beta", beta: -1 })).toThrow("beta must be a non-negative number, got -1");
-    expect(() => validateObjective({ kind: "gamma" } as never)).toThrow(new ObjectiveError('objective must be "beta" or "capacity", got gamma'));
-    expect(() => validateObjective(null as never)).toThrow('objective must be "beta" or "capacity", got undefined');
+    const known = '"beta", "capacity", "tcvae", "dipvae-i" or "dipvae-ii"';
+    expect(() => validateObjective({ kind: "gamma" } as never)).toThrow(new ObjectiveError(`objective must be ${known}, got gamma`));
+    expect(() => validateObjective(null as never)).toThrow(`objective must be ${known}, got undefined`);
     expect(() => registerObjective(BETA)).toThrow('an objective of kind "beta" is already registered');
   });
   it("describe their own settings, so front ends build and read descriptors without knowing the kind", () => {
@@ -65,7 +66,7 @@ describe("objectives", () => {
       expect(objectiveSettingValues(o)).toEqual(Object.fromEntries(kind.settings.map((s) => [s.flag, s.default])));
     }
     expect(objectiveFromSettings("capacity", { gamma: 5, "capacity-steps": 10 })).toEqual({ kind: "capacity", gamma: 5, capacityMax: 25, capacitySteps: 10 });
-    expect(() => objectiveKind("gamma")).toThrow(/^objective must be "beta".*"capacity".*, got gamma$/);
+    expect(() => objectiveKind("gamma")).toThrow(/^objective must be "beta", "capacity", .*, got gamma$/);
   });
   it("checks settings by their description, in one line naming the flag", () => {
     const settings: ObjectiveSetting[] = [

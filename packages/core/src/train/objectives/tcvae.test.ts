@@ -3,9 +3,11 @@ import { ReferenceBackend } from "../../backend/reference";
 import type { ModelConfig } from "../../model/config";
 import type { LatentCode } from "../../model/vae";
 import { Rng } from "../../rng";
-import { checkObjectiveGradients } from "../../testing/objective-gradients";
+import { checkObjectiveGradients, compareFiniteDifferences } from "../../testing/objective-gradients";
 import { checkResume } from "../../testing/resume-check";
-import { DEFAULT_OPTIMISER } from "../trainer";
+import { WasmBackend } from "../../backend/wasm";
+import { SquaresSource } from "../../testing/squares-source";
+import { DEFAULT_OPTIMISER, Trainer } from "../trainer";
 import { HostCode } from "./host-code";
 import { describeObjective, objectiveFromSettings, validateObjective } from "./index";
 import { TcEstimates, type TcvaeObjective } from "./tcvae";
@@ -107,7 +109,7 @@ describe("β-TCVAE", () => {
     }
   });
 
-  it("gets the estimates' gradients in z, μ and log σ² right (finite differences, float64)", () => {
+  it("gets the estimates' gradients in z, μ and log σ² right (finite differences, float64)", async () => {
     const code = hostCode(5, 3);
     const rng = new Rng(4);
     for (let k = 0; k < 15; k++) [code.mu[k], code.logvar[k], code.z[k]] = [rng.normal(), rng.uniform(-1, 0.5), rng.normal()];
@@ -120,20 +122,8 @@ describe("β-TCVAE", () => {
       };
       weighted();
       const analytic = [Float64Array.from(code.dz), Float64Array.from(code.dmu), Float64Array.from(code.dlogvar)];
-      const h = 1e-6;
-      let worst = 0, largest = 0;
-      [code.z, code.mu, code.logvar].forEach((values, k) => {
-        for (let i = 0; i < values.length; i++) {
-          const saved = values[i];
-          values[i] = saved + h;
-          const up = weighted();
-          values[i] = saved - h;
-          const down = weighted();
-          values[i] = saved;
-          worst = Math.max(worst, Math.abs((up - down) / (2 * h) - analytic[k][i]));
-          largest = Math.max(largest, Math.abs(analytic[k][i]));
-        }
-      });
+      const values = [code.z, code.mu, code.logvar];
+      const { worst, largest } = await compareFiniteDifferences(values.map((v, k) => ({ values: v, analytic: analytic[k] })), weighted);
       expect(largest).toBeGreaterThan(0.05);
       expect(worst / largest).toBeLessThan(1e-7);
     }
@@ -157,5 +147,8 @@ describe("β-TCVAE", () => {
     const m = straight[0];
     expect(Object.keys(m.terms)).toEqual(["mi", "tc", "dimwiseKl"]);
     expect(m.loss).toBeCloseTo(m.recon + m.kl + 5 * m.terms.tc, 3);
+    // the stratified weights need N ≥ B − 1
+    const t = new Trainer(await WasmBackend.create(), { ...config, objective: { ...objective, datasetSize: 3 } }, new SquaresSource(16, 1));
+    await expect(t.trainStep()).rejects.toThrow("the stratified estimator needs dataset-size ≥ batch − 1 (7), got 3");
   });
 });
