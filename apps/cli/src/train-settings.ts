@@ -34,9 +34,11 @@ export function objectiveFlagSpecs(): FlagSpecs {
     objective: { type: "choice", choices: kinds.map((k) => k.kind), help: `the objective: ${kinds.map((k) => (k.label === k.kind ? k.kind : `${k.kind} (${k.label})`)).join(", ")}`, default: kinds[0].kind },
   };
   for (const [flag, owners] of objectiveFlags()) {
+    const byHelp = new Map<string, typeof owners>();
+    for (const owner of owners) byHelp.set(owner.setting.help, [...(byHelp.get(owner.setting.help) ?? []), owner]);
     const help = owners.length === 1
       ? `${owners[0].setting.help} (default ${defaultOf(owners[0].setting)})`
-      : owners.map(({ kind, setting }) => `${setting.help} (${kind.kind}: default ${defaultOf(setting)})`).join("; ");
+      : [...byHelp].map(([text, group]) => `${text} (${group.map(({ kind, setting }) => `${kind.kind}: default ${defaultOf(setting)}`).join(", ")})`).join("; ");
     const s = owners[0].setting;
     // shared flags keep the loosest range of their objectives; each objective's own validation holds it to its own
     const bound = (pick: (a: number, b: number) => number, key: "min" | "max") => {

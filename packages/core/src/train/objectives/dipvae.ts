@@ -104,8 +104,8 @@ function dipRun(latent: LatentCode): ObjectiveRun<DipVaeObjective> {
 /** disentanglement_lib's unsupervised study sweeps λ_od over 1, 2, 5, 10, 20, 50 with lambda_d_factor 10 for I and 1 for II. */
 function dipSettings(lambdaDFactor: number): NumberSetting[] {
   return [
-    { field: "lambdaOd", flag: "lambda-od", symbol: "λ_od", help: "weight of the code covariance's off-diagonal entries (DIP-VAE)", default: 10, min: 0, weighs: "the DIP penalty" },
-    { field: "lambdaDFactor", flag: "lambda-d-factor", help: "λ_d / λ_od, the diagonal entries' weight relative to the off-diagonal ones (DIP-VAE)", default: lambdaDFactor, min: 0, weighs: "the DIP penalty" },
+    { field: "lambdaOd", flag: "lambda-od", symbol: "λ_od", help: "weight of the code covariance's off-diagonal entries", default: 10, min: 0, weighs: "the DIP penalty" },
+    { field: "lambdaDFactor", flag: "lambda-d-factor", help: "λ_d / λ_od, the diagonal entries' weight relative to the off-diagonal ones", default: lambdaDFactor, min: 0, weighs: "the DIP penalty" },
   ];
 }
 

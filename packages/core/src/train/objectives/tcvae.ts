@@ -183,9 +183,9 @@ function tcvaeRun(latent: LatentCode): ObjectiveRun<TcvaeObjective> {
 }
 
 const SETTINGS = [
-  { field: "beta", flag: "beta", symbol: "β", help: "weight of the total correlation (β-TCVAE)", default: 6, min: 0, weighs: "the total-correlation term" },
+  { field: "beta", flag: "beta", symbol: "β", help: "weight of the total correlation", default: 6, min: 0, weighs: "the total-correlation term" },
   { field: "alpha", flag: "alpha", symbol: "α", help: "weight of the index-code mutual information", default: 1, min: 0, weighs: "the mutual-information term" },
-  { field: "gamma", flag: "gamma", symbol: "γ", help: "weight of the dimension-wise KL (β-TCVAE)", default: 1, min: 0, weighs: "the dimension-wise KL term" },
+  { field: "gamma", flag: "gamma", symbol: "γ", help: "weight of the dimension-wise KL", default: 1, min: 0, weighs: "the dimension-wise KL term" },
   {
     field: "datasetSize", flag: "dataset-size", symbol: "N", help: "training images N the total-correlation estimator assumes",
     default: 737280, min: 1, integer: true, datasetSize: true,
