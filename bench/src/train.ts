@@ -9,7 +9,7 @@
 //                          [--profile] [--no-tfjs] [--out FILE]
 import os from "node:os";
 import {
-  type Backend, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
+  type Backend, BURGESS_CONFIG, BetaVAE, ConvLayer, type CapacityObjective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
   TrainingSession, WasmBackend, conv2dMacs,
 } from "@betavae/core";
 import { ImageSampler, createDataset } from "@betavae/datasets";
@@ -23,7 +23,7 @@ const USAGE = "usage: npm run bench:train -- [--quick] [--steps N] [--threads N]
 const BATCH = 64;
 const SEED = 1;
 const DATA_SEED = 2;
-const OBJECTIVE: Objective = { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
+const OBJECTIVE: CapacityObjective = { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
 const OPTIMISER: OptimiserConfig = { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 /** ours / TensorFlow.js on the same step, 1 thread each: the issue's target. */
 const TARGET_RATIO = 5;
