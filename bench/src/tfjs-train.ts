@@ -18,7 +18,7 @@
 // "phases" variant builds them from conv2d instead (see conv2dTransposeByPhases), the
 // fastest tfjs step we found, so the comparison is also made against that.
 import {
-  BURGESS_CONFIG, BetaVAE, ConvLayer, type DeviceBuffer, type Layer, LOGVAR_MAX, LOGVAR_MIN, type Objective, type OptimiserConfig,
+  BURGESS_CONFIG, BetaVAE, ConvLayer, type DeviceBuffer, type Layer, LOGVAR_MAX, LOGVAR_MIN, type BetaObjective, type CapacityObjective, type OptimiserConfig,
   type ObjectiveReport, ReferenceBackend, Rng, betaReport, capacityReport, klWeightedBackward,
 } from "@betavae/core";
 import type { Tf } from "./tfjs";
@@ -114,7 +114,7 @@ export class TfjsTrainer {
    */
   constructor(
     private readonly tf: Tf, model: BetaVAE, params: Float32Array,
-    private readonly objective: Objective, optimiser: OptimiserConfig, readonly transposedConv: TransposedConvRoute = "tfjs",
+    private readonly objective: KlWeightedObjective, optimiser: OptimiserConfig, readonly transposedConv: TransposedConvRoute = "tfjs",
   ) {
     this.vars = new Map(model.parameterLayout.map((slot) => {
       const initial = tf.tensor(params.subarray(slot.offset, slot.offset + slot.size), slot.shape);
@@ -304,7 +304,9 @@ export class TfjsTrainer {
 }
 
 /** This peer trains the objectives that weight the KL by one number per update. */
-function klWeightedReport(o: Objective, recon: number, kl: number, step: number): ObjectiveReport {
+export type KlWeightedObjective = BetaObjective | CapacityObjective;
+
+function klWeightedReport(o: KlWeightedObjective, recon: number, kl: number, step: number): ObjectiveReport {
   return o.kind === "beta" ? betaReport(o, recon, kl) : capacityReport(o, recon, kl, step);
 }
 
@@ -328,7 +330,7 @@ export interface TfjsCheck {
  * the Adam update must agree before tfjs's timing means anything.
  */
 export function checkTfjsTrainer(
-  tf: Tf, objective: Objective, optimiser: OptimiserConfig, transposedConv: TransposedConvRoute = "tfjs",
+  tf: Tf, objective: KlWeightedObjective, optimiser: OptimiserConfig, transposedConv: TransposedConvRoute = "tfjs",
 ): TfjsCheck {
   const config = { ...BURGESS_CONFIG, height: 16, width: 16, latents: 3, convChannels: 8, hidden: 8 };
   const batch = 3;

@@ -13,10 +13,10 @@
 //                          [--profile] [--no-tfjs] [--objectives] [--data-file FILE] [--out FILE]
 import os from "node:os";
 import {
-  type Backend, type BatchSource, BURGESS_CONFIG, BetaVAE, ConvLayer, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
-  TrainingSession, WasmBackend, conv2dMacs,
+  type Backend, type BatchSource, BURGESS_CONFIG, BetaVAE, ConvLayer, type CapacityObjective, type Objective, type OptimiserConfig, ReferenceBackend, Rng, Trainer,
+  TrainingSession, WasmBackend, conv2dMacs, objectiveFromSettings, objectiveKinds,
 } from "@betavae/core";
-import { type ImageSource, ImageSampler, createDataset } from "@betavae/datasets";
+import { type ImageSource, ImageSampler, createDataset, imageCount } from "@betavae/datasets";
 import { openDataFile } from "@betavae/datasets/node";
 import { gflops, measure, median } from "./timing";
 import { type Align, fmt, markdownTable, pct, ratio } from "./table";
@@ -28,7 +28,7 @@ const USAGE = "usage: npm run bench:train -- [--quick] [--steps N] [--threads N]
 const BATCH = 64;
 const SEED = 1;
 const DATA_SEED = 2;
-const OBJECTIVE: Objective = { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
+const OBJECTIVE: CapacityObjective = { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 };
 const OPTIMISER: OptimiserConfig = { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 /** ours / TensorFlow.js on the same step, 1 thread each: the issue's target. */
 const TARGET_RATIO = 5;
@@ -168,7 +168,7 @@ const dsprites = createDataset("dsprites");
 const newSource = (): ImageSampler => new ImageSampler(dsprites, DATA_SEED);
 
 /** The step a run takes: the session's, which logs (and reads the latent watch) every DEFAULT_LOG_EVERY steps as bvae train does. */
-function newSession(backend: Backend, source: BatchSource = newSource(), images: Pick<ImageSource, "height" | "width" | "channels"> = dsprites, objective = OBJECTIVE): TrainingSession {
+function newSession(backend: Backend, source: BatchSource = newSource(), images: Pick<ImageSource, "height" | "width" | "channels"> = dsprites, objective: Objective = OBJECTIVE): TrainingSession {
   const model = { ...BURGESS_CONFIG, height: images.height, width: images.width, channels: images.channels };
   return new TrainingSession(new Trainer(backend, { model, objective, optimiser: OPTIMISER, batch: BATCH, seed: SEED }, source));
 }
@@ -335,9 +335,10 @@ async function runTfjs(plan: { warmup: number; minSeconds: number; minSteps: num
 }
 
 // ── every objective ─────────────────────────────────────────────────────────────────
-/** The objectives timed, each at bvae train's defaults; β-VAE first, the baseline of the ratios (each step in turn: timeInterleaved). */
+/** Every registered objective at bvae train's defaults on dSprites; β-VAE first, the baseline of the ratios (each step in turn: timeInterleaved). */
 function benchObjectives(): Objective[] {
-  return [{ kind: "beta", beta: 4 }, { kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 }];
+  const kinds = objectiveKinds().map((k) => k.kind).sort((a, b) => Number(b === "beta") - Number(a === "beta"));
+  return kinds.map((kind) => objectiveFromSettings(kind, {}, imageCount(dsprites)));
 }
 
 interface ObjectiveRow extends Throughput {

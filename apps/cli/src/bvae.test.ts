@@ -84,7 +84,7 @@ describe("bvae train", () => {
   it("refuses a new capacity ramp for a β-VAE run", async () => {
     const dir = join(tmp(), "beta");
     expect(await main(["train", "--steps", "1", "--out", dir, ...SMALL])).toBe(0);
-    await expectError(["train", "--resume", "--capacity-max", "5", "--steps", "2", "--out", dir], /--capacity-max and --capacity-steps apply to the capacity objective; this run trains β-VAE \(β = 4\)/, 2);
+    await expectError(["train", "--resume", "--capacity-max", "5", "--steps", "2", "--out", dir], /--capacity-max applies to the capacity objective; this run trains the β-VAE objective \(β = 4\)/, 2);
   });
 
   it("refuses to overwrite a run, and leaves it untouched", async () => {

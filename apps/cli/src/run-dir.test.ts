@@ -260,7 +260,7 @@ describe("a resumed run keeps its settings", () => {
 
     await expectError(["train", "--resume", "--lr", "0.1", "--steps", "7", "--out", dir], /^bvae train: --lr cannot be changed when resuming: this run has 0\.001, not 0\.1$/, 2);
     await expectError(["train", "--resume", "--preset", "burgess-dsprites", "--out", dir], /--dataset cannot be changed when resuming: this run has blobs, not dsprites/, 2);
-    await expectError(["train", "--resume", "--gamma", "10", "--out", dir], /--gamma applies to the capacity objective; this run trains β-VAE \(β = 4\)/, 2);
+    await expectError(["train", "--resume", "--gamma", "10", "--out", dir], /--gamma applies to the capacity and β-TCVAE objectives; this run trains the β-VAE objective \(β = 4\)/, 2);
   });
 
   it("refuses a checkpoint with another latent count than the run's", async () => {
@@ -273,12 +273,33 @@ describe("a resumed run keeps its settings", () => {
   });
 });
 
+describe("objectives beyond β and capacity", () => {
+  it.each([
+    ["tcvae", ["--estimator", "mss"], { objective: "tcvae", beta: 6, alpha: 1, gamma: 1, "dataset-size": 737280, estimator: "mss" }, ["mi", "tc", "dimwiseKl"]],
+    ["dipvae-i", [], { objective: "dipvae-i", "lambda-od": 10, "lambda-d-factor": 10 }, ["dipOffDiagonal", "dipDiagonal"]],
+    ["dipvae-ii", ["--lambda-od", "2"], { objective: "dipvae-ii", "lambda-od": 2, "lambda-d-factor": 1 }, ["dipOffDiagonal", "dipDiagonal"]],
+  ] as [string, string[], Record<string, unknown>, string[]][])("trains %s with its own settings, logs its terms and resumes", async (kind, flags, settings, terms) => {
+    const dir = join(tmp(), "run");
+    expect(await main(["train", ...TINY.slice(2), ...flags, "--objective", kind, "--steps", "2", "--log-every", "1", "--out", dir])).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    expect(config.settings).toMatchObject(settings); // tcvae's N: dSprites' 737,280 images
+    for (const other of ["beta", "gamma", "capacity-max", "lambda-od", "estimator"].filter((k) => !(k in settings))) expect(config.settings).not.toHaveProperty(other);
+    expect(await main(["train", "--resume", "--steps", "3", "--out", dir])).toBe(0);
+    const lines = readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([1, 2, 3]);
+    for (const l of lines) expect(Object.keys(l.terms)).toEqual(terms);
+  });
+});
+
 describe("one-line refusals, before anything is created", () => {
   it.each([
     [["--seed", "1e17"], /--seed must be at most 9007199254740991 \(2\^53 − 1\), got '1e17'/],
-    [["--gamma", "10"], /--gamma applies to the capacity objective; this run trains β-VAE \(β = 4\)/],
-    [["--objective", "capacity", "--beta", "2"], /--beta applies to the β-VAE objective; this run trains the capacity objective \(γ = 1000\)/],
-    [["--objective", "beta", "--capacity-max", "5"], /--capacity-max and --capacity-steps apply to the capacity objective/],
+    [["--gamma", "10"], /--gamma applies to the capacity and β-TCVAE objectives; this run trains the β-VAE objective \(β = 4\)/],
+    [["--objective", "capacity", "--beta", "2"], /--beta applies to the β-VAE and β-TCVAE objectives; this run trains the capacity objective \(γ = 1000\)/],
+    [["--objective", "beta", "--capacity-max", "5"], /--capacity-max applies to the capacity objective/],
+    [["--objective", "tcvae", "--lambda-od", "5"], /--lambda-od applies to the DIP-VAE-I and DIP-VAE-II objectives; this run trains the β-TCVAE objective \(β = 6\)$/],
+    [["--objective", "dipvae-ii", "--estimator", "mss"], /--estimator applies to the β-TCVAE objective; this run trains the DIP-VAE-II objective \(λ_od = 10\)$/],
+    [["--objective", "tcvae", "--estimator", "exact"], /--estimator must be one of mws, mss; got 'exact'$/],
   ] as [string[], RegExp][])("train %j", async (flags, message) => {
     const dir = join(tmp(), "run");
     await expectError(["train", ...TINY, ...flags, "--out", dir], message, 2);

@@ -2,8 +2,11 @@
 // the decoded image live while dragging, traversals and reconstructions; trains in a worker
 // with live curves, on a generator or on a folder or zip of images dropped on it; loads
 // checkpoints from `bvae` and downloads the page's model as one.
-import { ACTIVE_KL, type HistoryPoint, type Objective, type StepMetrics, describeObjective } from "@betavae/core";
-import { CELEBA_CROP_SIDE, DROPPED_IMAGES } from "@betavae/datasets";
+import {
+  ACTIVE_KL, type HistoryPoint, type ObjectiveSetting, type StepMetrics, describeObjective, isChoiceSetting, objectiveFromSettings, objectiveKinds,
+  objectiveSettingValues,
+} from "@betavae/core";
+import { CELEBA_CROP_SIDE, DROPPED_IMAGES, type DatasetName, createDataset, imageCount } from "@betavae/datasets";
 import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
 import { TrainingCharts } from "./charts";
 import { EngineClient } from "./client";
@@ -227,23 +230,30 @@ function countFrame(asked: number, now: number): void {
 // ---------- training ----------
 
 function readSettings(): TrainSettings {
-  const number = (name: string, what: string, integer = false) => {
-    const v = Number(field(name).value);
-    if (field(name).value.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      throw new Error(`${what} must be ${integer ? "a whole number" : "a number"}, got '${field(name).value}'`);
+  const number = (name: string | HTMLInputElement | HTMLSelectElement, what: string, integer = false) => {
+    const input = typeof name === "string" ? field(name) : name;
+    const v = Number(input.value);
+    if (input.value.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+      throw new Error(`${what} must be ${integer ? "a whole number" : "a number"}, got '${input.value}'`);
     }
     return v;
   };
   const kind = (form.elements.namedItem("objective") as RadioNodeList).value;
-  const objective: Objective = kind === "capacity"
-    ? { kind: "capacity", gamma: number("gamma", "γ"), capacityMax: number("capacityMax", "C max"), capacitySteps: number("capacitySteps", "the schedule length", true) }
-    : { kind: "beta", beta: number("beta", "β") };
+  const values: Record<string, number | string> = {};
+  for (const s of objectiveKinds().find((k) => k.kind === kind)!.settings) {
+    const input = settingInput(kind, s.flag);
+    if (isChoiceSetting(s)) values[s.flag] = input.value;
+    else if (!(s.datasetSize && input.value.trim() === "")) values[s.flag] = number(input, s.symbol ?? s.flag, s.integer);
+  }
+  const dataset = field("dataset").value as DatasetChoice;
+  const count = dataset === DROPPED_IMAGES ? droppedImageCount : imageCount(createDataset(dataset as DatasetName));
+  const objective = objectiveFromSettings(kind, values, count);
   const latents = number("latents", "the latent count", true);
   if (latents < 1 || latents > 64) throw new Error(`the latent count must be between 1 and 64, got ${latents}`);
   const batch = number("batch", "the batch", true);
   if (batch < 1 || batch > 512) throw new Error(`the batch must be between 1 and 512, got ${batch}`);
   return {
-    dataset: field("dataset").value as DatasetChoice, latents, batch, seed: number("seed", "the seed", true), objective, lr: number("lr", "the learning rate"),
+    dataset, latents, batch, seed: number("seed", "the seed", true), objective, lr: number("lr", "the learning rate"),
   };
 }
 
@@ -255,13 +265,51 @@ function fillForm(info: ModelInfo): void {
   field("seed").value = String(c.seed);
   field("lr").value = String(c.optimiser.lr);
   (form.elements.namedItem("objective") as RadioNodeList).value = c.objective.kind;
-  if (c.objective.kind === "beta") field("beta").value = String(c.objective.beta);
-  else {
-    field("gamma").value = String(c.objective.gamma);
-    field("capacityMax").value = String(c.objective.capacityMax);
-    field("capacitySteps").value = String(c.objective.capacitySteps);
-  }
+  for (const [flag, value] of Object.entries(objectiveSettingValues(c.objective))) settingInput(c.objective.kind, flag).value = String(value);
   showObjectiveFields();
+}
+
+/** The input of one objective's setting (objectives may share a flag, each with its own input). */
+function settingInput(kind: string, flag: string): HTMLInputElement | HTMLSelectElement {
+  return form.querySelector<HTMLInputElement | HTMLSelectElement>(`[data-objective="${kind}"] [name="${flag}"]`)!;
+}
+
+/** A radio per registered objective, then every objective's settings as inputs (only the chosen one's shown). */
+function buildObjectivePicker(): void {
+  const picker = element("objective-picker");
+  const label = (text: string, control: HTMLElement, help?: string) => {
+    const l = document.createElement("label");
+    l.append(`${text} `, control);
+    if (help) l.title = help;
+    return l;
+  };
+  objectiveKinds().forEach((kind, i) => {
+    const radio = Object.assign(document.createElement("input"), { type: "radio", name: "objective", value: kind.kind, checked: i === 0 });
+    const l = document.createElement("label");
+    l.append(radio, ` ${kind.label}`);
+    picker.append(l);
+  });
+  for (const kind of objectiveKinds()) {
+    for (const s of kind.settings) {
+      const l = label(s.symbol ?? s.flag, settingControl(s), s.help);
+      l.dataset.objective = kind.kind;
+      picker.append(l);
+    }
+  }
+}
+
+function settingControl(s: ObjectiveSetting): HTMLInputElement | HTMLSelectElement {
+  if (isChoiceSetting(s)) {
+    const select = Object.assign(document.createElement("select"), { name: s.flag });
+    for (const c of s.choices) select.append(Object.assign(document.createElement("option"), { value: c, textContent: c, selected: c === s.default }));
+    return select;
+  }
+  const input = Object.assign(document.createElement("input"), { name: s.flag, type: "number", step: s.integer ? "1" : "any" });
+  if (s.min !== undefined) input.min = String(s.min);
+  if (s.max !== undefined) input.max = String(s.max);
+  if (s.datasetSize) input.placeholder = "the dataset's images";
+  else input.value = String(s.default);
+  return input;
 }
 
 function showObjectiveFields(): void {
@@ -377,6 +425,9 @@ function readImageOptions(): ImageOptions {
 let decodingImages = false;
 
 /** Decodes what was dropped or picked, hands the images to the engine and offers them as the dataset. */
+/** How many images the last drop gave (what β-TCVAE's dataset size defaults to on them). */
+let droppedImageCount: number | null = null;
+
 async function takeImages(finding: Promise<FoundImages>): Promise<void> {
   if (decodingImages) throw new Error("still decoding the images dropped before; wait for them to finish");
   decodingImages = true;
@@ -402,6 +453,7 @@ async function takeImages(finding: Promise<FoundImages>): Promise<void> {
     const choice = form.querySelector<HTMLOptionElement>(`option[value="${DROPPED_IMAGES}"]`)!;
     choice.disabled = false;
     choice.textContent = `your images (${decoded.count} from ${found.source})`;
+    droppedImageCount = decoded.count;
     field("dataset").value = DROPPED_IMAGES;
     say(`${line}: Start trains a new model on them`, decoded.unreadable.length ? "warn" : "ok");
   } catch (e) {
@@ -468,6 +520,7 @@ dropZone.addEventListener("drop", (event) => {
 });
 window.addEventListener("resize", () => charts.resize());
 
+buildObjectivePicker();
 showObjectiveFields();
 void (async () => {
   await startEngine("auto");

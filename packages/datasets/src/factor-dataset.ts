@@ -1,6 +1,7 @@
 import type { Rng } from "@betavae/core";
 import { NoFactorsError } from "./errors.ts";
 import { type ImageSource, checkImageBuffer } from "./image-source.ts";
+import { ImageSet } from "./image-set.ts";
 
 /** One generative factor: its name, how many values it takes, and those values. */
 export interface Factor {
@@ -126,6 +127,12 @@ export function sampleFactors(ds: FactorDataset, rng: Rng, count: number, out = 
 export function hasFactors(source: ImageSource): source is FactorDataset {
   const s = source as Partial<FactorDataset>;
   return Array.isArray(s.factors) && typeof s.render === "function" && typeof s.factorsToIndex === "function" && typeof s.indexToFactors === "function";
+}
+
+/** How many distinct images `source` holds (a factor grid's size, an image set's count); null where it does not say. */
+export function imageCount(source: ImageSource): number | null {
+  if (hasFactors(source)) return source.size;
+  return source instanceof ImageSet ? source.count : null;
 }
 
 /** `source` as a factor dataset, or a one-line NoFactorsError: "cannot <action>: <name> has images but no ground-truth factors". */

@@ -1,5 +1,5 @@
 export { type ImageSource, checkImageBuffer } from "./image-source.ts";
-export { type Factor, type FactorDataset, FactorGrid, linspace, sampleFactors, checkBatchBuffers, hasFactors, requireFactors } from "./factor-dataset.ts";
+export { type Factor, type FactorDataset, FactorGrid, linspace, sampleFactors, checkBatchBuffers, hasFactors, imageCount, requireFactors } from "./factor-dataset.ts";
 export { ImageSet } from "./image-set.ts";
 export { DSprites, DSPRITES_BASES, DSPRITES_FACTOR_NAMES, DSPRITES_SHAPES } from "./dsprites.ts";
 export { DEFAULT_GEOMETRY, type DSpritesGeometry, type SpriteShape, ellipseOutline, heartOutline, squareOutline } from "./dsprites-geometry.ts";

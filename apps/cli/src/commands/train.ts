@@ -6,9 +6,10 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   ARCHITECTURE_NAMES, type ArchitectureName, BURGESS_CONFIG, type Checkpoint, DEFAULT_OPTIMISER, MAX_BATCH, type Objective, type RunEnd, type TrainingConfig, NonFiniteError, Trainer, TrainingSession,
-  decodeCheckpoint, describeObjective, describeUninformative, validateModelConfig, validateObjective, validateOptimiser,
+  decodeCheckpoint, describeObjective, describeUninformative, isChoiceSetting, objectiveFromSettings, objectiveKind, objectiveSettingValues,
+  validateModelConfig, validateObjective, validateOptimiser,
 } from "@betavae/core";
-import { DATASET_NAMES, type DatasetRef, type ImageSource, ImageSampler } from "@betavae/datasets";
+import { DATASET_NAMES, type DatasetRef, type ImageSource, ImageSampler, imageCount } from "@betavae/datasets";
 import { openDataset } from "@betavae/datasets/node";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
 import { BACKEND_FLAGS, describeBackend, openBackend, threadsOf } from "../backend";
@@ -19,17 +20,13 @@ import { Progress, formatDuration } from "../progress";
 import { CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, type RunSettings, lockRunDir, readRunSettings, runFilesIn } from "../run-dir";
 import { stopOnSignals } from "../stop-signals";
 import { PRESETS, presetFlags } from "../presets";
-import { askedSettings, asksNewRamp, refuseInapplicable, resumedSettings, settingsOf } from "../train-settings";
+import { askedSettings, objectiveFlagSpecs, refuseInapplicable, resumedObjective, resumedSettings, settingsOf, withObjectiveDefaults } from "../train-settings";
 
 export const TRAIN_FLAGS: FlagSpecs = {
   preset: { type: "choice", choices: Object.keys(PRESETS), help: "start from a preset (see README); other flags override it" },
   dataset: { type: "choice", choices: DATASET_NAMES, help: "training data", default: "dsprites" },
   "data-file": { type: "string", placeholder: "FILE", help: "train on a dataset file instead of the generator, streamed from disk: the original dsprites_ndarray_*.npz, Shapes3D's 3dshapes.h5, MPI3D's mpi3d_*.npz, or a uint8 .npy image array (N, H, W[, C])" },
-  objective: { type: "choice", choices: ["beta", "capacity"], help: "β-VAE, or controlled capacity increase", default: "beta" },
-  beta: { type: "number", min: 0, help: "β of the β-VAE objective", default: 4 },
-  gamma: { type: "number", min: 0, help: "γ of the capacity objective", default: 1000 },
-  "capacity-max": { type: "number", min: 0, help: "final capacity C_max in nats; with --resume, a new one", default: 25 },
-  "capacity-steps": { type: "int", min: 1, help: "steps over which C rises linearly from 0 (with --resume, from the current C)", default: 100000 },
+  ...objectiveFlagSpecs(),
   steps: { type: "int", min: 1, help: "total training steps", default: 10000 },
   batch: { type: "int", min: 1, max: MAX_BATCH, help: "images per step", default: 64 },
   lr: { type: "number", min: 0, exclusiveMin: true, max: 1, help: "Adam learning rate", default: 5e-4 },
@@ -57,7 +54,7 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
     return 0;
   }
   const preset = parsed.preset ? presetFlags(parsed.preset as string, (TRAIN_FLAGS.objective as { choices: readonly string[] }).choices) : {};
-  const flags: ParsedFlags = { ...parsed };
+  let flags: ParsedFlags = { ...parsed };
   for (const [k, v] of Object.entries(preset)) if (!given.has(k)) flags[k] = v;
   const out = resolve((flags.out as string | undefined) ?? join("runs", (parsed.preset as string | undefined) ?? `${flags.dataset}-${flags.objective}`));
   const checkpointPath = join(out, CHECKPOINT_FILE);
@@ -70,10 +67,11 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
   if (resume) {
     if (!existsSync(checkpointPath)) throw new FileError(`nothing to resume: ${checkpointPath} does not exist`);
   } else {
-    const objective = objectiveFrom(flags);
-    refuseInapplicable(objective, given);
+    refuseInapplicable(objectiveFromSettings(flags.objective as string, withObjectiveDefaults(flags)), given);
     if (flags["data-file"] && flags.dataset !== "dsprites") throw new UsageError("--data-file takes the place of the generator: give it without --dataset");
     const dataset = openDataset(datasetRef(flags));
+    flags = withObjectiveDefaults(flags, imageCount(dataset));
+    const objective = objectiveFromSettings(flags.objective as string, flags);
     const config: TrainingConfig = {
       model: validateModelConfig({
         ...BURGESS_CONFIG, ...(flags.arch ? { architecture: flags.arch as ArchitectureName } : {}), height: dataset.height, width: dataset.width, channels: dataset.channels,
@@ -138,11 +136,9 @@ async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSou
       yieldBetweenSteps: () => new Promise((r) => setImmediate(r)), // lets a signal in
     });
     if (checkpoint) session.resume(checkpoint);
-    const objective = trainer.config.objective;
-    if (objective.kind === "capacity" && asksNewRamp(objective, settings)) {
-      // C ramps on from where it stands to the new C_max (the session's setObjective)
-      session.setObjective({ ...objective, capacityMax: settings["capacity-max"] as number, capacitySteps: settings["capacity-steps"] as number });
-    }
+    // e.g. a capacity run's new C_max: C ramps on from where it stands (the session's setObjective)
+    const asked = resumedObjective(trainer.config.objective, settings);
+    if (asked) session.setObjective(asked);
     if (trainer.step >= steps) {
       io.out(`${out} is already at step ${trainer.step} of ${steps}; give a larger --steps to train further`);
       return 0;
@@ -199,17 +195,14 @@ const capitalised = (s: string) => s[0].toUpperCase() + s.slice(1);
  * gradient's square overflows float32 (about 1e38) is the other.
  */
 function likelyCause(config: TrainingConfig): string {
-  const o = config.objective;
-  const [flag, name, weight] = o.kind === "beta" ? ["--beta", "β", o.beta] : ["--gamma", "γ", o.gamma];
-  if (weight >= OVERFLOWING_WEIGHT) return `${name} = ${weight.toExponential()} makes the KL term's gradient overflow: try a lower ${flag}`;
+  const values = objectiveSettingValues(config.objective);
+  for (const s of objectiveKind(config.objective.kind).settings) {
+    const weight = values[s.flag];
+    if (isChoiceSetting(s) || !s.weighs || typeof weight !== "number" || weight < OVERFLOWING_WEIGHT) continue;
+    return `${s.symbol ?? s.flag} = ${weight.toExponential()} makes ${s.weighs}'s gradient overflow: try a lower --${s.flag}`;
+  }
   return `the learning rate is the likely cause: try a lower --lr (this run's is ${config.optimiser.lr})`;
 }
 
 /** A KL weight from which the squared gradient Adam keeps nears float32's range (blobs trains at β = 1e19, overflows at 1e20). */
 const OVERFLOWING_WEIGHT = 1e18;
-
-function objectiveFrom(flags: ParsedFlags): Objective {
-  return flags.objective === "capacity"
-    ? { kind: "capacity", gamma: flags.gamma as number, capacityMax: flags["capacity-max"] as number, capacitySteps: flags["capacity-steps"] as number }
-    : { kind: "beta", beta: flags.beta as number };
-}

@@ -113,7 +113,9 @@ describe("a study file", () => {
     ["base: { dataset: mnist }", /^study\.yaml: base\.dataset: --dataset must be one of /],
     ["base: { steps: [1] }", /^study\.yaml: base\.steps: steps must be a single value, got \[1\]$/],
     ["base: { beta: 4 }\ngrid: { beta: [1] }", /^study\.yaml: beta is in both base and grid; keep it in one$/],
-    ["base: { gamma: 2 }", /^study\.yaml: run \(seed 1\): --gamma applies to the capacity objective; this run trains β-VAE \(β = 4\)$/],
+    ["base: { gamma: 2 }", /^study\.yaml: run \(seed 1\): --gamma applies to the capacity and β-TCVAE objectives; this run trains the β-VAE objective \(β = 4\)$/],
+    ["base: { objective: dipvae-i, estimator: mss }", /^study\.yaml: run \(seed 1\): --estimator applies to the β-TCVAE objective; this run trains the DIP-VAE-I objective \(λ_od = 10\)$/],
+    ["base: { objective: tcvae, estimator: exact }", /^study\.yaml: base\.estimator: --estimator must be one of mws, mss; got 'exact'$/],
     ["eval: { metrics: [foo] }", /^study\.yaml: eval\.metrics: unknown metric 'foo' \(choose from betavae, factorvae, mig\)$/],
     ["eval: { samples: 1 }", /^study\.yaml: eval\.samples: --samples must be at least 2, got 1$/],
     ["eval: { checkpoint: x }", /^study\.yaml: eval\.checkpoint: unknown setting 'checkpoint': it is set by bvae sweep/],
@@ -131,6 +133,12 @@ describe("a study file", () => {
     ["seeds: [2, 2]", /^study\.yaml: seeds lists 2 twice$/],
   ])("refuses a bad seeds list (%s)", (seeds, message) => {
     expect(refusal(`name: s\n${seeds}`)).toMatch(message);
+  });
+
+  it("fills another objective's settings from its own defaults, leaving the dataset's size to bvae train", () => {
+    const study = parseStudy("name: s\nbase: { objective: tcvae }\ngrid: { beta: [2, 8] }\nseeds: [1]", "study.yaml");
+    expect(study.runs.map((r) => r.settings)).toMatchObject([2, 8].map((beta) => ({ objective: "tcvae", beta, alpha: 1, gamma: 1, estimator: "mws" })));
+    for (const other of ["dataset-size", "capacity-max", "lambda-od"]) expect(study.runs[0].settings).not.toHaveProperty(other);
   });
 
   it("refuses a file that is not a study", () => {

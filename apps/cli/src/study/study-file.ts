@@ -16,7 +16,8 @@ import { YAMLParseError, parse as parseYaml } from "yaml";
 import { type FlagSpecs, type ParsedFlags, UsageError, parseFlags } from "../args";
 import { EVAL_FLAGS, parseMetrics } from "../commands/eval";
 import { TRAIN_FLAGS } from "../commands/train";
-import { refuseInapplicable, settingsOf } from "../train-settings";
+import { ObjectiveError, objectiveFromSettings, validateObjective } from "@betavae/core";
+import { refuseInapplicable, settingsOf, withObjectiveDefaults } from "../train-settings";
 
 export class StudyError extends Error {
   override name = "StudyError";
@@ -266,16 +267,18 @@ function resolveRun(study: string, given: Record<string, SettingValue>, grid: Re
   const label = Object.entries(grid).map(([k, v]) => (isRecord(v) ? formatGridValue(v) : `${k} ${v}`)).concat(`seed ${seed}`).join(", ");
   const at = source === null ? `run (${label})` : `${source}: run (${label})`;
   const { flags: defaults } = parseFlags([], STUDY_TRAIN_FLAGS, "train");
-  const flags: ParsedFlags = { ...defaults, ...given, seed };
-  const kind = flags.objective === "capacity" ? "capacity" : "beta";
+  // the objective's settings are checked by the kind itself, as bvae train checks them; a dataset-size default waits for bvae train to open the dataset
+  const flags = withObjectiveDefaults({ ...defaults, ...given, seed });
+  const objective = objectiveFromSettings(flags.objective as string, flags);
   try {
-    refuseInapplicable(kind === "beta" ? { kind, beta: flags.beta as number } : { kind, gamma: flags.gamma as number, capacityMax: 0, capacitySteps: 1 }, Object.keys(given));
+    refuseInapplicable(objective, Object.keys(given));
+    validateObjective(objective);
   } catch (e) {
-    if (e instanceof UsageError) throw new StudyError(`${at}: ${e.message}`);
+    if (e instanceof UsageError || e instanceof ObjectiveError) throw new StudyError(`${at}: ${e.message}`);
     throw e;
   }
   if (flags["data-file"] !== undefined && flags.dataset !== "dsprites") throw new StudyError(`${at}: data-file takes the place of the generator: give it without dataset`);
-  const settings = settingsOf(flags, kind);
+  const settings = settingsOf(flags, objective.kind);
   return { id: runId(grid, seed, settings, evalSettings), study, settings, grid, seed, eval: evalSettings };
 }
 

@@ -7,15 +7,16 @@
 // it adds to dz, to dμ and d log σ², and owns a tensor that checkpoints must carry.
 import { describe, expect, it } from "vitest";
 import type { Backend } from "../backend/backend";
-import { ReferenceBackend, type ReferenceBuffer } from "../backend/reference";
+import { ReferenceBackend } from "../backend/reference";
 import { WasmBackend } from "../backend/wasm";
 import type { ModelConfig } from "../model/config";
 import { ParameterArena } from "../model/parameters";
-import { BetaVAE, type LatentCode } from "../model/vae";
+import type { LatentCode } from "../model/vae";
 import { Rng } from "../rng";
+import { checkObjectiveGradients } from "../testing/objective-gradients";
 import { SquaresSource } from "../testing/squares-source";
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from "./checkpoint";
-import { type Objective, buildObjective, describeObjective, registerObjective, validateObjective } from "./objectives/index";
+import { type Objective, describeObjective, registerObjective, validateObjective } from "./objectives/index";
 import { type ObjectiveKind, type ObjectiveReport, type ObjectiveRun, ObjectiveError, type ObjectiveStep, requireNonNegative } from "./objectives/objective";
 import { DEFAULT_OPTIMISER, Trainer, type TrainingConfig } from "./trainer";
 
@@ -96,6 +97,12 @@ function subsetPriorRun(code: LatentCode, seed: number): ObjectiveRun<SubsetPrio
 
 const SUBSET_PRIOR: ObjectiveKind<SubsetPriorObjective> = {
   kind: "subset-prior",
+  label: "subset prior",
+  settings: [
+    { field: "beta", flag: "beta", help: "weight of the KL on the subset", default: 8, min: 0 },
+    { field: "pull", flag: "pull", help: "λ, the pull of the sample toward the prior mean", default: 0.5, min: 0 },
+    { field: "lr", flag: "prior-lr", help: "the prior means' Adam learning rate", default: 1e-2, min: 0 },
+  ],
   validate(o) {
     requireNonNegative(o.beta, "beta");
     requireNonNegative(o.pull, "pull");
@@ -184,7 +191,7 @@ describe("an objective defined in a test file", () => {
 
   it("may not name a tensor as the model does", async () => {
     registerObjective<ShadowObjective>({
-      kind: "shadow", validate: () => {}, describe: () => "shadow",
+      kind: "shadow", label: "shadow", settings: [], validate: () => {}, describe: () => "shadow",
       build: (code) => ({
         parameters: [ParameterArena.build(code.backend, (param) => param("encoder.mu.bias", [code.latents], 1))[0]],
         evaluate: (_, s) => ({ loss: s.recon, klWeight: 0, capacity: null, terms: {} }),
@@ -196,59 +203,10 @@ describe("an objective defined in a test file", () => {
   });
 
   it("gets gradients that match finite differences, through the split backward (float64 reference)", async () => {
-    const be = new ReferenceBackend("f64");
-    const model = BetaVAE.build(be, { ...SMALL, latents: 3, convChannels: 2, hidden: 3 }, 3);
-    model.initialise(new Rng(11));
-    const rng = new Rng(13);
-    const view = (b: unknown) => be.view(b as ReferenceBuffer);
-    // non-zero biases, so no pre-activation sits exactly on a ReLU kink
-    for (const slot of model.parameterLayout) {
-      if (slot.shape.length === 1) for (let i = 0; i < slot.size; i++) view(model.paramValues)[slot.offset + i] = rng.uniform(-0.2, 0.2);
-    }
-    const images = new Float32Array(model.input.length).map(() => (rng.next() < 0.3 ? 1 : 0));
-    const eps = new Float32Array(model.eps.length);
-    rng.fillNormal(eps);
-    be.write(model.input, images);
-    be.write(model.eps, eps);
     const objective: Objective = { ...SUBSET, latents: [0, 2] };
-    const run = buildObjective(objective, model, 1);
-    const prior = run.parameters![0];
-    view(prior.values).set([0.3, -0.7, -0.4]);
-    const loss = async () => {
-      model.forward();
-      const [recon, kl, klPerLatent] = [view(model.recon)[0], view(model.klTotal)[0], Float32Array.from(view(model.klPerLatent))];
-      return (await run.evaluate(objective, { step: 0, recon, kl, klPerLatent })).loss;
-    };
-    // the trainer's order: decoder, the sample's gradient, reparameterisation, the posterior's, encoder, own update
-    await loss();
-    model.backwardDecoder();
-    await run.addSampleGradient!();
-    model.backwardReparameterisation();
-    await run.addPosteriorGradient!();
-    model.backwardEncoder();
-    const means = Float64Array.from(view(prior.values));
-    await run.update!();
-    view(prior.values).set(means); // undo the Adam step: its gradient stays in prior.grads
-    const analytic = [Float64Array.from(view(model.paramGrads)), Float64Array.from(view(prior.grads))];
-
-    const h = 1e-5;
-    let worst = 0, largest = 0;
-    for (const [values, grads, slots] of [
-      [view(model.paramValues), analytic[0], model.parameterLayout], [view(prior.values), analytic[1], prior.slots],
-    ] as const) {
-      for (const slot of slots) {
-        for (let i = slot.offset; i < slot.offset + slot.size; i++) {
-          const saved = values[i];
-          values[i] = saved + h;
-          const up = await loss();
-          values[i] = saved - h;
-          const down = await loss();
-          values[i] = saved;
-          worst = Math.max(worst, Math.abs((up - down) / (2 * h) - grads[i]));
-          largest = Math.max(largest, Math.abs(grads[i]));
-        }
-      }
-    }
+    const { worst, largest, analytic } = await checkObjectiveGradients(objective, { ...SMALL, latents: 3, convChannels: 2, hidden: 3 }, 3, (run, view) => {
+      view(run.parameters![0].values).set([0.3, -0.7, -0.4]);
+    });
     expect(analytic[1][1]).toBe(0); // z1 is outside S
     expect(Math.abs(analytic[1][0])).toBeGreaterThan(0.01);
     expect(largest).toBeGreaterThan(0.01);

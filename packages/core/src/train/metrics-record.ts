@@ -18,6 +18,8 @@ export interface MetricsRecord {
   beta?: number;
   gamma?: number;
   loss?: number;
+  /** the loss's parts beyond the reconstruction, by name, as the objective reports them (β-TCVAE's mi, tc, dimwiseKl) */
+  terms?: Record<string, number>;
   gradNorm?: number;
   imagesPerSec?: number;
   /** seconds since the session started */
@@ -31,7 +33,7 @@ export class MetricsRecordError extends Error {
 }
 
 /** Key order of a line: the order logs have always had. */
-const KEYS = ["step", "recon", "kl", "klPerLatent", "meanStdPerLatent", "C", "beta", "gamma", "loss", "gradNorm", "imagesPerSec", "seconds", "backend", "threads"] as const;
+const KEYS = ["step", "recon", "kl", "klPerLatent", "meanStdPerLatent", "C", "beta", "gamma", "loss", "terms", "gradNorm", "imagesPerSec", "seconds", "backend", "threads"] as const;
 
 /** The record as one line of JSON (no newline), keys in the log's order, absent ones left out. */
 export function encodeMetricsRecord(record: MetricsRecord): string {
@@ -65,6 +67,13 @@ export function decodeMetricsRecord(line: string, where: string): MetricsRecord 
     if (r[key] === undefined) continue;
     if (typeof r[key] !== "number") throw new MetricsRecordError(`${where} has a ${key} that is not a number`);
     record[key] = r[key];
+  }
+  if (r.terms !== undefined) {
+    const terms = r.terms as Record<string, unknown>;
+    if (typeof terms !== "object" || terms === null || Array.isArray(terms) || Object.values(terms).some((v) => typeof v !== "number")) {
+      throw new MetricsRecordError(`${where} has terms that are not numbers by name`);
+    }
+    record.terms = terms as Record<string, number>;
   }
   if (r.backend !== undefined) {
     if (typeof r.backend !== "string") throw new MetricsRecordError(`${where} has a backend that is not a name`);

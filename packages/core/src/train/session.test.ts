@@ -41,8 +41,9 @@ describe("TrainingSession", () => {
 
     const line = encodeMetricsRecord(records[0]);
     expect(Object.keys(JSON.parse(line))).toEqual(
-      ["step", "recon", "kl", "klPerLatent", "meanStdPerLatent", "C", "beta", "loss", "gradNorm", "imagesPerSec", "seconds", "backend", "threads"]);
+      ["step", "recon", "kl", "klPerLatent", "meanStdPerLatent", "C", "beta", "loss", "terms", "gradNorm", "imagesPerSec", "seconds", "backend", "threads"]);
     expect(records[0]).toMatchObject({ step: 3, C: null, beta: 4, backend: "wasm-test", threads: 1 });
+    expect(records[0].terms).toEqual({ betaKl: expect.any(Number) }); // the objective's terms, by name
     expect(records[0].klPerLatent).toHaveLength(4);
     expect(records[0].meanStdPerLatent).toHaveLength(4);
     expect(decodeMetricsLog(records.map(encodeMetricsRecord).join("\n") + "\n\n", "log")).toEqual(records);
@@ -120,5 +121,6 @@ describe("TrainingSession", () => {
       .toThrow("l has a meanStdPerLatent that does not match its klPerLatent");
     expect(() => decodeMetricsRecord('{"step":1,"recon":9,"kl":0.1,"klPerLatent":[0.1],"C":null,"loss":"x"}', "l")).toThrow("l has a loss that is not a number");
     expect(() => decodeMetricsRecord("3", "l")).toThrow("l lacks step");
+    expect(() => decodeMetricsRecord('{"step":1,"recon":9,"kl":0.1,"klPerLatent":[0.1],"C":null,"terms":{"tc":"x"}}', "l")).toThrow("l has terms that are not numbers by name");
   });
 });

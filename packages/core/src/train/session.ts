@@ -176,7 +176,7 @@ export class TrainingSession {
     return {
       step: m.step, recon: m.recon, kl: m.kl, klPerLatent: m.klPerLatent, meanStdPerLatent, C: m.capacity,
       ...loggedSettings(objective),
-      loss: m.loss, gradNorm: m.gradNorm, imagesPerSec: Math.round(this.imagesPerSec), seconds: Math.round((now - this.started!) / 100) / 10,
+      loss: m.loss, terms: m.terms, gradNorm: m.gradNorm, imagesPerSec: Math.round(this.imagesPerSec), seconds: Math.round((now - this.started!) / 100) / 10,
       ...(backend ? { backend: backend.name, threads: backend.threads } : {}),
     };
   }

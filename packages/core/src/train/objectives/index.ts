@@ -6,12 +6,17 @@
 import type { LatentCode } from "../../model/vae";
 import { BETA, type BetaObjective } from "./beta";
 import { CAPACITY, type CapacityObjective } from "./capacity";
-import { type ObjectiveKind, type ObjectiveRun, ObjectiveError } from "./objective";
+import { DIPVAE_I, DIPVAE_II, type DipVaeIIObjective, type DipVaeIObjective } from "./dipvae";
+import { TCVAE, type TcvaeObjective } from "./tcvae";
+import { type ObjectiveKind, type ObjectiveRun, ObjectiveError, type ObjectiveSetting, settingDefault } from "./objective";
 
 /** Descriptor types by kind; augment this interface to add one. */
 export interface ObjectiveKinds {
   beta: BetaObjective;
   capacity: CapacityObjective;
+  tcvae: TcvaeObjective;
+  "dipvae-i": DipVaeIObjective;
+  "dipvae-ii": DipVaeIIObjective;
 }
 
 /** A training objective as checkpoints store it: `{ kind, ...settings }`. */
@@ -25,7 +30,41 @@ export function registerObjective<O extends Objective>(kind: ObjectiveKind<O>): 
   KINDS.set(kind.kind, kind as unknown as ObjectiveKind<Objective>);
 }
 
-for (const kind of [BETA, CAPACITY]) registerObjective<Objective>(kind as ObjectiveKind<Objective>);
+// the built-in objectives, in the order pickers and `--objective` list them
+const BUILT_IN = [
+  BETA,
+  CAPACITY,
+  TCVAE,
+  DIPVAE_I,
+  DIPVAE_II,
+];
+for (const kind of BUILT_IN) registerObjective<Objective>(kind as unknown as ObjectiveKind<Objective>);
+
+/** Every registered kind, in the order registered (the built-in ones first): what pickers and flag tables list. */
+export function objectiveKinds(): readonly ObjectiveKind<Objective>[] {
+  return [...KINDS.values()];
+}
+
+/** The kind named `name`; an ObjectiveError listing the known ones otherwise. */
+export function objectiveKind(name: string): ObjectiveKind<Objective> {
+  return kindOf({ kind: name } as Objective);
+}
+
+/**
+ * A descriptor of kind `name` from its settings' values by flag; a setting without a value takes
+ * its default (`settingDefault`, given the training set's `imageCount` where known). Not yet validated.
+ */
+export function objectiveFromSettings(name: string, values: Readonly<Record<string, unknown>>, imageCount: number | null = null): Objective {
+  const kind = objectiveKind(name);
+  const fields = kind.settings.map((s: ObjectiveSetting) => [s.field, values[s.flag] ?? settingDefault(s, imageCount)]);
+  return { kind: kind.kind, ...Object.fromEntries(fields) } as Objective;
+}
+
+/** `o`'s settings by flag, in its kind's order, e.g. { gamma: 1000, "capacity-max": 25, "capacity-steps": 100000 }. */
+export function objectiveSettingValues(o: Objective): Record<string, number | string> {
+  const fields = o as unknown as Record<string, number | string>;
+  return Object.fromEntries(kindOf(o).settings.map((s) => [s.flag, fields[s.field]]));
+}
 
 function kindOf(o: Objective): ObjectiveKind<Objective> {
   const name = typeof o === "object" && o !== null ? (o as { kind: unknown }).kind : undefined;

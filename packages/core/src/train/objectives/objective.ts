@@ -52,8 +52,48 @@ export interface ObjectiveRun<O> {
   readonly parameters?: readonly ParameterArena[];
 }
 
+/** What every setting says of itself, as front ends show it. */
+interface SettingBase {
+  /** the descriptor's field, e.g. "capacityMax" */
+  field: string;
+  /** the CLI flag without dashes, also the study-file key, e.g. "capacity-max" */
+  flag: string;
+  help: string;
+  /** how formulas write it, e.g. "β"; messages and pickers use it (the flag where absent) */
+  symbol?: string;
+  /** a resumed run may change it (the capacity ramp) */
+  resumable?: boolean;
+}
+
+/** One number an objective is configured with. */
+export interface NumberSetting extends SettingBase {
+  default: number;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  /** the loss term it multiplies, e.g. "the KL term" (named when that term's gradient overflows) */
+  weighs?: string;
+  /** its default is the number of training images where the front end knows it (an estimator's N) */
+  datasetSize?: boolean;
+}
+
+/** One of a few named values (β-TCVAE's estimator): the descriptor holds the name. */
+export interface ChoiceSetting extends SettingBase {
+  default: string;
+  choices: readonly string[];
+}
+
+/** One setting of an objective, as front ends show it: a number, or one of named values. */
+export type ObjectiveSetting = NumberSetting | ChoiceSetting;
+
+export const isChoiceSetting = (s: ObjectiveSetting): s is ChoiceSetting => "choices" in s;
+
 export interface ObjectiveKind<O extends { kind: string }> {
   readonly kind: O["kind"];
+  /** Short name for people and pickers, e.g. "β-VAE", "β-TCVAE". */
+  readonly label: string;
+  /** Its settings, in the order front ends list them; each `field` is a field of O. */
+  readonly settings: readonly ObjectiveSetting[];
   /** Throws an ObjectiveError naming the first bad setting. */
   validate(objective: O): void;
   /** One line for people, e.g. "β-VAE, β = 4". */
@@ -72,4 +112,23 @@ export interface ObjectiveKind<O extends { kind: string }> {
 /** Throws an ObjectiveError unless `value` is a finite number ≥ 0. */
 export function requireNonNegative(value: unknown, what: string): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw new ObjectiveError(`${what} must be a non-negative number, got ${String(value)}`);
+}
+
+/** What a setting without a value takes: its default, or for a dataset-size setting the training set's image count where known. */
+export function settingDefault(s: ObjectiveSetting, imageCount: number | null = null): number | string {
+  return !isChoiceSetting(s) && s.datasetSize && imageCount !== null ? imageCount : s.default;
+}
+
+/** Throws an ObjectiveError naming the first of `settings` whose value in `o` is out of its range, not a whole number where it must be, or not one of its choices. */
+export function checkSettings(settings: readonly ObjectiveSetting[], o: object): void {
+  for (const s of settings) {
+    const v = (o as Record<string, unknown>)[s.field];
+    if (isChoiceSetting(s)) {
+      if (typeof v !== "string" || !s.choices.includes(v)) throw new ObjectiveError(`${s.flag} must be ${s.choices.join(" or ")}, got ${String(v)}`);
+      continue;
+    }
+    const range = s.min !== undefined && s.max !== undefined ? ` between ${s.min} and ${s.max}` : s.min !== undefined ? ` ≥ ${s.min}` : s.max !== undefined ? ` ≤ ${s.max}` : "";
+    const ok = typeof v === "number" && Number.isFinite(v) && (!s.integer || Number.isInteger(v)) && (s.min === undefined || v >= s.min) && (s.max === undefined || v <= s.max);
+    if (!ok) throw new ObjectiveError(`${s.flag} must be ${s.integer ? "an integer" : "a number"}${range}, got ${String(v)}`);
+  }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { capacityAt, capacityReport, rampCapacity } from "./capacity";
 import { BETA, betaReport } from "./beta";
-import { continueObjective, describeObjective, registerObjective, validateObjective } from "./index";
-import { ObjectiveError } from "./objective";
+import { continueObjective, describeObjective, objectiveFromSettings, objectiveKind, objectiveKinds, objectiveSettingValues, registerObjective, validateObjective } from "./index";
+import { type ObjectiveSetting, ObjectiveError, checkSettings, settingDefault } from "./objective";
 
 describe("objectives", () => {
   it("raises C linearly to C_max and then holds it", () => {
@@ -51,8 +51,34 @@ describe("objectives", () => {
     expect(describeObjective({ kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 }))
       .toBe("capacity, γ = 1000, C 0 → 25 nats over steps 0–100000");
     expect(() => validateObjective({ kind: "beta", beta: -1 })).toThrow("beta must be a non-negative number, got -1");
-    expect(() => validateObjective({ kind: "gamma" } as never)).toThrow(new ObjectiveError('objective must be "beta" or "capacity", got gamma'));
-    expect(() => validateObjective(null as never)).toThrow('objective must be "beta" or "capacity", got undefined');
+    const known = '"beta", "capacity", "tcvae", "dipvae-i" or "dipvae-ii"';
+    expect(() => validateObjective({ kind: "gamma" } as never)).toThrow(new ObjectiveError(`objective must be ${known}, got gamma`));
+    expect(() => validateObjective(null as never)).toThrow(`objective must be ${known}, got undefined`);
     expect(() => registerObjective(BETA)).toThrow('an objective of kind "beta" is already registered');
+  });
+  it("describe their own settings, so front ends build and read descriptors without knowing the kind", () => {
+    expect(objectiveKinds().slice(0, 2).map((k) => [k.kind, k.label])).toEqual([["beta", "β-VAE"], ["capacity", "capacity"]]);
+    expect(objectiveKind("capacity").settings.filter((s) => s.resumable).map((s) => s.flag)).toEqual(["capacity-max", "capacity-steps"]);
+    // every setting names a field of its descriptor: defaults make a valid descriptor, and its values come back by flag
+    for (const kind of objectiveKinds()) {
+      const o = validateObjective(objectiveFromSettings(kind.kind, {}));
+      expect(Object.keys(o)).toEqual(["kind", ...kind.settings.map((s) => s.field)]);
+      expect(objectiveSettingValues(o)).toEqual(Object.fromEntries(kind.settings.map((s) => [s.flag, s.default])));
+    }
+    expect(objectiveFromSettings("capacity", { gamma: 5, "capacity-steps": 10 })).toEqual({ kind: "capacity", gamma: 5, capacityMax: 25, capacitySteps: 10 });
+    expect(() => objectiveKind("gamma")).toThrow(/^objective must be "beta", "capacity", .*, got gamma$/);
+  });
+  it("checks settings by their description, in one line naming the flag", () => {
+    const settings: ObjectiveSetting[] = [
+      { field: "n", flag: "dataset-size", help: "N", default: 10, min: 1, integer: true, datasetSize: true },
+      { field: "w", flag: "weight", help: "w", default: 0.5, min: 0, max: 1 },
+      { field: "e", flag: "estimator", help: "e", default: "mws", choices: ["mws", "mss"] },
+    ];
+    expect(() => checkSettings(settings, { n: 10, w: 1, e: "mss" })).not.toThrow();
+    expect(() => checkSettings(settings, { n: 2.5, w: 1, e: "mss" })).toThrow(new ObjectiveError("dataset-size must be an integer ≥ 1, got 2.5"));
+    expect(() => checkSettings(settings, { n: 2, w: 1.5, e: "mss" })).toThrow("weight must be a number between 0 and 1, got 1.5");
+    expect(() => checkSettings(settings, { n: 2, w: Number.NaN, e: "mss" })).toThrow("weight must be a number between 0 and 1, got NaN");
+    expect(() => checkSettings(settings, { n: 2, w: 1, e: "x" })).toThrow("estimator must be mws or mss, got x");
+    expect([settingDefault(settings[0]), settingDefault(settings[0], 737280), settingDefault(settings[1], 737280)]).toEqual([10, 737280, 0.5]);
   });
 });
