@@ -305,7 +305,9 @@ export class TfjsTrainer {
 
 /** This peer trains the objectives that weight the KL by one number per update. */
 function klWeightedReport(o: Objective, recon: number, kl: number, step: number): ObjectiveReport {
-  return o.kind === "beta" ? betaReport(o, recon, kl) : capacityReport(o, recon, kl, step);
+  if (o.kind === "beta") return betaReport(o, recon, kl);
+  if (o.kind === "capacity") return capacityReport(o, recon, kl, step);
+  throw new Error(`the TensorFlow.js peer trains β-VAE and capacity only, not ${o.kind}`);
 }
 
 /** Worst relative errors of the tfjs step against our reference backend on a small model. */

@@ -13,7 +13,7 @@ export const RESUMABLE = ["steps", "backend", "threads", "checkpoint-every", "lo
 /** Flags that are not settings: where the run is, and how this command starts it. */
 const NOT_SETTINGS = ["out", "resume", "preset"];
 /** The flags of one objective only. */
-const OBJECTIVE_FLAGS: Record<Objective["kind"], string[]> = { beta: ["beta"], capacity: ["gamma", "capacity-max", "capacity-steps"] };
+const OBJECTIVE_FLAGS: Record<Objective["kind"], string[]> = { beta: ["beta"], capacity: ["gamma", "capacity-max", "capacity-steps"], factorvae: ["gamma"] };
 
 /** The settings a run keeps: its resolved flags, less the other objective's. */
 export function settingsOf(flags: ParsedFlags, objective: Objective["kind"]): RunSettings {
@@ -46,7 +46,7 @@ function checkpointSettings(c: Checkpoint): RunSettings {
     dataset: data.name,
     ...(data.dataFile ? { "data-file": data.dataFile } : {}),
     objective: o.kind,
-    ...(o.kind === "beta" ? { beta: o.beta } : { gamma: o.gamma, "capacity-max": o.capacityMax, "capacity-steps": o.capacitySteps }),
+    ...(o.kind === "beta" ? { beta: o.beta } : o.kind === "capacity" ? { gamma: o.gamma, "capacity-max": o.capacityMax, "capacity-steps": o.capacitySteps } : { gamma: o.gamma }),
     batch: c.config.batch, lr: c.config.optimiser.lr, latents: c.config.model.latents, likelihood: c.config.model.likelihood, seed: c.config.seed,
   };
 }

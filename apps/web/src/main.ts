@@ -253,7 +253,7 @@ function fillForm(info: ModelInfo): void {
   field("lr").value = String(c.optimiser.lr);
   (form.elements.namedItem("objective") as RadioNodeList).value = c.objective.kind;
   if (c.objective.kind === "beta") field("beta").value = String(c.objective.beta);
-  else {
+  else if (c.objective.kind === "capacity") {
     field("gamma").value = String(c.objective.gamma);
     field("capacityMax").value = String(c.objective.capacityMax);
     field("capacitySteps").value = String(c.objective.capacitySteps);

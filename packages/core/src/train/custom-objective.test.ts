@@ -96,6 +96,8 @@ function subsetPriorRun(code: LatentCode, seed: number): ObjectiveRun<SubsetPrio
 
 const SUBSET_PRIOR: ObjectiveKind<SubsetPriorObjective> = {
   kind: "subset-prior",
+  label: "subset prior",
+  settings: [],
   validate(o) {
     requireNonNegative(o.beta, "beta");
     requireNonNegative(o.pull, "pull");
@@ -184,7 +186,7 @@ describe("an objective defined in a test file", () => {
 
   it("may not name a tensor as the model does", async () => {
     registerObjective<ShadowObjective>({
-      kind: "shadow", validate: () => {}, describe: () => "shadow",
+      kind: "shadow", label: "shadow", settings: [], validate: () => {}, describe: () => "shadow",
       build: (code) => ({
         parameters: [ParameterArena.build(code.backend, (param) => param("encoder.mu.bias", [code.latents], 1))[0]],
         evaluate: (_, s) => ({ loss: s.recon, klWeight: 0, capacity: null, terms: {} }),

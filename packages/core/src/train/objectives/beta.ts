@@ -15,6 +15,8 @@ export function betaReport(o: BetaObjective, recon: number, kl: number): Objecti
 
 export const BETA: ObjectiveKind<BetaObjective> = {
   kind: "beta",
+  label: "β-VAE",
+  settings: [{ field: "beta", flag: "beta", help: "β of the β-VAE objective", default: 4, min: 0 }],
   validate: (o) => requireNonNegative(o.beta, "beta"),
   describe: (o) => `β-VAE, β = ${o.beta}`,
   logged: (o) => ({ beta: o.beta }),

@@ -40,6 +40,12 @@ export function capacityReport(o: CapacityObjective, recon: number, kl: number, 
 
 export const CAPACITY: ObjectiveKind<CapacityObjective> = {
   kind: "capacity",
+  label: "capacity",
+  settings: [
+    { field: "gamma", flag: "gamma", help: "γ of the capacity objective", default: 1000, min: 0 },
+    { field: "capacityMax", flag: "capacity-max", help: "final capacity C_max in nats; with --resume, a new one", default: 25, min: 0, resumable: true },
+    { field: "capacitySteps", flag: "capacity-steps", help: "steps over which C rises linearly from 0 (with --resume, from the current C)", default: 100000, min: 1, integer: true, resumable: true },
+  ],
   validate(o) {
     requireNonNegative(o.gamma, "gamma");
     requireNonNegative(o.capacityMax, "capacity-max");

@@ -6,12 +6,14 @@
 import type { LatentCode } from "../../model/vae";
 import { BETA, type BetaObjective } from "./beta";
 import { CAPACITY, type CapacityObjective } from "./capacity";
+import { FACTORVAE, type FactorVaeObjective } from "./factorvae";
 import { type ObjectiveKind, type ObjectiveRun, ObjectiveError } from "./objective";
 
 /** Descriptor types by kind; augment this interface to add one. */
 export interface ObjectiveKinds {
   beta: BetaObjective;
   capacity: CapacityObjective;
+  factorvae: FactorVaeObjective;
 }
 
 /** A training objective as checkpoints store it: `{ kind, ...settings }`. */
@@ -25,7 +27,7 @@ export function registerObjective<O extends Objective>(kind: ObjectiveKind<O>): 
   KINDS.set(kind.kind, kind as unknown as ObjectiveKind<Objective>);
 }
 
-for (const kind of [BETA, CAPACITY]) registerObjective<Objective>(kind as ObjectiveKind<Objective>);
+for (const kind of [BETA, CAPACITY, FACTORVAE]) registerObjective<Objective>(kind as ObjectiveKind<Objective>);
 
 function kindOf(o: Objective): ObjectiveKind<Objective> {
   const name = typeof o === "object" && o !== null ? (o as { kind: unknown }).kind : undefined;

@@ -38,6 +38,21 @@ export interface ObjectiveReport {
   terms: Record<string, number>;
 }
 
+/** One number an objective is configured with, as front ends show it. */
+export interface ObjectiveSetting {
+  /** the descriptor's field, e.g. "capacityMax" */
+  field: string;
+  /** the CLI flag without dashes, also the study-file key, e.g. "capacity-max" */
+  flag: string;
+  help: string;
+  default: number;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  /** a resumed run may change it (the capacity ramp) */
+  resumable?: boolean;
+}
+
 /** An objective's part in training one model: everything its hooks touch is allocated when it is built. */
 export interface ObjectiveRun<O> {
   /** After the forward pass: the loss of this update under `objective`, and whatever the hooks below need. */
@@ -54,6 +69,10 @@ export interface ObjectiveRun<O> {
 
 export interface ObjectiveKind<O extends { kind: string }> {
   readonly kind: O["kind"];
+  /** Short name for people and pickers, e.g. "β-VAE", "β-TCVAE". */
+  readonly label: string;
+  /** Its numeric settings, in the order front ends list them. */
+  readonly settings: readonly ObjectiveSetting[];
   /** Throws an ObjectiveError naming the first bad setting. */
   validate(objective: O): void;
   /** One line for people, e.g. "β-VAE, β = 4". */

@@ -51,8 +51,8 @@ describe("objectives", () => {
     expect(describeObjective({ kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 }))
       .toBe("capacity, γ = 1000, C 0 → 25 nats over steps 0–100000");
     expect(() => validateObjective({ kind: "beta", beta: -1 })).toThrow("beta must be a non-negative number, got -1");
-    expect(() => validateObjective({ kind: "gamma" } as never)).toThrow(new ObjectiveError('objective must be "beta" or "capacity", got gamma'));
-    expect(() => validateObjective(null as never)).toThrow('objective must be "beta" or "capacity", got undefined');
+    expect(() => validateObjective({ kind: "gamma" } as never)).toThrow(new ObjectiveError('objective must be "beta", "capacity" or "factorvae", got gamma'));
+    expect(() => validateObjective(null as never)).toThrow('objective must be "beta", "capacity" or "factorvae", got undefined');
     expect(() => registerObjective(BETA)).toThrow('an objective of kind "beta" is already registered');
   });
 });
