@@ -3,16 +3,14 @@
 // codes from permuted ones on a toy case, and training, checkpoints and bitwise resume through
 // the Trainer.
 import { describe, expect, it } from "vitest";
-import type { Backend } from "../../backend/backend";
 import { ReferenceBackend, type ReferenceBuffer } from "../../backend/reference";
 import { WasmBackend } from "../../backend/wasm";
 import type { ModelConfig } from "../../model/config";
 import { Discriminator, type DiscriminatorShape } from "../../model/discriminator";
 import { BetaVAE, type LatentCode } from "../../model/vae";
 import { Rng } from "../../rng";
-import { SquaresSource } from "../../testing/squares-source";
-import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from "../checkpoint";
-import { DEFAULT_OPTIMISER, type StepMetrics, Trainer, type TrainingConfig } from "../trainer";
+import { expectBitwiseResume, squaresTrainer } from "../../testing/resume";
+import { DEFAULT_OPTIMISER, type StepMetrics, type TrainingConfig } from "../trainer";
 import { FACTORVAE_SLOPE, discriminatorLoss, factorVaeKind, factorVaeRun, permuteLatents } from "./factorvae";
 import { describeObjective, registerObjective, validateObjective } from "./index";
 
@@ -208,14 +206,6 @@ describe("FactorVAE's discriminator on a toy case", () => {
   });
 });
 
-async function trainer(config: TrainingConfig = CONFIG, backend?: Backend): Promise<Trainer> {
-  return new Trainer(backend ?? (await WasmBackend.create()), config, new SquaresSource(16, config.seed + 1));
-}
-
-async function arenaValues(t: Trainer): Promise<Float32Array[]> {
-  return Promise.all(t.parameterArenas.flatMap((a) => [a.values, a.adamM, a.adamV]).map((b) => t.backend.read(b)));
-}
-
 describe("FactorVAE through the Trainer", () => {
   it("validates and describes", () => {
     expect(describeObjective({ kind: "factorvae", gamma: 10 })).toBe("FactorVAE, γ = 10");
@@ -223,34 +213,19 @@ describe("FactorVAE through the Trainer", () => {
   });
 
   it("round-trips a checkpoint with the discriminator's tensors and Adam moments, and resumes bitwise (one thread)", async () => {
-    const straight = await trainer();
-    const straightMetrics = [];
-    for (let i = 0; i < 6; i++) straightMetrics.push(await straight.trainStep());
-    expect(Object.keys(straightMetrics[5].terms)).toEqual(["gammaTc", "tc", "discriminatorLoss", "discriminatorAccuracy"]);
-
-    const first = await trainer();
-    for (let i = 0; i < 3; i++) await first.trainStep();
-    const checkpoint = decodeCheckpoint(await encodeCheckpoint(first));
-    expect(checkpoint.config.objective).toEqual(SMALL);
+    const { checkpoint, resumed } = await expectBitwiseResume(CONFIG);
     for (const prefix of ["", "optimizer.m.", "optimizer.v."]) {
       expect(checkpoint.tensors.get(`${prefix}discriminator.d1.weight`)?.shape).toEqual([16, 4]);
       expect(checkpoint.tensors.get(`${prefix}discriminator.logits.bias`)?.shape).toEqual([2]);
     }
-    const resumed = await trainer(checkpoint.config);
-    restoreCheckpoint(resumed, checkpoint);
-    const resumedMetrics = [];
-    for (let i = 0; i < 3; i++) resumedMetrics.push(await resumed.trainStep());
-    expect(resumedMetrics).toEqual(straightMetrics.slice(3));
-    const [want, got] = [await arenaValues(straight), await arenaValues(resumed)];
-    expect(got.length).toBe(6);
-    got.forEach((g, k) => expect(g.every((v, i) => Object.is(v, want[k][i]))).toBe(true));
+    expect(Object.keys((await resumed.trainStep()).terms)).toEqual(["gammaTc", "tc", "discriminatorLoss", "discriminatorAccuracy"]);
   });
 
   it("trains with disentanglement_lib's discriminator (6 × 1000) at one and two threads, which agree", async () => {
     const config: TrainingConfig = { ...CONFIG, objective: { kind: "factorvae", gamma: 10 } };
     const runs: StepMetrics[][] = [];
     for (const threads of [1, 2]) {
-      const t = await trainer(config, await WasmBackend.create({ threads }));
+      const t = await squaresTrainer(config, await WasmBackend.create({ threads }));
       expect(t.parameterArenas[1].count).toBe(4 * 1000 + 1000 + 5 * (1000 * 1000 + 1000) + 1000 * 2 + 2);
       const before = await t.backend.read(t.parameterArenas[1].values);
       const metrics = [];
