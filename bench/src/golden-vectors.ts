@@ -172,6 +172,19 @@ export function generateGoldenVectors(tf: Tf): Map<string, string> {
     op: "adam", ...hp, note: "eps added to sqrt(v_hat); bias-corrected",
     params0: inp(params0), grads: grads.map(inp), paramsAfterEachStep,
   });
+
+  // Leaky ReLU at the discriminator's slope, from 2,000 floats drawn after Adam's (so the files
+  // above keep their inputs); its gradient is TensorFlow's LeakyReluGrad rule, dy where x > 0
+  // else slope·dy.
+  tf.tidy(() => {
+    const slope = 0.2;
+    const x = normal(1000), dy = normal(1000);
+    const xt = tf.tensor(x), dyt = tf.tensor(dy);
+    emit("leaky_relu_0.json", {
+      op: "leaky_relu", slope, x: inp(x), y: out(tf.leakyRelu(xt, slope)), dy: inp(dy),
+      dx: out(tf.where(tf.greater(xt, 0), dyt, tf.mul(dyt, slope))),
+    });
+  });
   return files;
 }
 

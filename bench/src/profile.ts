@@ -65,6 +65,8 @@ const OPS: Record<string, Describe> = {
   reluBackwardBiasGrad: plain("ReLU bwd + bias grad"),
   reluForward: plain("relu fwd"),
   reluBackward: plain("relu bwd"),
+  leakyReluForward: plain("leaky ReLU fwd"),
+  leakyReluBackward: plain("leaky ReLU bwd"),
   clampForward: plain("clamp logvar fwd"),
   clampBackward: plain("clamp logvar bwd"),
   add: plain("add (dh of both heads)"),

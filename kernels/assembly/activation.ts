@@ -1,4 +1,4 @@
-// Elementwise ops: ReLU, the clamp that guards the log-variance, and the sum where two
+// Elementwise ops: ReLU and leaky ReLU, the clamp that guards the log-variance, and the sum where two
 // gradient paths meet. Gradients
 // overwrite dx and may run in place (dx == dy).
 
@@ -29,6 +29,43 @@ export function relu_backward(dx: usize, dy: usize, y: usize, count: i32): void 
   for (; i < count; i++) {
     const o = <usize>i << 2;
     store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}
+
+// Leaky ReLU (a discriminator's activation): y = x for x > 0, slope·x otherwise. With
+// slope ≥ 0, y > 0 exactly where x > 0, so the backward reads the output like ReLU's.
+
+/** y = x where x > 0, else slope·x. */
+export function leaky_relu_forward(y: usize, x: usize, count: i32, slope: f32): void {
+  const zero = f32x4.splat(0), vslope = f32x4.splat(slope);
+  const vecEnd = count & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    v128.store(y + o, v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, zero)));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(y + o, v > 0 ? v : v * slope);
+  }
+}
+
+/** dx = dy where the forward output y > 0, else slope·dy. */
+export function leaky_relu_backward(dx: usize, dy: usize, y: usize, count: i32, slope: f32): void {
+  const zero = f32x4.splat(0), vslope = f32x4.splat(slope);
+  const vecEnd = count & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(dy + o);
+    v128.store(dx + o, v128.bitselect(g, f32x4.mul(g, vslope), f32x4.gt(v128.load(y + o), zero)));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(dy + o);
+    store<f32>(dx + o, load<f32>(y + o) > 0 ? g : g * slope);
   }
 }
 

@@ -9,7 +9,7 @@ export {
   conv2d_transpose_forward, conv2d_transpose_backward_data, conv2d_transpose_backward_filter,
 } from "./conv";
 export { bias_add, bias_grad, bias_grad_scratch } from "./bias";
-export { relu_forward, relu_backward, clamp_forward, clamp_backward, add } from "./activation";
+export { relu_forward, relu_backward, leaky_relu_forward, leaky_relu_backward, clamp_forward, clamp_backward, add } from "./activation";
 export { sum_squares } from "./reduce";
 export { reparam_forward, reparam_backward } from "./reparam";
 export {

@@ -260,7 +260,7 @@ describe("a resumed run keeps its settings", () => {
 
     await expectError(["train", "--resume", "--lr", "0.1", "--steps", "7", "--out", dir], /^bvae train: --lr cannot be changed when resuming: this run has 0\.001, not 0\.1$/, 2);
     await expectError(["train", "--resume", "--preset", "burgess-dsprites", "--out", dir], /--dataset cannot be changed when resuming: this run has blobs, not dsprites/, 2);
-    await expectError(["train", "--resume", "--gamma", "10", "--out", dir], /--gamma applies to the capacity and β-TCVAE objectives; this run trains the β-VAE objective \(β = 4\)/, 2);
+    await expectError(["train", "--resume", "--gamma", "10", "--out", dir], /--gamma applies to the capacity, β-TCVAE and FactorVAE objectives; this run trains the β-VAE objective \(β = 4\)/, 2);
   });
 
   it("refuses a checkpoint with another latent count than the run's", async () => {
@@ -294,7 +294,7 @@ describe("objectives beyond β and capacity", () => {
 describe("one-line refusals, before anything is created", () => {
   it.each([
     [["--seed", "1e17"], /--seed must be at most 9007199254740991 \(2\^53 − 1\), got '1e17'/],
-    [["--gamma", "10"], /--gamma applies to the capacity and β-TCVAE objectives; this run trains the β-VAE objective \(β = 4\)/],
+    [["--gamma", "10"], /--gamma applies to the capacity, β-TCVAE and FactorVAE objectives; this run trains the β-VAE objective \(β = 4\)/],
     [["--objective", "capacity", "--beta", "2"], /--beta applies to the β-VAE and β-TCVAE objectives; this run trains the capacity objective \(γ = 1000\)/],
     [["--objective", "beta", "--capacity-max", "5"], /--capacity-max applies to the capacity objective/],
     [["--objective", "tcvae", "--lambda-od", "5"], /--lambda-od applies to the DIP-VAE-I and DIP-VAE-II objectives; this run trains the β-TCVAE objective \(β = 6\)$/],

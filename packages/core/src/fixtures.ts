@@ -13,6 +13,7 @@ export const FIXTURE_RTOL: Record<string, number> = {
   bernoulli_nll_with_logits: 1e-5,
   kl_diag_gaussian_std_normal: 1e-5,
   adam: 1e-5,
+  leaky_relu: 1e-5,
 };
 
 export interface FixtureCheck extends Comparison {
@@ -145,6 +146,15 @@ export async function runFixture(backend: Backend, fixture: unknown): Promise<Fi
       await judge("klPerLatent", perLatent, nums(f, "klPerLatent", latents), 1);
       await judge("dmu", dmu, nums(f, "dmu", count), 1);
       await judge("dlogvar", dlogvar, nums(f, "dlogvar", count), 1);
+      break;
+    }
+    case "leaky_relu": {
+      const x = nums(f, "x"), count = x.length, slope = num(f, "slope");
+      const xb = upload(x), dy = upload(nums(f, "dy", count)), y = backend.alloc(count), dx = backend.alloc(count);
+      backend.leakyReluForward(y, xb, count, slope);
+      backend.leakyReluBackward(dx, dy, y, count, slope);
+      await judge("y", y, nums(f, "y", count), 1);
+      await judge("dx", dx, nums(f, "dx", count), 1);
       break;
     }
     case "adam": {

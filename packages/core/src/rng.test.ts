@@ -44,6 +44,15 @@ describe("Rng", () => {
     expect(Math.abs(sq / n - 1)).toBeLessThan(0.01);
   });
 
+  it("reseeds to the stream a new generator of that seed draws, a pending spare normal dropped", () => {
+    const rng = new Rng(5);
+    rng.normal(); // leaves a spare
+    rng.reseed(9);
+    const fresh = new Rng(9);
+    expect([rng.normal(), rng.normal(), rng.nextU32()]).toEqual([fresh.normal(), fresh.normal(), fresh.nextU32()]);
+    expect(() => rng.reseed(1.5)).toThrow("seed must be an integer, got 1.5");
+  });
+
   it("rejects a corrupt state", () => {
     const rng = new Rng(1);
     expect(() => rng.setState({ s: [0, 0, 0, 0], spare: null })).toThrow("must not be all zeros");

@@ -14,6 +14,11 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number) {
+    this.reseed(seed);
+  }
+
+  /** Starts the stream of `seed` afresh, as `new Rng(seed)` would (without allocating). */
+  reseed(seed: number): void {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
     // splitmix32 spreads any seed (0 included) over the four state words
     let x = (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
@@ -24,6 +29,7 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       this.s[i] = (z ^ (z >>> 16)) >>> 0;
     }
+    this.spare = null;
   }
 
   /** Uniform 32-bit unsigned integer. */

@@ -379,6 +379,12 @@ export class WebGpuBackend extends Backend<WebGpuBuffer> {
     reluBackward(be, dx: WebGpuBuffer, dy: WebGpuBuffer, y: WebGpuBuffer, count: number) {
       be.map("reluBackward", [["dx", dx], ["dy", dy], ["y", y]], count);
     },
+    leakyReluForward(be, y: WebGpuBuffer, x: WebGpuBuffer, count: number, slope: number) {
+      be.map("leakyReluForward", [["y", y], ["x", x]], count, [f32(slope)]);
+    },
+    leakyReluBackward(be, dx: WebGpuBuffer, dy: WebGpuBuffer, y: WebGpuBuffer, count: number, slope: number) {
+      be.map("leakyReluBackward", [["dx", dx], ["dy", dy], ["y", y]], count, [f32(slope)]);
+    },
     clampForward(be, y: WebGpuBuffer, x: WebGpuBuffer, count: number, lo: number, hi: number) {
       be.map("clampForward", [["y", y], ["x", x]], count, [f32(lo), f32(hi)]);
     },

@@ -403,6 +403,9 @@ export const reduceRowsPerGroup = (cols: number) => (WORKGROUP / cols) * REDUCE_
 export const MAPS = {
   reluForward: { operands: ["y", "x"], body: "y_st(i, max(x_ld(i), 0.0));" },
   reluBackward: { operands: ["dx", "dy", "y"], body: "let g = dy_ld(i); dx_st(i, select(0.0, g, y_ld(i) > 0.0));" },
+  // slope (f32) at 9
+  leakyReluForward: { operands: ["y", "x"], body: "let v = x_ld(i); y_st(i, select(pf(9u) * v, v, v > 0.0));" },
+  leakyReluBackward: { operands: ["dx", "dy", "y"], body: "let g = dy_ld(i); dx_st(i, select(pf(9u) * g, g, y_ld(i) > 0.0));" },
   clampForward: { operands: ["y", "x"], body: "y_st(i, min(max(x_ld(i), pf(9u)), pf(10u)));" },
   clampBackward: {
     operands: ["dx", "dy", "x"],

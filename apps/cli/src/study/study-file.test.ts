@@ -89,7 +89,7 @@ describe("a study file", () => {
     ["grid: { a: [{ beta: 1 }], b: [{ beta: 2 }] }", /^study\.yaml: beta is in both grid\.a and grid\.b; keep it in one$/],
     ["grid: { method: [{ objective: beta, beta: 4 }, { beta: 4, objective: beta }] }", /^study\.yaml: grid\.method lists beta=4 objective=beta twice$/],
     ["grid: { method: [{ objective: beta, beta: 4 }, { objective: beta }] }", /^study\.yaml: grid points \(objective=beta beta=4\) and \(objective=beta\) are the same run once defaults are filled in$/],
-    ["grid: { method: [{ objective: beta, gamma: 3 }] }", /^study\.yaml: run \(objective=beta gamma=3, seed 1\): --gamma applies to the capacity objective/],
+    ["grid: { method: [{ objective: beta, gamma: 3 }] }", /^study\.yaml: run \(objective=beta gamma=3, seed 1\): --gamma applies to the capacity, β-TCVAE and FactorVAE objectives; this run trains the β-VAE objective \(β = 4\)$/],
   ])("refuses a bad bundle, %s, in one line", (body, message) => {
     expect(refusal(`name: s\n${body}\nseeds: [1]`)).toMatch(message);
   });
@@ -113,7 +113,7 @@ describe("a study file", () => {
     ["base: { dataset: mnist }", /^study\.yaml: base\.dataset: --dataset must be one of /],
     ["base: { steps: [1] }", /^study\.yaml: base\.steps: steps must be a single value, got \[1\]$/],
     ["base: { beta: 4 }\ngrid: { beta: [1] }", /^study\.yaml: beta is in both base and grid; keep it in one$/],
-    ["base: { gamma: 2 }", /^study\.yaml: run \(seed 1\): --gamma applies to the capacity and β-TCVAE objectives; this run trains the β-VAE objective \(β = 4\)$/],
+    ["base: { gamma: 2 }", /^study\.yaml: run \(seed 1\): --gamma applies to the capacity, β-TCVAE and FactorVAE objectives; this run trains the β-VAE objective \(β = 4\)$/],
     ["base: { objective: dipvae-i, estimator: mss }", /^study\.yaml: run \(seed 1\): --estimator applies to the β-TCVAE objective; this run trains the DIP-VAE-I objective \(λ_od = 10\)$/],
     ["base: { objective: tcvae, estimator: exact }", /^study\.yaml: base\.estimator: --estimator must be one of mws, mss; got 'exact'$/],
     ["eval: { metrics: [foo] }", /^study\.yaml: eval\.metrics: unknown metric 'foo' \(choose from betavae, factorvae, mig\)$/],

@@ -107,6 +107,16 @@ describe("finite-difference gradients (float64 reference)", () => {
     expectClose(dx, numericGradient(x, y, r.data as Float64Array, () => be.reluForward(y, x, 20)), "dx");
   });
 
+  it("leaky relu: dx (away from the kink)", () => {
+    const random = new Rng(5);
+    const x = randomBuffer(random, 20);
+    for (let i = 0; i < 20; i++) if (Math.abs(x.data[i]) < 0.05) x.data[i] = -0.5;
+    const r = randomBuffer(random, 20), y = be.alloc(20), dx = be.alloc(20);
+    be.leakyReluForward(y, x, 20, 0.2);
+    be.leakyReluBackward(dx, r, y, 20, 0.2);
+    expectClose(dx, numericGradient(x, y, r.data as Float64Array, () => be.leakyReluForward(y, x, 20, 0.2)), "dx");
+  });
+
   it("clamp: dx (away from the bounds)", () => {
     const random = new Rng(10);
     const x = randomBuffer(random, 30, -3, 3);

@@ -189,6 +189,12 @@ const REFERENCE_OPS: OpTable<ReferenceBackend, ReferenceBuffer> = {
   reluBackward(_be, dx: ReferenceBuffer, dy: ReferenceBuffer, y: ReferenceBuffer, count: number) {
     for (let i = 0; i < count; i++) dx.data[i] = y.data[i] > 0 ? dy.data[i] : 0;
   },
+  leakyReluForward(_be, y: ReferenceBuffer, x: ReferenceBuffer, count: number, slope: number) {
+    for (let i = 0; i < count; i++) y.data[i] = x.data[i] > 0 ? x.data[i] : slope * x.data[i];
+  },
+  leakyReluBackward(_be, dx: ReferenceBuffer, dy: ReferenceBuffer, y: ReferenceBuffer, count: number, slope: number) {
+    for (let i = 0; i < count; i++) dx.data[i] = y.data[i] > 0 ? dy.data[i] : slope * dy.data[i];
+  },
   clampForward(_be, y: ReferenceBuffer, x: ReferenceBuffer, count: number, lo: number, hi: number) {
     for (let i = 0; i < count; i++) y.data[i] = Math.min(Math.max(x.data[i], lo), hi);
   },

@@ -28,7 +28,7 @@ function torchAxes(units: number | FeatureMap): { dims: number[]; order: number[
 }
 
 /** nn.Linear's weight [out, in] from ours [in, out], either side possibly a flattened feature map. */
-function linearWeightLayout(inputs: number | FeatureMap, outputs: number | FeatureMap): TorchLayout {
+export function linearWeightLayout(inputs: number | FeatureMap, outputs: number | FeatureMap): TorchLayout {
   const [i, o] = [torchAxes(inputs), torchAxes(outputs)];
   const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
   return {

@@ -2,4 +2,4 @@ export { type InputSpec, type OpCase, convCase, defineOpSuite, denseCase, evalua
 export { repoRoot, goldenVectorsDir } from "./fixtures-dir";
 export { SquaresSource } from "./squares-source";
 export { type GradientCheck, type Perturbed, checkObjectiveGradients, compareFiniteDifferences } from "./objective-gradients";
-export { type ResumeCheck, checkResume } from "./resume-check";
+export { type ResumeCheck, arenaValues, checkResume, squaresTrainer } from "./resume-check";

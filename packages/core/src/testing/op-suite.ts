@@ -176,6 +176,17 @@ function elementwiseCases(): OpCase[] {
       },
     });
     cases.push({
+      name: `leaky relu ${count}`,
+      inputs: { x: count, dy: count },
+      outputs: { y: [count, 1], dx: [count, 1], inPlace: [count, 1] },
+      run(be, b) {
+        be.leakyReluForward(b.y, b.x, count, 0.2);
+        be.leakyReluBackward(b.dx, b.dy, b.y, count, 0.2);
+        be.leakyReluForward(b.inPlace, b.x, count, 0.2);
+        be.leakyReluBackward(b.inPlace, b.inPlace, b.y, count, 0.2);
+      },
+    });
+    cases.push({
       name: `clamp ${count}`,
       inputs: { x: [count, -3, 3], dy: count },
       outputs: { y: [count, 1], dx: [count, 1], sumSq: [1, count], sum: [count, 1] },
@@ -350,6 +361,11 @@ export function defineOpSuite(label: string, create: () => Promise<Backend>): vo
         const b = await backend();
         expect(() => b.reluForward(b.alloc(4), b.alloc(4), 0)).toThrow("reluForward: count must be a positive integer, got 0");
         expect(() => b.bernoulliNllForward(b.alloc(1), b.alloc(4), b.alloc(4), 1.5, 2)).toThrow(/batch must be a positive integer/);
+      });
+      it("rejects a leaky ReLU slope below zero or not finite", async () => {
+        const b = await backend();
+        expect(() => b.leakyReluForward(b.alloc(4), b.alloc(4), 4, -0.2)).toThrow("leakyReluForward: slope must be a finite number ≥ 0, got -0.2");
+        expect(() => b.leakyReluBackward(b.alloc(4), b.alloc(4), b.alloc(4), 4, NaN)).toThrow("leakyReluBackward: slope must be a finite number ≥ 0, got NaN");
       });
     });
   });

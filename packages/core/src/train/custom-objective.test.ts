@@ -14,7 +14,7 @@ import { ParameterArena } from "../model/parameters";
 import type { LatentCode } from "../model/vae";
 import { Rng } from "../rng";
 import { checkObjectiveGradients } from "../testing/objective-gradients";
-import { SquaresSource } from "../testing/squares-source";
+import { arenaValues, squaresTrainer } from "../testing/resume-check";
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint } from "./checkpoint";
 import { type Objective, describeObjective, registerObjective, validateObjective } from "./objectives/index";
 import { type ObjectiveKind, type ObjectiveReport, type ObjectiveRun, ObjectiveError, type ObjectiveStep, requireNonNegative } from "./objectives/objective";
@@ -120,13 +120,7 @@ const SMALL: ModelConfig = { height: 16, width: 16, channels: 1, latents: 4, con
 const SUBSET: SubsetPriorObjective = { kind: "subset-prior", beta: 8, latents: [0, 2], pull: 0.5, lr: 1e-2 };
 const CONFIG: TrainingConfig = { model: SMALL, objective: SUBSET, optimiser: { ...DEFAULT_OPTIMISER, lr: 2e-3 }, batch: 8, seed: 3 };
 
-async function trainer(config: TrainingConfig = CONFIG, backend?: Backend): Promise<Trainer> {
-  return new Trainer(backend ?? (await WasmBackend.create()), config, new SquaresSource(16, config.seed + 1));
-}
-
-async function arenaValues(t: Trainer): Promise<Float32Array[]> {
-  return Promise.all(t.parameterArenas.flatMap((a) => [a.values, a.adamM, a.adamV]).map((b) => t.backend.read(b)));
-}
+const trainer = (config: TrainingConfig = CONFIG, backend?: Backend): Promise<Trainer> => squaresTrainer(config, backend);
 
 describe("an objective defined in a test file", () => {
   it("validates and describes through its registered kind", () => {

@@ -26,6 +26,8 @@ import { gaussianNllBackward } from "./gaussian-nll-backward";
 import { gaussianNllForward } from "./gaussian-nll-forward";
 import { klBackward } from "./kl-backward";
 import { klForward } from "./kl-forward";
+import { leakyReluBackward } from "./leaky-relu-backward";
+import { leakyReluForward } from "./leaky-relu-forward";
 import { COMPOSED, type FusedOp, type Op } from "./op";
 import { reluBackward } from "./relu-backward";
 import { reluBackwardBiasGrad } from "./relu-backward-bias-grad";
@@ -42,7 +44,7 @@ export const OPS = [
   biasAdd, biasGrad, biasAddRelu, reluBackwardBiasGrad,
   conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
   conv2dTransposeForward, conv2dTransposeBackwardData, conv2dTransposeBackwardFilter,
-  reluForward, reluBackward, clampForward, clampBackward, add, sumSquares, reparamForward, reparamBackward,
+  reluForward, reluBackward, leakyReluForward, leakyReluBackward, clampForward, clampBackward, add, sumSquares, reparamForward, reparamBackward,
   bernoulliNllForward, bernoulliNllForwardBackward, bernoulliNllBackward, gaussianNllForward, gaussianNllBackward,
   klForward, klBackward,
   adamUpdate,

@@ -20,6 +20,11 @@ export function checkElementwise(c: Checks, count: number, b0: DeviceBuffer, n0:
   if (n4) c.buffer(b4 as DeviceBuffer, count, n4);
 }
 
+/** A leaky ReLU's negative-side slope: finite and ≥ 0 (so its output is positive exactly where its input is). */
+export function checkSlope(c: Checks, slope: number): void {
+  if (!(slope >= 0 && Number.isFinite(slope))) c.fail(`slope must be a finite number ≥ 0, got ${slope}`);
+}
+
 /**
  * Kernel arguments (b0, …, count) of an elementwise op over its buffers (two to four), cut
  * into ranges of whole SIMD vectors; further arguments follow on the returned call.

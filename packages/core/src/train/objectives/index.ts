@@ -7,6 +7,7 @@ import type { LatentCode } from "../../model/vae";
 import { BETA, type BetaObjective } from "./beta";
 import { CAPACITY, type CapacityObjective } from "./capacity";
 import { DIPVAE_I, DIPVAE_II, type DipVaeIIObjective, type DipVaeIObjective } from "./dipvae";
+import { FACTORVAE, type FactorVaeObjective } from "./factorvae";
 import { TCVAE, type TcvaeObjective } from "./tcvae";
 import { type ObjectiveKind, type ObjectiveRun, ObjectiveError, type ObjectiveSetting, settingDefault } from "./objective";
 
@@ -17,6 +18,7 @@ export interface ObjectiveKinds {
   tcvae: TcvaeObjective;
   "dipvae-i": DipVaeIObjective;
   "dipvae-ii": DipVaeIIObjective;
+  factorvae: FactorVaeObjective;
 }
 
 /** A training objective as checkpoints store it: `{ kind, ...settings }`. */
@@ -37,6 +39,7 @@ const BUILT_IN = [
   TCVAE,
   DIPVAE_I,
   DIPVAE_II,
+  FACTORVAE,
 ];
 for (const kind of BUILT_IN) registerObjective<Objective>(kind as unknown as ObjectiveKind<Objective>);
 

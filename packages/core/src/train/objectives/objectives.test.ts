@@ -51,7 +51,7 @@ describe("objectives", () => {
     expect(describeObjective({ kind: "capacity", gamma: 1000, capacityMax: 25, capacitySteps: 100000 }))
       .toBe("capacity, γ = 1000, C 0 → 25 nats over steps 0–100000");
     expect(() => validateObjective({ kind: "beta", beta: -1 })).toThrow("beta must be a non-negative number, got -1");
-    const known = '"beta", "capacity", "tcvae", "dipvae-i" or "dipvae-ii"';
+    const known = '"beta", "capacity", "tcvae", "dipvae-i", "dipvae-ii" or "factorvae"';
     expect(() => validateObjective({ kind: "gamma" } as never)).toThrow(new ObjectiveError(`objective must be ${known}, got gamma`));
     expect(() => validateObjective(null as never)).toThrow(`objective must be ${known}, got undefined`);
     expect(() => registerObjective(BETA)).toThrow('an objective of kind "beta" is already registered');
