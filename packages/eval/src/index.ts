@@ -4,14 +4,22 @@
 export { type Encoder, groundTruthEncoder, modelEncoder, randomEncoder } from "./encoder";
 export { CodeCache } from "./cache";
 export { variedFactors } from "./factors";
-export { type MetricResultBase, type ProgressFn } from "./metric";
-export { BETAVAE_DEFAULTS, type BetaVaeOptions, type BetaVaeResult, betaVaeMetric } from "./betavae-metric";
-export { FACTORVAE_DEFAULTS, type FactorVaeOptions, type FactorVaeResult, factorVaeMetric } from "./factorvae-metric";
-export { MIG_DEFAULTS, type MigOptions, type MigResult, histogramDiscretize, migMetric, mutualInformation } from "./mig";
-export { type LogisticFit, type LogisticOptions, accuracy, fitLogistic, predictLogistic } from "./logistic";
+export { type CodeFactorMetricKind, type DatasetMetricKind, type MetricKind, type MetricResult, type MetricResultBase, type ProgressFn } from "./metric";
+export { BETAVAE, BETAVAE_DEFAULTS, type BetaVaeOptions, type BetaVaeResult, betaVaeMetric } from "./betavae-metric";
+export { FACTORVAE, FACTORVAE_DEFAULTS, type FactorVaeOptions, type FactorVaeResult, factorVaeMetric } from "./factorvae-metric";
+export { MIG, MIG_DEFAULTS, type MigOptions, type MigResult, type MigScore, histogramDiscretize, migMetric, migScore, mutualInformation } from "./mig";
+export { type CodeFactorRows, type CodeFactorSplit, type CodeSource, codeFactorKind, drawSplit, factorColumn, scoreCodes, splitRows } from "./code-factor-metric";
+export { DCI, type DciScore, dciFromImportance, dciMetric } from "./dci";
 export {
-  DEFAULT_SAMPLES, type EvaluateOptions, type Evaluation, METRIC_NAMES, type MetricName, type MetricResult, type SampleCounts, evaluate, samplesFrom,
-} from "./evaluate";
+  GRADIENT_BOOSTING_DEFAULTS, type GradientBoostedTrees, type GradientBoostingOptions, type SortedFeatures,
+  featureImportances, fitGradientBoosting, predictGradientBoosting, sortFeatures,
+} from "./gradient-boosting";
+export { type LogisticFit, type LogisticOptions, accuracy, fitLogistic, predictLogistic } from "./logistic";
+export { type EvaluateOptions, type Evaluation, evaluate, evaluateCodes } from "./evaluate";
+export {
+  CODE_FACTOR_METRICS, DEFAULT_METRICS, DEFAULT_SAMPLES, METRIC_COLUMNS, METRIC_NAMES, type MetricName, type SampleCounts,
+  codeFactorKindOf, metricColumns, metricKind, samplesFrom,
+} from "./registry";
 export { type LatentUsage, displayImages, klPerLatent, latentUsage, posteriorMean, reconstructionFigure, traversalFigure } from "./figures";
 export { FIGURE_SEED_OFFSETS, type FigureModels, type ModelFigures, TRAVERSAL_RANGE, TRAVERSAL_STEPS, drawModelFigures, figureModels, modelFigurePngs } from "./model-figures";
 export { CHART_CONFIG, CHART_FONT, type ChartSpec } from "./chart";
