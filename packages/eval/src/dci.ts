@@ -24,7 +24,8 @@ export interface DciScore {
   perCode: { disentanglement: number; weight: number }[];
   /** importance[j][k]: how much code j serves the classifier of factor k (each column sums to 1, or is 0). */
   importance: number[][];
-  classifier: { estimators: number; maxDepth: number; learningRate: number };
+  /** The trees' settings; seed breaks ties between equally good splits. */
+  classifier: { estimators: number; maxDepth: number; learningRate: number; seed: number };
 }
 
 /** DCI of a split: classifiers fitted on its train rows, informativeness on its test rows. */
@@ -47,7 +48,7 @@ export function dciMetric(split: CodeFactorSplit, options: GradientBoostingOptio
     metric: "dci", score: disentanglement, disentanglement, completeness,
     informativeness: mean(accuracies.map((a) => a.test)), trainAccuracy: mean(accuracies.map((a) => a.train)),
     perFactor: factorNames.map((factor, k) => ({ factor, trainAccuracy: accuracies[k].train, testAccuracy: accuracies[k].test, completeness: perFactor[k] })),
-    perCode, importance, classifier: { estimators: o.estimators, maxDepth: o.maxDepth, learningRate: o.learningRate },
+    perCode, importance, classifier: { estimators: o.estimators, maxDepth: o.maxDepth, learningRate: o.learningRate, seed: o.seed },
   };
 }
 

@@ -10,10 +10,12 @@
 // feature's sorted order once per level for all the level's nodes together, so a tree costs
 // about depth · n · features steps and nothing is re-sorted.
 //
-// sklearn breaks exact ties between features in a random order (its random_state); here the
-// lower feature index wins, which differs only when two splits improve the fit equally.
+// Two features often split a node of a few rows equally well (they isolate the same rows).
+// sklearn visits the features in a random order (its random_state) and keeps the first best,
+// so it picks one of the tied features at random; so does this, from a seeded Rng.
+import { Rng } from "@betavae/core";
 
-export const GRADIENT_BOOSTING_DEFAULTS = { estimators: 100, maxDepth: 3, learningRate: 0.1 };
+export const GRADIENT_BOOSTING_DEFAULTS = { estimators: 100, maxDepth: 3, learningRate: 0.1, seed: 0 };
 
 export type GradientBoostingOptions = Partial<typeof GRADIENT_BOOSTING_DEFAULTS>;
 
@@ -95,7 +97,7 @@ export function fitGradientBoosting(data: SortedFeatures, y: ArrayLike<number>, 
   const probability = new Float64Array(n * columns);
   const residual = new Float64Array(n);
   const target = new Float64Array(n);
-  const grower = new TreeGrower(data, o.maxDepth);
+  const grower = new TreeGrower(data, o.maxDepth, new Rng(o.seed));
   const trees: Tree[][] = [];
   for (let stage = 0; stage < o.estimators; stage++) {
     // every tree of a stage fits the gradient at the stage's start
@@ -208,8 +210,11 @@ class TreeGrower {
   private readonly bestProxy: Float64Array;
   private readonly bestFeature: Int32Array;
   private readonly bestThreshold: Float64Array;
+  /** How many features tie for the best split so far, and the last one counted. */
+  private readonly ties: Int32Array;
+  private readonly lastTie: Int32Array;
 
-  constructor(private readonly data: SortedFeatures, private readonly maxDepth: number) {
+  constructor(private readonly data: SortedFeatures, private readonly maxDepth: number, private readonly rng: Rng) {
     this.leafOf = new Int32Array(data.n);
     this.maxNodes = 2 ** (maxDepth + 1) - 1;
     this.count = new Float64Array(this.maxNodes);
@@ -223,6 +228,8 @@ class TreeGrower {
     this.bestProxy = new Float64Array(width);
     this.bestFeature = new Int32Array(width);
     this.bestThreshold = new Float64Array(width);
+    this.ties = new Int32Array(width);
+    this.lastTie = new Int32Array(width);
   }
 
   grow(y: Float64Array): Tree {
@@ -251,6 +258,7 @@ class TreeGrower {
         this.slot[m] = s;
         this.bestProxy[s] = -Infinity;
         this.bestFeature[s] = -1;
+        this.lastTie[s] = -1;
       });
       for (let f = 0; f < D; f++) {
         for (let s = 0; s < splitting.length; s++) {
@@ -269,7 +277,17 @@ class TreeGrower {
             const nr = this.count[m] - nl, sl = this.leftSum[s], sr = this.sum[m] - sl;
             const diff = nr * sl - nl * sr;
             const proxy = (diff * diff) / (nl * nr);
-            if (proxy > this.bestProxy[s]) {
+            // another feature tied with the best counts once, at its first tied position, and
+            // wins with probability 1/ties: each tied feature is then equally likely to be kept
+            let take = proxy > this.bestProxy[s];
+            if (take) {
+              this.ties[s] = 1;
+              this.lastTie[s] = f;
+            } else if (proxy === this.bestProxy[s] && f !== this.lastTie[s]) {
+              this.lastTie[s] = f;
+              take = this.rng.int(++this.ties[s]) === 0;
+            }
+            if (take) {
               this.bestProxy[s] = proxy;
               this.bestFeature[s] = f;
               let threshold = this.previous[s] / 2 + v / 2;
