@@ -10,7 +10,7 @@ export { type CropRect, CELEBA_CROP_SIDE, centreCrop } from "./image-crop.ts";
 export { loadDspritesNpz, DspritesNpz, type NpzLoadOptions } from "./npz-dsprites.ts";
 export { loadNpyImages } from "./npy-images.ts";
 export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
-export { readZipDirectory, streamZipEntry, type ZipEntry } from "./zip.ts";
+export { encodeNpz, readZipDirectory, streamZipEntry, type ZipEntry } from "./zip.ts";
 export { encodePng, imageGrid, crc32, type GridOptions, type RasterImage } from "./png.ts";
 export { ImageSampler } from "./sampler.ts";
 export { type DatasetRef, checkpointDataset } from "./checkpoint-dataset.ts";

@@ -5,7 +5,7 @@
  * caller in chunks and never has to exist in memory whole. Every read is bounds-checked;
  * anything malformed is a DatasetFileError.
  */
-import { Inflate } from "fflate";
+import { Inflate, zipSync } from "fflate";
 import { crc32Update } from "./crc32.ts";
 import { DatasetFileError } from "./errors.ts";
 
@@ -150,4 +150,9 @@ export function streamZipEntry(zip: Uint8Array, entry: ZipEntry, what: string, o
   }
   if (produced !== entry.size) throw new DatasetFileError(`${what}: ${entry.name} inflates to ${produced} bytes, its directory says ${entry.size}`);
   checkCrc();
+}
+
+/** An .npz holding `arrays` (name → the bytes of an .npy file, e.g. from encodeNpy), stored uncompressed as numpy.savez writes it. */
+export function encodeNpz(arrays: Record<string, Uint8Array>): Uint8Array {
+  return zipSync(Object.fromEntries(Object.entries(arrays).map(([name, npy]) => [`${name}.npy`, [npy, { level: 0 }]])));
 }

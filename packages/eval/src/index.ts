@@ -9,6 +9,7 @@ export { BETAVAE, BETAVAE_DEFAULTS, type BetaVaeOptions, type BetaVaeResult, bet
 export { FACTORVAE, FACTORVAE_DEFAULTS, type FactorVaeOptions, type FactorVaeResult, factorVaeMetric } from "./factorvae-metric";
 export { MIG, MIG_DEFAULTS, type MigOptions, type MigResult, type MigScore, histogramDiscretize, migMetric, migScore, mutualInformation } from "./mig";
 export { type CodeFactorRows, type CodeFactorSplit, type CodeSource, codeFactorKind, drawSplit, factorColumn, scoreCodes, splitRows } from "./code-factor-metric";
+export { readCodesNpz } from "./codes-file";
 export { DCI, type DciScore, dciFromImportance, dciMetric } from "./dci";
 export {
   GRADIENT_BOOSTING_DEFAULTS, type GradientBoostedTrees, type GradientBoostingOptions, type SortedFeatures,
