@@ -103,6 +103,13 @@ describe("gradient-boosted trees", () => {
     expect(fitGradientBoosting(sortFeatures(x, 8, 1), y)).toEqual(model);
   });
 
+  it("record the training rows' predictions as predicting them again gives them", () => {
+    const split = splitOf(byName.mixed);
+    const labels = Int32Array.from({ length: split.train.count }, (_, i) => split.train.factors[i * 4 + 2]);
+    const model = fitGradientBoosting(sortFeatures(split.train.codes, split.train.count, split.latents), labels, { estimators: 20 });
+    expect(model.fitted).toEqual(predictGradientBoosting(model, split.train.codes, split.train.count));
+  });
+
   it("refuse labels that take one value", () => {
     expect(() => fitGradientBoosting(sortFeatures([1, 2, 3], 3, 1), [4, 4, 4])).toThrow(/single value/);
   });

@@ -40,7 +40,7 @@ export function dciMetric(split: CodeFactorSplit, options: GradientBoostingOptio
     const y = factorColumn(train, K, k);
     const model = fitGradientBoosting(sorted, y, o);
     featureImportances(model).forEach((v, j) => (importance[j][k] = Math.abs(v)));
-    return { train: agreement(predictGradientBoosting(model, train.codes, train.count), y), test: agreement(predictGradientBoosting(model, test.codes, test.count), factorColumn(test, K, k)) };
+    return { train: agreement(model.fitted, y), test: agreement(predictGradientBoosting(model, test.codes, test.count), factorColumn(test, K, k)) };
   });
   const { disentanglement, completeness, perCode, perFactor } = dciFromImportance(importance);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -47,6 +47,8 @@ export interface GradientBoostedTrees {
   init: Float64Array;
   /** trees[stage][column] */
   trees: Tree[][];
+  /** The predicted labels of the rows it was fitted to (what predictGradientBoosting gives them). */
+  fitted: Int32Array;
 }
 
 /** Each feature's samples in ascending order of value, computed once and shared by every fit on the same rows. */
@@ -116,7 +118,9 @@ export function fitGradientBoosting(data: SortedFeatures, y: ArrayLike<number>, 
     }
     trees.push(stageTrees);
   }
-  return { classes, features: data.features, learningRate: o.learningRate, init, trees };
+  const fitted = new Int32Array(n);
+  for (let i = 0; i < n; i++) fitted[i] = classes[decide(raw.subarray(i * columns, (i + 1) * columns))];
+  return { classes, features: data.features, learningRate: o.learningRate, init, trees, fitted };
 }
 
 /** Predicted labels of the `n` rows of `x` (n × features, read as float32). */
@@ -136,12 +140,17 @@ export function predictGradientBoosting(model: GradientBoostedTrees, x: ArrayLik
         raw[k] += model.learningRate * t.value[node];
       }
     }
-    let best = 0;
-    if (columns === 1) best = raw[0] > 0 ? 1 : 0;
-    else for (let k = 1; k < columns; k++) if (raw[k] > raw[best]) best = k;
-    out[i] = model.classes[best];
+    out[i] = model.classes[decide(raw)];
   }
   return out;
+}
+
+/** The class index of raw predictions: the largest (its first on a tie), or for two classes, the second when its log-odds are positive. */
+function decide(raw: Float64Array): number {
+  if (raw.length === 1) return raw[0] > 0 ? 1 : 0;
+  let best = 0;
+  for (let k = 1; k < raw.length; k++) if (raw[k] > raw[best]) best = k;
+  return best;
 }
 
 /** sklearn's feature_importances_: each tree's impurity decreases per feature, averaged over the trees that split at all, normalised to sum 1 (all 0 when no tree split). */
