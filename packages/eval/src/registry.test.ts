@@ -3,9 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { CodeCache } from "./cache";
 import { drawSplit, scoreCodes, splitRows } from "./code-factor-metric";
-import { dciMetric } from "./dci";
+import { DCI, type DciScore, dciMetric } from "./dci";
 import { evaluate, evaluateCodes } from "./evaluate";
-import { DCI } from "./dci";
 import { migMetric } from "./mig";
 import { CODE_FACTOR_METRICS, DEFAULT_METRICS, DEFAULT_SAMPLES, METRIC_COLUMNS, METRIC_NAMES, codeFactorKindOf, metricColumns, samplesFrom } from "./registry";
 import { factorCodeEncoder, syntheticDataset } from "./test-fixtures";
@@ -46,7 +45,7 @@ describe("code-factor metrics on a dataset", () => {
     const split = await drawSplit(new CodeCache(ds, encoder), 5, 120, 60);
     expect(split.factorNames).toEqual(["f1", "f2"]);
     expect(split.train.count + split.test.count).toBe(180);
-    const dci = e.results[0] as ReturnType<typeof dciMetric> & { rows: unknown; seed: number };
+    const dci = e.results[0] as unknown as DciScore & { rows: unknown; seed: number };
     expect(dci).toMatchObject({ metric: "dci", seed: 5, rows: { train: 120, test: 60 }, dataset: "synthetic", factors: ["f1", "f2"] });
     expect(dci.importance).toEqual(dciMetric(split).importance);
     // MIG uses the train rows alone: the same score as migMetric's own draw
