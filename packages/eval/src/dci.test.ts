@@ -84,6 +84,11 @@ describe("DCI known answers", () => {
     [3, 6, 10, 2].forEach((size, k) => expect(Math.abs(r.perFactor[k].testAccuracy - 1 / size)).toBeLessThan(4 * Math.sqrt((1 / size) * (1 - 1 / size) / c.test)));
   });
 
+  it("refuses train rows in which a factor takes one value", () => {
+    const split = splitRows(Float64Array.from([0, 1, 2, 3, 4, 5]), Int32Array.from([0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 0]), 6, 1, ["a", "b"]);
+    expect(() => dciMetric(split)).toThrow("DCI: factor b takes one value in all 4 train rows, there is nothing to classify (use more rows)");
+  });
+
   it("an all-zero importance matrix weighs codes and factors alike and scores 0", () => {
     const r = dciFromImportance([[0, 0], [0, 0], [0, 0]]);
     expect(r.disentanglement).toBeCloseTo(0, 9);

@@ -38,6 +38,7 @@ export function dciMetric(split: CodeFactorSplit, options: GradientBoostingOptio
   const importance = Array.from({ length: D }, () => new Array<number>(K).fill(0));
   const accuracies = factorSizes.map((_, k) => {
     const y = factorColumn(train, K, k);
+    if (y.every((v) => v === y[0])) throw new RangeError(`DCI: factor ${factorNames[k]} takes one value in all ${train.count} train rows, there is nothing to classify (use more rows)`);
     const model = fitGradientBoosting(sorted, y, o);
     featureImportances(model).forEach((v, j) => (importance[j][k] = Math.abs(v)));
     return { train: agreement(model.fitted, y), test: agreement(predictGradientBoosting(model, test.codes, test.count), factorColumn(test, K, k)) };
