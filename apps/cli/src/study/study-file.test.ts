@@ -114,7 +114,7 @@ describe("a study file", () => {
     ["base: { steps: [1] }", /^study\.yaml: base\.steps: steps must be a single value, got \[1\]$/],
     ["base: { beta: 4 }\ngrid: { beta: [1] }", /^study\.yaml: beta is in both base and grid; keep it in one$/],
     ["base: { gamma: 2 }", /^study\.yaml: run \(seed 1\): --gamma applies to the capacity objective; this run trains β-VAE \(β = 4\)$/],
-    ["eval: { metrics: [foo] }", /^study\.yaml: eval\.metrics: unknown metric 'foo' \(choose from betavae, factorvae, mig\)$/],
+    ["eval: { metrics: [foo] }", /^study\.yaml: eval\.metrics: unknown metric 'foo' \(choose from betavae, factorvae, mig, dci, sap, modularity\)$/],
     ["eval: { samples: 1 }", /^study\.yaml: eval\.samples: --samples must be at least 2, got 1$/],
     ["eval: { checkpoint: x }", /^study\.yaml: eval\.checkpoint: unknown setting 'checkpoint': it is set by bvae sweep/],
   ])("refuses %s in one line", (body, message) => {
