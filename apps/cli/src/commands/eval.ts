@@ -1,6 +1,6 @@
 // bvae eval: disentanglement scores (BetaVAE, FactorVAE, MIG, DCI, SAP, modularity) of a
-// checkpoint's encoder means, of a reference encoder (the ground-truth factors, an untrained network), or of
-// (code, factor) pairs from a file, written to DIR/eval.json and printed as a table.
+// checkpoint's encoder means, of a reference encoder (the ground-truth factors, an untrained
+// network), or of (code, factor) pairs from a file, written to DIR/eval.json and printed as a table.
 import { basename, join, resolve } from "node:path";
 import { type Backend, BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { DATASET_NAMES, type ImageSource, type DatasetName, checkpointDataset } from "@betavae/datasets";
