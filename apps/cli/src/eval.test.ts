@@ -3,7 +3,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeNpy } from "@betavae/datasets";
+import { encodeNpy, encodeNpz } from "@betavae/datasets";
+import { modularityMetric, readCodesNpz, sapMetric } from "@betavae/eval";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "./bvae";
@@ -73,7 +74,7 @@ describe("bvae eval", () => {
     [["eval", "--checkpoint", "a", "--encoder", "random", "--out", "x"], /either --checkpoint FILE or --encoder, not both/, 2],
     [["eval", "--checkpoint", "a", "--dataset", "blobs", "--out", "x"], /--dataset goes with --encoder/, 2],
     [["eval", "--encoder", "ground-truth"], /--out DIR is required/, 2],
-    [["eval", "--encoder", "ground-truth", "--metrics", "betavae,dci", "--out", "x"], /--metrics: unknown metric 'dci' \(choose from betavae, factorvae, mig\)/, 2],
+    [["eval", "--encoder", "ground-truth", "--metrics", "betavae,sparsity", "--out", "x"], /--metrics: unknown metric 'sparsity' \(choose from betavae, factorvae, mig, dci/, 2],
     [["eval", "--encoder", "ground-truth", "--metrics", "mig,mig", "--out", "x"], /--metrics lists a metric twice/, 2],
     [["eval", "--encoder", "ground-truth", "--samples", "1", "--out", "x"], /--samples must be at least 2, got 1/, 2],
     [["eval", "--encoder", "oracle", "--out", "x"], /--encoder must be one of ground-truth, random; got 'oracle'/, 2],
@@ -83,6 +84,109 @@ describe("bvae eval", () => {
 
   it("reports a missing checkpoint", async () => {
     await expectError(["eval", "--checkpoint", join(tmp(), "none.safetensors"), "--out", tmp()], /checkpoint .*none\.safetensors does not exist/);
+  });
+});
+
+/** An .npz of `codes` (rows × latents) and `factors` (rows × factors) in the given dtypes. */
+function codesFile(codes: ArrayLike<number>, codeShape: number[], factors: ArrayLike<number>, factorShape: number[], dtypes = { codes: "<f4", factors: "<i8" }): string {
+  const bytes = (descr: string, values: ArrayLike<number>) => {
+    if (descr === "<f4") return new Uint8Array(Float32Array.from(values).buffer);
+    if (descr === "<f8") return new Uint8Array(Float64Array.from(values).buffer);
+    return new Uint8Array(BigInt64Array.from(Array.from(values, (v) => BigInt(v))).buffer);
+  };
+  const path = join(tmp(), "codes.npz");
+  writeFileSync(path, encodeNpz({
+    codes: { descr: dtypes.codes, shape: codeShape, data: bytes(dtypes.codes, codes) },
+    factors: { descr: dtypes.factors, shape: factorShape, data: bytes(dtypes.factors, factors) },
+  }));
+  return path;
+}
+
+/** 300 rows of two factors (4 and 5 values) and three codes: the factors' values, and a constant. */
+function groundTruthRows(rows = 300): { codes: number[]; factors: number[] } {
+  const factors: number[] = [], codes: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const a = (i * 7) % 4, b = (i * 11) % 5;
+    factors.push(a, b);
+    codes.push(a / 3, b / 4, 0.5);
+  }
+  return { codes, factors };
+}
+
+describe("bvae eval --codes", () => {
+  it("scores a file's codes with every code-factor metric, fitting on the first two thirds", async () => {
+    const { codes, factors } = groundTruthRows();
+    const file = codesFile(codes, [300, 3], factors, [300, 2]);
+    const dir = tmp();
+    expect(await main(["eval", "--codes", file, "--out", dir])).toBe(0);
+    const e = json(join(dir, "eval.json"));
+    expect(e).toMatchObject({ codes: file, dataset: "codes.npz", encoder: `codes ${file}`, samples: { train: 200, test: 100 }, imagesEncoded: 0 });
+    expect(e.results.map((r: { metric: string }) => r.metric)).toEqual(["mig", "dci", "sap", "modularity"]);
+    expect(e.results[0]).toMatchObject({ samples: 200, factors: ["factor0", "factor1"], rows: { train: 200, test: 100 } });
+    expect(e.results[0].score).toBeGreaterThan(0.9);
+    expect(e.results[1]).toMatchObject({ informativeness: 1, trainAccuracy: 1, rows: { train: 200, test: 100 } });
+    expect(e.results[1].score).toBeGreaterThan(0.99);
+    expect(e.results[1].completeness).toBeGreaterThan(0.99);
+    // the constant code serves no factor
+    expect(e.results[1].importance[2]).toEqual([0, 0]);
+    // SAP and modularity record the run's source, not their own defaults, and score as the library does on the same split
+    const source = { dataset: "codes.npz", encoder: `codes ${file}`, seed: 0, factors: ["factor0", "factor1"], rows: { train: 200, test: 100 } };
+    const split = readCodesNpz(readFileSync(file), file);
+    expect(e.results[2]).toMatchObject({ ...source, score: sapMetric(split).score, trainPoints: 200, testPoints: 100 });
+    // latents 0 and 1 each carry one factor (modularity 1), the constant one none (0): the mean is 2/3
+    expect(e.results[3]).toMatchObject({ ...source, modularity: e.results[3].score, explicitnessTest: modularityMetric(split).explicitnessTest });
+    expect(e.results[3].score).toBeCloseTo(2 / 3, 12);
+    const printed = captured.out.join("\n");
+    expect(printed).toMatch(/^dci +\d\.\d{4} +1\.0000 +200 train \/ 100 test codes; completeness \d\.\d{4}, informativeness 1\.0000; per factor factor0 1\.00, factor1 1\.00$/m);
+    expect(printed).toMatch(/^mig +\d\.\d{4} +200 samples, 20 bins/m);
+    expect(printed).toMatch(/^sap +\d\.\d{4} +200 train \/ 100 test codes; gap per factor factor0 \d\.\d{2}, factor1 \d\.\d{2}$/m);
+    expect(printed).toMatch(/^modularity +0\.6667 +200 train \/ 100 test codes; explicitness train \d\.\d{4} \/ test \d\.\d{4}$/m);
+  });
+
+  it("reads float64 codes and runs only the metrics asked for; a constant factor column is left out", async () => {
+    const { codes, factors } = groundTruthRows();
+    const withConstant = factors.flatMap((f, i) => (i % 2 === 1 ? [f, 3] : [f]));
+    const file = codesFile(codes, [300, 3], withConstant, [300, 3], { codes: "<f8", factors: "<i8" });
+    const dir = tmp();
+    expect(await main(["eval", "--codes", file, "--metrics", "dci", "--out", dir])).toBe(0);
+    const e = json(join(dir, "eval.json"));
+    expect(e.results.map((r: { metric: string }) => r.metric)).toEqual(["dci"]);
+    expect(e.results[0].factors).toEqual(["factor0", "factor1"]);
+  });
+
+  const rows = groundTruthRows(30);
+  it.each([
+    ["a missing array", () => {
+      const path = join(tmp(), "codes.npz");
+      writeFileSync(path, encodeNpz({ codes: { descr: "<f4", shape: [30, 3], data: new Uint8Array(Float32Array.from(rows.codes).buffer) } }));
+      return path;
+    }, /has no factors array \(it has: codes\)/],
+    ["codes of rank 1", () => codesFile(rows.codes, [90], rows.factors, [30, 2]), /codes has shape \(90\), expected 2 dimensions \(rows × latents\)/],
+    ["different row counts", () => codesFile(rows.codes.slice(0, 87), [29, 3], rows.factors, [30, 2]), /codes has 29 rows but factors has 30/],
+    ["a NaN code", () => codesFile(rows.codes.map((v, i) => (i === 7 ? Number.NaN : v)), [30, 3], rows.factors, [30, 2]), /codes row 2 column 1 is NaN/],
+    ["an infinite code", () => codesFile(rows.codes.map((v, i) => (i === 3 ? Number.POSITIVE_INFINITY : v)), [30, 3], rows.factors, [30, 2], { codes: "<f8", factors: "<i8" }), /codes row 1 column 0 is Infinity/],
+    ["a negative factor", () => codesFile(rows.codes, [30, 3], rows.factors.map((v, i) => (i === 5 ? -1 : v)), [30, 2]), /factors row 2 column 1 is -1, factors must be non-negative integers/],
+    ["a fractional factor", () => codesFile(rows.codes, [30, 3], rows.factors.map((v, i) => (i === 4 ? 0.5 : v)), [30, 2], { codes: "<f4", factors: "<f8" }), /factors row 2 column 0 is 0\.5, factors must be non-negative integers/],
+    ["integer codes", () => codesFile(rows.codes.map(Math.round), [30, 3], rows.factors, [30, 2], { codes: "<i8", factors: "<i8" }), /codes has dtype <i8, expected float32 or float64/],
+    ["not a zip", () => {
+      const path = join(tmp(), "codes.npz");
+      writeFileSync(path, "not a zip at all, just text");
+      return path;
+    }, /is not a readable \.npz \(zip\) file/],
+  ] as [string, () => string, RegExp][])("refuses %s in one line", async (_what, make, message) => {
+    await expectError(["eval", "--codes", make(), "--out", tmp()], message);
+  });
+
+  it.each([
+    [["--metrics", "betavae"], /--metrics: betavae draws its own images from a dataset, it cannot score --codes \(choose from mig, dci/],
+    [["--checkpoint", "c.safetensors"], /--checkpoint does not go with --codes/],
+    [["--seed", "3"], /--seed does not go with --codes/],
+  ] as [string[], RegExp][])("refuses %j with --codes in one line", async (extra, message) => {
+    await expectError(["eval", "--codes", "x.npz", ...extra, "--out", tmp()], message, 2);
+  });
+
+  it("reports a missing file", async () => {
+    await expectError(["eval", "--codes", join(tmp(), "none.npz"), "--out", tmp()], /codes file .*none\.npz does not exist/);
   });
 });
 

@@ -9,7 +9,7 @@ import { sampleFactors } from "@betavae/datasets";
 import type { CodeCache } from "./cache";
 import { variedFactors } from "./factors";
 import { accuracy, fitLogistic, predictLogistic } from "./logistic";
-import { BLOCK_IMAGES, type MetricResultBase, type ProgressFn } from "./metric";
+import { BLOCK_IMAGES, type DatasetMetricKind, type MetricResult, type MetricResultBase, type ProgressFn } from "./metric";
 
 export const BETAVAE_DEFAULTS = { seed: 0, batchSize: 64, trainPoints: 10000, evalPoints: 5000, maxIterations: 100 };
 
@@ -60,6 +60,26 @@ export async function betaVaeMetric(cache: CodeCache, options: BetaVaeOptions = 
     confusion,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+export const BETAVAE: DatasetMetricKind = {
+  name: "betavae",
+  needs: "dataset",
+  byDefault: true,
+  samples: { betavaeTrain: BETAVAE_DEFAULTS.trainPoints, betavaeEval: BETAVAE_DEFAULTS.evalPoints },
+  scaled: (n) => ({ betavaeTrain: n, betavaeEval: Math.max(1, Math.round(n / 2)) }),
+  columns: {},
+  run: (cache, seed, samples, progress) => betaVaeMetric(cache, { seed, trainPoints: samples.betavaeTrain, evalPoints: samples.betavaeEval, progress }),
+  detail: (result: MetricResult) => {
+    const r = result as BetaVaeResult;
+    return `${r.trainPoints} train / ${r.evalPoints} eval points of ${r.batchSize} pairs; per factor ${r.factors.map((f, k) => `${f} ${factorAccuracy(r.confusion[k], k)}`).join(", ")}`;
+  },
+};
+
+/** How often the classifier named factor k when k was held fixed ("—" when no point held it). */
+function factorAccuracy(row: number[], k: number): string {
+  const points = row.reduce((a, b) => a + b, 0);
+  return points === 0 ? "—" : (row[k] / points).toFixed(2);
 }
 
 /** `count` (feature, label) points; labels index `varied`. The rng is consumed as disentanglement_lib does: k, then the two batches. */

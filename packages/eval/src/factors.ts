@@ -3,7 +3,7 @@
 // undefined. disentanglement_lib leaves such factors out (its dSprites has 5 factors, not 6),
 // and so do we: every metric here runs over the factors of size > 1 only.
 import type { FactorDataset } from "@betavae/datasets";
-import type { CodeFactorSplit } from "./code-factor-metric";
+import type { CodeFactorRows, CodeFactorSplit } from "./code-factor-metric";
 
 /** Indices (into dataset.factors) of the factors that take more than one value. */
 export function variedFactors(dataset: FactorDataset): number[] {
@@ -38,14 +38,14 @@ export function splitVariedFactors(split: CodeFactorSplit): number[] {
   return varied;
 }
 
-/** Column k of a row-major rows × columns Int32Array. */
-export function factorColumn(factors: Int32Array, columns: number, k: number, rows: number): Int32Array {
-  return Int32Array.from({ length: rows }, (_, n) => factors[n * columns + k]);
+/** Factor k's column of a split part whose rows hold `factorCount` factors. */
+export function factorColumn(rows: CodeFactorRows, factorCount: number, k: number): Int32Array {
+  return Int32Array.from({ length: rows.count }, (_, n) => rows.factors[n * factorCount + k]);
 }
 
-/** Column j of a row-major rows × columns Float64Array of codes. */
-export function codeColumn(codes: Float64Array, columns: number, j: number, rows: number): Float64Array {
-  return Float64Array.from({ length: rows }, (_, n) => codes[n * columns + j]);
+/** Latent j's column of a split part whose codes have `latents` values a row. */
+export function codeColumn(rows: CodeFactorRows, latents: number, j: number): Float64Array {
+  return Float64Array.from({ length: rows.count }, (_, n) => rows.codes[n * latents + j]);
 }
 
 /**
@@ -59,7 +59,7 @@ export function measuredFactorLabels(split: CodeFactorSplit, metric: string, nee
   const varied = splitVariedFactors(split), K = split.factorSizes.length;
   return {
     varied,
-    train: varied.map((k) => factorColumn(split.train.factors, K, k, split.train.count)),
-    test: varied.map((k) => factorColumn(split.test.factors, K, k, split.test.count)),
+    train: varied.map((k) => factorColumn(split.train, K, k)),
+    test: varied.map((k) => factorColumn(split.test, K, k)),
   };
 }

@@ -7,7 +7,7 @@ import { INFORMATIVE_STD, Rng } from "@betavae/core";
 import { sampleFactors } from "@betavae/datasets";
 import type { CodeCache } from "./cache";
 import { variedFactors } from "./factors";
-import { BLOCK_IMAGES, type MetricResultBase, type ProgressFn, latentVariance } from "./metric";
+import { BLOCK_IMAGES, type DatasetMetricKind, type MetricResult, type MetricResultBase, type ProgressFn, latentVariance } from "./metric";
 
 export const FACTORVAE_DEFAULTS = { seed: 0, batchSize: 64, trainVotes: 10000, evalVotes: 5000, varianceSamples: 10000, stdThreshold: INFORMATIVE_STD };
 
@@ -76,6 +76,22 @@ export async function factorVaeMetric(cache: CodeCache, options: FactorVaeOption
     seconds: (performance.now() - started) / 1000,
   };
 }
+
+export const FACTORVAE: DatasetMetricKind = {
+  name: "factorvae",
+  needs: "dataset",
+  byDefault: true,
+  samples: { factorvaeTrain: FACTORVAE_DEFAULTS.trainVotes, factorvaeEval: FACTORVAE_DEFAULTS.evalVotes, factorvaeVariance: FACTORVAE_DEFAULTS.varianceSamples },
+  scaled: (n) => ({ factorvaeTrain: n, factorvaeEval: Math.max(1, Math.round(n / 2)), factorvaeVariance: Math.max(2, n) }),
+  columns: {},
+  run: (cache, seed, samples, progress) => factorVaeMetric(cache, {
+    seed, trainVotes: samples.factorvaeTrain, evalVotes: samples.factorvaeEval, varianceSamples: samples.factorvaeVariance, progress,
+  }),
+  detail: (result: MetricResult) => {
+    const r = result as FactorVaeResult;
+    return `${r.trainVotes} train / ${r.evalVotes} eval votes of ${r.batchSize}; ${r.activeLatents.length} of ${r.globalStd.length} latents active`;
+  },
+};
 
 /** The vote matrix [varied factor][active latent] of `count` votes. */
 async function votes(cache: CodeCache, rng: Rng, varied: number[], active: number[], globalVar: number[], batchSize: number, count: number, progress: (done: number) => void): Promise<number[][]> {

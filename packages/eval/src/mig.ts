@@ -5,18 +5,19 @@
 // between its two most informative latents divided by the factor's entropy; the mean gap.
 // Entropies and MI are the empirical (plug-in) ones over the sample, as scikit-learn's
 // mutual_info_score gives them.
-import { Rng } from "@betavae/core";
-import { sampleFactors } from "@betavae/datasets";
 import type { CodeCache } from "./cache";
-import { variedFactors } from "./factors";
-import type { MetricResultBase, ProgressFn } from "./metric";
+import { type CodeFactorSplit, drawSplit } from "./code-factor-metric";
+import { factorColumn } from "./factors";
+import type { CodeFactorMetricKind, MetricResult, MetricResultBase, ProgressFn } from "./metric";
 
 export const MIG_DEFAULTS = { seed: 0, samples: 10000, bins: 20 };
 
 export type MigOptions = Partial<typeof MIG_DEFAULTS> & { progress?: ProgressFn };
 
-export interface MigResult extends MetricResultBase {
+/** What MIG computes from (code, factor) pairs. */
+export interface MigScore {
   metric: "mig";
+  score: number;
   samples: number;
   bins: number;
   /** Per factor: its entropy, its most informative latent, and its normalised gap. */
@@ -25,41 +26,61 @@ export interface MigResult extends MetricResultBase {
   mutualInformation: number[][];
 }
 
+export interface MigResult extends MetricResultBase, MigScore {}
+
+/** MIG of the dataset's codes: `samples` factor draws from Rng(seed), their codes. */
 export async function migMetric(cache: CodeCache, options: MigOptions = {}): Promise<MigResult> {
   const o = { ...MIG_DEFAULTS, ...options };
   if (o.samples < 2 || o.bins < 1) throw new RangeError("MIG: at least 2 samples and 1 bin");
   const started = performance.now();
-  const ds = cache.dataset;
-  const varied = variedFactors(ds);
-  const K = ds.factors.length, L = cache.latents, n = o.samples;
-  const factors = sampleFactors(ds, new Rng(o.seed), n);
-  const codes = await cache.codes(factors, n);
-  options.progress?.(n, n);
-
-  const binned = Array.from({ length: L }, (_, j) => histogramDiscretize(codes, L, j, n, o.bins));
-  const labels = varied.map((k) => Int32Array.from({ length: n }, (_, i) => factors[i * K + k]));
-  const mi = binned.map((b) => labels.map((y, v) => mutualInformation(b, o.bins, y, ds.factors[varied[v]].size)));
-  const perFactor = labels.map((y, v) => {
-    const entropy = mutualInformation(y, ds.factors[varied[v]].size, y, ds.factors[varied[v]].size);
-    const column = mi.map((row) => row[v]);
-    const order = column.map((_, j) => j).sort((a, b) => column[b] - column[a]);
-    const second = order.length > 1 ? column[order[1]] : 0;
-    return { factor: ds.factors[varied[v]].name, entropy, topLatent: order[0], gap: (column[order[0]] - second) / entropy };
-  });
-  const score = perFactor.reduce((s, f) => s + f.gap, 0) / perFactor.length;
+  const split = await drawSplit(cache, o.seed, o.samples, 0);
+  options.progress?.(o.samples, o.samples);
   return {
-    metric: "mig", score,
-    dataset: ds.name, encoder: cache.encoder.description, seed: o.seed, factors: varied.map((k) => ds.factors[k].name),
-    samples: n, bins: o.bins, perFactor, mutualInformation: mi,
+    ...migScore(split, o.bins),
+    dataset: cache.dataset.name, encoder: cache.encoder.description, seed: o.seed, factors: [...split.factorNames],
     seconds: (performance.now() - started) / 1000,
   };
 }
+
+/** MIG of the split's fitting rows (the test rows are not used, as in disentanglement_lib). */
+export function migScore(split: CodeFactorSplit, bins = MIG_DEFAULTS.bins): MigScore {
+  const { latents: L, factorSizes, factorNames } = split;
+  const { codes, count: n } = split.train;
+  if (n < 2 || bins < 1) throw new RangeError("MIG: at least 2 samples and 1 bin");
+  const binned = Array.from({ length: L }, (_, j) => histogramDiscretize(codes, L, j, n, bins));
+  const labels = factorSizes.map((_, k) => factorColumn(split.train, factorSizes.length, k));
+  const mi = binned.map((b) => labels.map((y, k) => mutualInformation(b, bins, y, factorSizes[k])));
+  const perFactor = labels.map((y, k) => {
+    const entropy = mutualInformation(y, factorSizes[k], y, factorSizes[k]);
+    const column = mi.map((row) => row[k]);
+    const order = column.map((_, j) => j).sort((a, b) => column[b] - column[a]);
+    const second = order.length > 1 ? column[order[1]] : 0;
+    return { factor: factorNames[k], entropy, topLatent: order[0], gap: (column[order[0]] - second) / entropy };
+  });
+  const score = perFactor.reduce((s, f) => s + f.gap, 0) / perFactor.length;
+  return { metric: "mig", score, samples: n, bins, perFactor, mutualInformation: mi };
+}
+
+export const MIG: CodeFactorMetricKind = {
+  name: "mig",
+  needs: "codes",
+  byDefault: true,
+  samples: { migSamples: MIG_DEFAULTS.samples },
+  scaled: (n) => ({ migSamples: Math.max(2, n) }),
+  rows: (samples) => ({ train: samples.migSamples, test: 0 }),
+  columns: {},
+  compute: (split) => migScore(split),
+  detail: (result: MetricResult) => {
+    const r = result as MigResult;
+    return `${r.samples} samples, ${r.bins} bins; per factor ${r.perFactor.map((f) => `${f.factor} ${f.gap.toFixed(2)}`).join(", ")}`;
+  },
+};
 
 /**
  * Bin index (0 … bins−1) of latent j of each code: numpy's
  * digitize(x, histogram(x, bins)[1][:-1]) − 1. A constant latent falls in one bin.
  */
-export function histogramDiscretize(codes: Float32Array | Float64Array, latents: number, j: number, n: number, bins: number): Int32Array {
+export function histogramDiscretize(codes: ArrayLike<number>, latents: number, j: number, n: number, bins: number): Int32Array {
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = codes[i * latents + j];

@@ -9,7 +9,7 @@
 // for two classes) fitted on the training rows; the mean over the factor's classes of the
 // one-vs-rest ROC AUC of that class's probability, on the training and on the test rows;
 // averaged over factors.
-import type { CodeFactorSplit } from "./code-factor-metric";
+import { type CodeFactorSplit, codeFactorKind, rowsLine } from "./code-factor-metric";
 import { measuredFactorLabels } from "./factors";
 import { fitLogistic, predictProbabilities } from "./logistic";
 import type { MetricResultBase } from "./metric";
@@ -76,6 +76,14 @@ export function modularityMetric(split: CodeFactorSplit, options: ModularityOpti
     seconds: (performance.now() - started) / 1000,
   };
 }
+
+/** Modularity in the registry; its report column `modularity_explicitness` is the test rows' explicitness. */
+export const MODULARITY = codeFactorKind<ModularityResult>({
+  name: "modularity",
+  compute: (split, { dataset, encoder }) => modularityMetric(split, { dataset, encoder }),
+  columns: { explicitness: "explicitnessTest" },
+  detail: (r) => `${rowsLine(r)}; explicitness train ${r.explicitnessTrain.toFixed(4)} / test ${r.explicitnessTest.toFixed(4)}`,
+});
 
 /** 1 − (Σ MI² − max MI²) / (max MI² · (K − 1)) for one latent's MI with the K factors; 0 if it has none. */
 export function latentModularity(mi: readonly number[]): number {

@@ -46,9 +46,9 @@ describe.each(Object.keys(cases))("%s code against scikit-learn", (name) => {
   const r = results[name];
 
   it("the SVC reaches liblinear's optimum on latent 0 (weight and intercept within 1e-4 relative)", () => {
-    const x = codeColumn(split.train.codes, split.latents, 0, TRAIN);
+    const x = codeColumn(split.train, split.latents, 0);
     for (let k = 0; k < K; k++) {
-      const fit = fitLinearSvc(x, factorColumn(split.train.factors, K, k, TRAIN), TRAIN, 1, { c: 0.01, classWeight: "balanced", tolerance: 1e-9, maxIterations: 100000 });
+      const fit = fitLinearSvc(x, factorColumn(split.train, K, k), TRAIN, 1, { c: 0.01, classWeight: "balanced", tolerance: 1e-9, maxIterations: 100000 });
       expect(fit.converged).toBe(true);
       const { coef, intercept } = expected.svcOptimumLatent0[k];
       coef.forEach((w, m) => {
@@ -83,13 +83,13 @@ describe.each(Object.keys(cases))("%s code against scikit-learn", (name) => {
 
   it("LogisticRegression()'s probabilities within 2e-3: multinomial for f3, one logistic (the two-class softmax at C/2) for f4", () => {
     const D = split.latents;
-    const columns = Array.from({ length: D }, (_, j) => codeColumn(split.train.codes, D, j, TRAIN));
+    const columns = Array.from({ length: D }, (_, j) => codeColumn(split.train, D, j));
     const mean = columns.map((c) => c.reduce((a, b) => a + b, 0) / TRAIN);
     const std = columns.map((c, j) => Math.sqrt(c.reduce((a, b) => a + (b - mean[j]) ** 2, 0) / TRAIN));
     const standardised = (codes: Float64Array, rows: number) => codes.subarray(0, rows * D).map((v, i) => (v - mean[i % D]) / std[i % D]);
     const xTrain = standardised(split.train.codes, TRAIN), xTest = standardised(split.test.codes, 10);
     const probabilities = (k: number, c: number) => {
-      const fit = fitLogistic(xTrain, factorColumn(split.train.factors, K, k, TRAIN), TRAIN, D, factorSizes[k], { c });
+      const fit = fitLogistic(xTrain, factorColumn(split.train, K, k), TRAIN, D, factorSizes[k], { c });
       return predictProbabilities(fit, xTest, 10);
     };
     const worst = (got: Float64Array, want: number[][]) => Math.max(...want.flat().map((p, i) => Math.abs(got[i] - p)));
@@ -179,7 +179,7 @@ describe("edge cases", () => {
 
   it("SAP is a deterministic function of the codes and the seed", () => {
     expect(sapMetric(split).scoreMatrix).toEqual(results.identity.sap.scoreMatrix);
-    const x = codeColumn(cases.mixed.split.train.codes, 5, 2, TRAIN), y = factorColumn(cases.mixed.split.train.factors, K, 2, TRAIN);
+    const x = codeColumn(cases.mixed.split.train, 5, 2), y = factorColumn(cases.mixed.split.train, K, 2);
     const fit = (seed: number) => fitLinearSvc(x, y, TRAIN, 1, { c: 0.01, classWeight: "balanced", seed });
     expect(fit(3).weights).toEqual(fit(3).weights);
     expect(fit(3).weights).not.toEqual(fit(4).weights); // unconverged: the order shows

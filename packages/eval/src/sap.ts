@@ -5,7 +5,7 @@
 // score is the test accuracy of LinearSVC(C = 0.01, class_weight = "balanced") trained on the
 // single latent. Continuous: R² of a linear fit of the factor on the latent, over the training
 // rows, cov² / (var_latent · var_factor), 0 for a latent with variance ≤ 1e-12.
-import type { CodeFactorSplit } from "./code-factor-metric";
+import { type CodeFactorSplit, codeFactorKind, rowsLine } from "./code-factor-metric";
 import { codeColumn, measuredFactorLabels } from "./factors";
 import { fitLinearSvc, predictLinearSvc } from "./linear-svc";
 import type { MetricResultBase } from "./metric";
@@ -45,9 +45,9 @@ export function sapMetric(split: CodeFactorSplit, options: SapOptions = {}): Sap
   const { train, test, latents: D } = split;
   const unconverged: SapResult["unconverged"] = [];
   const scoreMatrix = Array.from({ length: D }, (_, j) => {
-    const x = codeColumn(train.codes, D, j, train.count);
+    const x = codeColumn(train, D, j);
     if (o.continuous) return trainLabels.map((y) => explainedVariance(x, y));
-    const xTest = codeColumn(test.codes, D, j, test.count);
+    const xTest = codeColumn(test, D, j);
     return trainLabels.map((y, v) => {
       const fit = fitLinearSvc(x, y, train.count, 1, { c: o.c, classWeight: "balanced", seed: o.seed });
       if (!fit.converged) unconverged.push({ latent: j, factor: split.factorNames[varied[v]] });
@@ -73,6 +73,13 @@ export function sapMetric(split: CodeFactorSplit, options: SapOptions = {}): Sap
     seconds: (performance.now() - started) / 1000,
   };
 }
+
+/** SAP in the registry: discrete factors, disentanglement_lib's 10,000 / 5,000 points; the classifiers visit points in an order from the run's seed. */
+export const SAP = codeFactorKind<SapResult>({
+  name: "sap",
+  compute: (split, source) => sapMetric(split, source),
+  detail: (r) => `${rowsLine(r)}; gap per factor ${r.perFactor.map((f) => `${f.factor} ${f.gap.toFixed(2)}`).join(", ")}${r.unconverged.length ? `; ${r.unconverged.length} classifiers unconverged` : ""}`,
+});
 
 /** cov(x, y)² / (var x · var y) over the rows (any ddof: it cancels); 0 when x is constant. */
 function explainedVariance(x: Float64Array, y: Int32Array): number {

@@ -15,6 +15,7 @@ import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSyn
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ACTIVE_KL, decodeCheckpoint } from "@betavae/core";
+import { metricColumns } from "@betavae/eval";
 import { FileError, ensureWritableDir, writeFileAtomic } from "../files";
 import { readMetrics } from "../metrics-log";
 import { CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILES, createExclusive, isLockHeld } from "../run-dir";
@@ -38,7 +39,7 @@ export interface RunResult {
   klPerLatent: number[];
   /** latents whose last logged KL is above ACTIVE_KL (0.1 nats) */
   activeLatents: number;
-  /** metric name → score, from eval.json */
+  /** report column → value, from eval.json: each metric's score under its name, and its extra fields (dci_completeness, …) */
   metrics: Record<string, number>;
   /** wall time of the call that finished the run, and of its phases */
   seconds: number;
@@ -127,7 +128,7 @@ function resultOf(run: StudyRun, dir: string, timing: Pick<RunResult, "seconds" 
   return {
     id: run.id, steps: last.step, recon: last.recon, kl: last.kl, klPerLatent: last.klPerLatent,
     activeLatents: last.klPerLatent.filter((kl) => kl > ACTIVE_KL).length,
-    metrics: Object.fromEntries(evaluation.results.map((r) => [r.metric, r.score])),
+    metrics: Object.assign({}, ...evaluation.results.map(metricColumns)),
     seconds: timing.seconds, phases: timing.phases, ...(timing.worker ? { worker: timing.worker } : {}),
   };
 }

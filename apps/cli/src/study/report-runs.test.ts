@@ -1,6 +1,8 @@
-// A study whose grid varies bundles of settings (the objective with its own settings), as the
-// report reads it: the bundle key is one column, each value a short label, one setting per
-// bundle; run files written as a study writes them, no training needed.
+// How the report reads a study's run files (written as a study writes them, no training
+// needed): a grid that varies bundles of settings (the objective with its own settings) is one
+// column labelled by each bundle; metric columns come from the runs' result.json in the
+// registry's order, a metric with several values (DCI, modularity) bringing its extra columns
+// after its score.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,5 +37,26 @@ seeds: [1]
     const table = resultsTable(runs);
     expect(table.columns.slice(0, 4)).toEqual(["id", "method", "latents", "seed"]);
     expect(table.rows.map((r) => r.slice(1, 4))).toEqual([["objective=beta beta=4", "2", "1"], ["objective=capacity gamma=500", "2", "1"]]);
+  });
+});
+
+const write = (path: string, value: unknown) => writeFileSync(path, JSON.stringify(value));
+
+describe("readStudyRuns", () => {
+  it("orders metric columns as the registry lists them, extra columns after their metric, unknown ones last", () => {
+    const study = mkdtempSync(join(tmpdir(), "bvae-report-runs-"));
+    const metrics = [
+      { zeta: 1, dci_informativeness: 0.9, mig: 0.3, dci: 0.7, modularity_explicitness: 0.95 },
+      { dci_completeness: 0.6, betavae: 0.8, dci: 0.5, modularity: 0.9, sap: 0.2 },
+    ];
+    metrics.forEach((m, i) => {
+      const dir = join(study, "runs", `run-${i}`);
+      mkdirSync(dir, { recursive: true });
+      write(join(dir, STUDY_RUN_FILE), { id: `run-${i}`, study: "s", grid: { beta: i }, seed: 1, settings: {} });
+      write(join(dir, RESULT_FILE), { id: `run-${i}`, steps: 4, recon: 1, kl: 2, klPerLatent: [1, 1], metrics: m });
+    });
+    const runs = readStudyRuns(study);
+    expect(runs.metrics).toEqual(["betavae", "mig", "dci", "dci_completeness", "dci_informativeness", "sap", "modularity", "modularity_explicitness", "zeta"]);
+    expect(runs.finished.map((r) => r.metrics.dci)).toEqual([0.7, 0.5]);
   });
 });

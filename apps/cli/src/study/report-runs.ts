@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ACTIVE_KL } from "@betavae/core";
-import { METRIC_NAMES } from "@betavae/eval";
+import { METRIC_COLUMNS } from "@betavae/eval";
 import { FileError } from "../files";
 import { METRICS_FILE } from "../run-dir";
 import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedStep, readJson } from "./execute";
@@ -28,7 +28,7 @@ export interface StudyRuns {
   name: string;
   /** every grid key, in the order the runs list them */
   gridKeys: string[];
-  /** metric names, METRIC_NAMES order first */
+  /** metric columns (dci, dci_completeness, …), METRIC_COLUMNS order first */
   metrics: string[];
   /** settings in grid order (numbers ascending) */
   settings: string[];
@@ -92,7 +92,7 @@ export function readStudyRuns(dir: string): StudyRuns {
       runs.unfinished.push({ id, setting, seed, step: lastLoggedStep(join(runDir, METRICS_FILE)), steps: typeof settings.steps === "number" ? settings.steps : null });
     }
   }
-  const known = METRIC_NAMES as readonly string[];
+  const known = METRIC_COLUMNS;
   runs.metrics.sort((a, b) => (known.includes(a) ? known.indexOf(a) : known.length) - (known.includes(b) ? known.indexOf(b) : known.length) || (a < b ? -1 : 1));
   return runs;
 }
