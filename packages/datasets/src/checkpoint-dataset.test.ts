@@ -1,6 +1,6 @@
 import type { Checkpoint } from "@betavae/core";
 import { describe, expect, it } from "vitest";
-import { checkpointDataset } from "./checkpoint-dataset.ts";
+import { checkpointDataset, datasetApp } from "./checkpoint-dataset.ts";
 
 const of = (app: Record<string, unknown>, channels = 1) => ({ app, config: { model: { channels } } }) as unknown as Pick<Checkpoint, "app" | "config">;
 
@@ -15,5 +15,18 @@ describe("checkpointDataset", () => {
   it("refuses a name it does not know, in one sentence", () => {
     expect(() => checkpointDataset(of({ dataset: "mnist" }))).toThrow("the checkpoint was trained on 'mnist', a dataset not known here (known: dsprites, color-dsprites, blobs)");
     expect(() => checkpointDataset(of({ dataset: "" }))).toThrow(/trained on '', a dataset not known here/);
+  });
+});
+
+describe("datasetApp", () => {
+  it("records an image folder with its cache and crop, and checkpointDataset reads it back with the model's channels", () => {
+    const ref = { name: "dsprites" as const, dataFile: "/r/images-64x64x3.npy", imageFolder: { dir: "/photos", crop: "celeba", channels: 3 as const } };
+    const app = datasetApp(ref);
+    expect(app).toEqual({ dataset: "dsprites", dataFile: "/r/images-64x64x3.npy", dataDir: "/photos", crop: "celeba" });
+    expect(checkpointDataset(of(app, 3))).toEqual(ref);
+    expect(checkpointDataset(of(datasetApp({ name: "blobs" })))).toEqual({ name: "blobs" });
+  });
+  it("refuses a folder's crop it cannot read", () => {
+    expect(() => checkpointDataset(of({ dataset: "dsprites", dataFile: "/c.npy", dataDir: "/p", crop: "wide" }, 3))).toThrow("a crop is 'square'");
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CELEBA_CROP_SIDE, centreCrop } from "./image-crop.ts";
+import { CELEBA_CROP_SIDE, centreCrop, cropSide } from "./image-crop.ts";
+import { packRgb } from "./image-pixels.ts";
 
 describe("centreCrop", () => {
   it("takes the largest centred square", () => {
@@ -17,5 +18,34 @@ describe("centreCrop", () => {
     expect(() => centreCrop(0, 10)).toThrow("image width must be a positive integer, got 0");
     expect(() => centreCrop(10, 2.5)).toThrow("image height must be a positive integer, got 2.5");
     expect(() => centreCrop(10, 10, -1)).toThrow("crop side must be a positive integer, got -1");
+  });
+});
+
+describe("cropSide", () => {
+  it("reads the largest square, CelebA's crop and a side in pixels", () => {
+    expect(cropSide("square")).toBeUndefined();
+    expect(cropSide("celeba")).toBe(148);
+    expect(cropSide("400")).toBe(400);
+  });
+  it("refuses anything else in one sentence", () => {
+    for (const bad of ["0", "-3", "1.5", "wide", "", "64px"]) {
+      expect(() => cropSide(bad)).toThrow(`a crop is 'square' (the largest centred square), 'celeba' (148 pixels) or a side in pixels, got '${bad}'`);
+    }
+  });
+});
+
+describe("packRgb", () => {
+  const rgb = new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 200, 30]);
+  it("keeps RGB as it is and packs grey as the rounded Rec. 601 luma", () => {
+    const out = new Uint8Array(14);
+    packRgb(rgb, 4, 3, out, 2);
+    expect([...out.subarray(2)]).toEqual([...rgb]);
+    const grey = new Uint8Array(4);
+    packRgb(rgb, 4, 1, grey);
+    expect([...grey]).toEqual([76, 150, 29, Math.round(0.299 * 10 + 0.587 * 200 + 0.114 * 30)]);
+  });
+  it("refuses buffers too small", () => {
+    expect(() => packRgb(rgb, 5, 1, new Uint8Array(5))).toThrow("12 bytes hold fewer than 5 RGB pixels");
+    expect(() => packRgb(rgb, 4, 3, new Uint8Array(11))).toThrow("the output holds 11 bytes, 4 pixels of 3 channels need 12");
   });
 });

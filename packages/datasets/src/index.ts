@@ -6,14 +6,15 @@ export { DEFAULT_GEOMETRY, type DSpritesGeometry, type SpriteShape, ellipseOutli
 export { ColorDSprites } from "./color-dsprites.ts";
 export { GaussianBlobs, type BlobsOptions } from "./blobs.ts";
 export { DatasetFileError, NoFactorsError } from "./errors.ts";
-export { type CropRect, CELEBA_CROP_SIDE, centreCrop } from "./image-crop.ts";
+export { type CropRect, type CropSpec, CELEBA_CROP_SIDE, centreCrop, cropSide } from "./image-crop.ts";
+export { TRANSPARENT_BACKGROUND, packRgb } from "./image-pixels.ts";
 export { loadDspritesNpz, DspritesNpz, type NpzLoadOptions } from "./npz-dsprites.ts";
 export { loadNpyImages } from "./npy-images.ts";
 export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
 export { readZipDirectory, streamZipEntry, type ZipEntry } from "./zip.ts";
 export { encodePng, imageGrid, crc32, type GridOptions, type RasterImage } from "./png.ts";
 export { ImageSampler } from "./sampler.ts";
-export { type DatasetRef, checkpointDataset } from "./checkpoint-dataset.ts";
+export { type DatasetRef, type ImageFolderRef, checkpointDataset, datasetApp } from "./checkpoint-dataset.ts";
 
 import type { BlobsOptions } from "./blobs.ts";
 import { GaussianBlobs } from "./blobs.ts";
