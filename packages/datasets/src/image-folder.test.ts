@@ -15,7 +15,7 @@ const RED: Rgba = [255, 0, 0, 255], BLUE: Rgba = [0, 0, 255, 255], WHITE: Rgba =
 const GREEN: Rgba = [0, 255, 0, 255], CLEAR: Rgba = [0, 0, 0, 0];
 
 /** A width × height RGBA image whose pixel (x, y) is colour(x, y). */
-function paint(width: number, height: number, colour: (x: number, y: number) => Rgba): sharp.Sharp {
+function paint(width: number, height: number, colour: (x: number, y: number) => Rgba): ReturnType<typeof sharp> {
   const px = Buffer.alloc(width * height * 4);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) px.set(colour(x, y), (y * width + x) * 4);
   return sharp(px, { raw: { width, height, channels: 4 } });

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import sharp from "sharp";
+import type { Sharp, SharpOptions } from "sharp";
 import { openDataFile } from "./data-files.ts";
 import { DatasetFileError } from "./errors.ts";
 import { centreCrop } from "./image-crop.ts";
@@ -26,6 +26,19 @@ export const FOLDER_IMAGE_SIDE = 64;
  * the whole crop (no shrink-on-load), so the pixels do not depend on a file's JPEG scaling.
  */
 export const RESIZE_KERNEL = "lanczos3";
+
+/** sharp, loaded on first use: libvips is native code that a run on other data never needs. */
+let sharpModule: Promise<typeof import("sharp")> | undefined;
+async function sharpOf(input: string, options?: SharpOptions): Promise<Sharp> {
+  const sharp = (await (sharpModule ??= import("sharp"))).default;
+  return sharp(input, options);
+}
+
+/** Files decoded at once: enough to keep sharp's threads busy, few enough that memory stays flat. */
+async function decodesInFlight(): Promise<number> {
+  const sharp = (await (sharpModule ??= import("sharp"))).default;
+  return Math.max(4, 2 * sharp.concurrency());
+}
 
 /** How a folder is decoded. */
 export interface ImageFolderSettings {
@@ -189,7 +202,7 @@ export async function buildImageCache(listing: FolderListing, settings: ImageFol
   let skippedCount = 0, images = 0;
   try {
     // Decodes run ahead of the writer by at most `inFlight` files; images are written in file order.
-    const inFlight = Math.max(4, 2 * sharp.concurrency());
+    const inFlight = await decodesInFlight();
     const pending: Promise<Uint8Array | Error>[] = [];
     let started = 0;
     const start = () => {
@@ -245,11 +258,11 @@ export async function buildImageCache(listing: FolderListing, settings: ImageFol
  * RESIZE_KERNEL, and packed by packRgb.
  */
 export async function decodeImage(path: string, settings: Pick<ImageFolderSettings, "channels" | "cropSide">): Promise<Uint8Array> {
-  const meta = await sharp(path).metadata();
+  const meta = await (await sharpOf(path)).metadata();
   const { width, height } = meta.autoOrient;
   const crop = centreCrop(width, height, settings.cropSide);
   const side = FOLDER_IMAGE_SIDE;
-  const { data, info } = await sharp(path)
+  const { data, info } = await (await sharpOf(path))
     .autoOrient()
     .extract(crop)
     .flatten({ background: { r: TRANSPARENT_BACKGROUND, g: TRANSPARENT_BACKGROUND, b: TRANSPARENT_BACKGROUND } })
