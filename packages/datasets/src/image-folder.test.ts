@@ -100,6 +100,18 @@ describe("an image folder", () => {
     expectNear(pixel(source, 3, 58, 32), [76], 1);
   });
 
+  it("turns a photo upright by its EXIF orientation before it is cut", async () => {
+    const upright = join(tmp, "upright");
+    mkdirSync(upright);
+    // stored 120 × 80, shown rotated 90° clockwise (orientation 6): 80 × 120, the bands above and below
+    await quadrants().jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(join(upright, "turned.jpg"));
+    const source = (await openImageFolder({ dir: upright, channels: 3 }, join(tmp, "upright.npy"))) as ImageSet;
+    expectNear(pixel(source, 0, 10, 10), [255, 255, 255], 8);
+    expectNear(pixel(source, 0, 53, 10), [255, 0, 0], 8);
+    expectNear(pixel(source, 0, 10, 53), [0, 0, 0], 8);
+    expectNear(pixel(source, 0, 53, 53), [0, 0, 255], 8);
+  });
+
   it("cuts a given side: CelebA's 148 pixels of a 178 × 218 face", async () => {
     const celeba = join(tmp, "celeba");
     mkdirSync(celeba);
