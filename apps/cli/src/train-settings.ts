@@ -8,8 +8,8 @@ import { type ParsedFlags, UsageError } from "./args";
 import { FileError } from "./files";
 import type { RunSettings } from "./run-dir";
 
-/** What a resumed run may change: its length, speed and bookkeeping, and a capacity run's ramp. */
-export const RESUMABLE = ["steps", "backend", "threads", "checkpoint-every", "log-every", "capacity-max", "capacity-steps"];
+/** What a resumed run may change: its length, speed and bookkeeping, a capacity run's ramp, and where a folder's images are cached. */
+export const RESUMABLE = ["steps", "backend", "threads", "checkpoint-every", "log-every", "capacity-max", "capacity-steps", "cache"];
 /** Flags that are not settings: where the run is, and how this command starts it. */
 const NOT_SETTINGS = ["out", "resume", "preset"];
 /** The flags of one objective only. */
@@ -44,7 +44,9 @@ function checkpointSettings(c: Checkpoint): RunSettings {
   const data = checkpointDataset(c);
   return {
     dataset: data.name,
-    ...(data.dataFile ? { "data-file": data.dataFile } : {}),
+    ...(data.imageFolder && data.dataFile
+      ? { "data-dir": data.imageFolder.dir, channels: data.imageFolder.channels, crop: data.imageFolder.crop, cache: data.dataFile }
+      : data.dataFile ? { "data-file": data.dataFile } : {}),
     objective: o.kind,
     ...(o.kind === "beta" ? { beta: o.beta } : { gamma: o.gamma, "capacity-max": o.capacityMax, "capacity-steps": o.capacitySteps }),
     arch: architectureOf(c.config.model), batch: c.config.batch, lr: c.config.optimiser.lr, latents: c.config.model.latents, likelihood: c.config.model.likelihood, seed: c.config.seed,

@@ -3,7 +3,7 @@
 // with live curves, on a generator or on a folder or zip of images dropped on it; loads
 // checkpoints from `bvae` and downloads the page's model as one.
 import { ACTIVE_KL, type HistoryPoint, type Objective, type StepMetrics, describeObjective } from "@betavae/core";
-import { CELEBA_CROP_SIDE, DROPPED_IMAGES } from "@betavae/datasets";
+import { DROPPED_IMAGES, cropSide } from "@betavae/datasets";
 import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
 import { TrainingCharts } from "./charts";
 import { EngineClient } from "./client";
@@ -371,7 +371,8 @@ const imageOptions = element<HTMLFormElement>("image-options");
 
 function readImageOptions(): ImageOptions {
   const value = (name: string) => (imageOptions.elements.namedItem(name) as HTMLSelectElement).value;
-  return { channels: value("channels") === "1" ? 1 : 3, ...(value("crop") === "celeba" ? { cropSide: CELEBA_CROP_SIDE } : {}) };
+  const side = cropSide(value("crop"));
+  return { channels: value("channels") === "1" ? 1 : 3, ...(side ? { cropSide: side } : {}) };
 }
 
 let decodingImages = false;
