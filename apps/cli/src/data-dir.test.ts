@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { decodeCheckpoint, serializeCheckpoint } from "@betavae/core";
+import { DROPPED_IMAGES } from "@betavae/datasets";
 import { main } from "./bvae";
 import { captureConsole, captured, expectError } from "./test-console";
 
@@ -135,5 +137,19 @@ describe("bad input to --data-dir, one line each", () => {
     await expectError(["train", "--data-dir", dir, "--steps", "1", "--out", out], new RegExp(`^bvae train: ${dir} holds no JPEG, PNG or WebP images that can be decoded: all 1 failed, e\\.g\\. a\\.png \\(`));
     expect(existsSync(join(out, "images-64x64x3.npy"))).toBe(false);
     rmSync(out, { recursive: true, force: true });
+  });
+});
+
+describe("a checkpoint trained on images dropped on the web page", () => {
+  it("gets one line from figures and traverse: the images stayed in the browser", async () => {
+    const run = join(tmp(), "page");
+    expect(await main(["train", "--dataset", "blobs", "--steps", "1", "--batch", "4", "--latents", "4", "--out", run])).toBe(0);
+    const path = join(run, "checkpoint.safetensors");
+    const checkpoint = decodeCheckpoint(new Uint8Array(readFileSync(path)));
+    checkpoint.app = { dataset: DROPPED_IMAGES, images: { source: "faces.zip", count: 6, cropSide: 148 } };
+    writeFileSync(path, serializeCheckpoint(checkpoint));
+    const line = "the checkpoint was trained on 6 images dropped on the web page (faces.zip), which it does not hold: there are no images here to draw its figures from";
+    await expectError(["figures", "--run", run], `bvae figures: ${line}`);
+    await expectError(["traverse", "--checkpoint", path, "--out", join(run, "figs")], `bvae traverse: ${line}`);
   });
 });
