@@ -5,6 +5,7 @@
 // read whole). A record beside the cache names the folder's state and the decoding settings,
 // so a changed folder or setting rebuilds the cache rather than training on stale pixels.
 // Node only.
+import { BURGESS_CONFIG } from "@betavae/core";
 import { createHash } from "node:crypto";
 import { open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
@@ -17,8 +18,8 @@ import { TRANSPARENT_BACKGROUND, packPixels } from "./image-pixels.ts";
 import { npyHeader } from "./npy.ts";
 import type { StreamedImages } from "./streamed-images.ts";
 
-/** The side of the square every image is resized to: the model's 64 × 64 input. */
-export const FOLDER_IMAGE_SIDE = 64;
+/** The side of the square every image is resized to: the model's 64 × 64 input (as on the web page). */
+export const FOLDER_IMAGE_SIDE = BURGESS_CONFIG.height;
 
 /**
  * The resampling filter of the resize: sharp's lanczos3 (a 6-tap windowed sinc), applied to
