@@ -22,8 +22,8 @@ await build({
   target: "node20",
   // the workspace packages' TypeScript sources, as in every in-repository tool
   conditions: ["@betavae/source"],
-  // native addons: Dawn, loaded only for --backend webgpu; resvg, which rasterises charts
-  external: ["webgpu", "@resvg/resvg-js"],
+  // native addons: Dawn, loaded only for --backend webgpu; resvg, which rasterises charts; sharp, which decodes --data-dir
+  external: ["webgpu", "@resvg/resvg-js", "sharp"],
   // bundled CommonJS dependencies call require()
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
   logLevel: "warning",

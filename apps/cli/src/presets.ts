@@ -31,6 +31,18 @@ export const PRESETS: Record<string, ParsedFlags> = {
   // The paper's dSprites run (Burgess et al. 2018): γ = 1000, C 0 → 25 nats over 100,000 steps, Adam 5e-4, batch 64.
   "burgess-dsprites": { dataset: "dsprites", objective: "capacity", gamma: 1000, "capacity-max": 25, "capacity-steps": 100000, lr: 5e-4, batch: 64, steps: 100000, latents: 10 },
   ...Object.fromEntries(Object.entries(DISLIB_OBJECTIVES).map(([name, objective]) => [name, { ...DISLIB_TRAINING, ...objective }])),
+  // The paper's CelebA run (Burgess et al. 2018): 32 latents, C 0 → 50 nats over 100,000 steps, γ = 1000, Adam 5e-4,
+  // batch 64; RGB, each aligned 178 × 218 face cut to its centred 148-pixel square.
+  "burgess-celeba": { objective: "capacity", gamma: 1000, "capacity-max": 50, "capacity-steps": 100000, lr: 5e-4, batch: 64, steps: 100000, latents: 32, channels: 3, crop: "celeba" },
+  // The paper's 3D Chairs traversals (Burgess et al. 2018, Fig. 4) with its CelebA schedule; grey, each 600 × 600
+  // render cut to its centred 400-pixel square, where the chair is (as disentangling-vae prepares the set).
+  "burgess-chairs": { objective: "capacity", gamma: 1000, "capacity-max": 50, "capacity-steps": 100000, lr: 5e-4, batch: 64, steps: 100000, latents: 32, channels: 1, crop: "400" },
+};
+
+/** Presets that train on a folder of images (they need --data-dir), and what a user would point it at. */
+export const FOLDER_PRESETS: Record<string, string> = {
+  "burgess-celeba": "CelebA's aligned faces (img_align_celeba)",
+  "burgess-chairs": "the 3D Chairs renders (rendered_chairs)",
 };
 
 /** The preset's flags, or a UsageError when its objective is not among `objectives` (those this build has). */

@@ -1,5 +1,7 @@
 // The training progress line: step, bar, images/s, live losses and ETA. On a terminal it
-// redraws one line; elsewhere (CI, a pipe) it prints a line now and then.
+// redraws one line; elsewhere (CI, a pipe) it prints a line now and then. The same goes for
+// the count of images decoded from a folder.
+import type { ImageFolderHooks } from "@betavae/datasets/node";
 
 export interface ProgressState {
   step: number;
@@ -34,6 +36,22 @@ export class Progress {
   done(): void {
     if (this.stream.isTTY) this.stream.write("\n");
   }
+}
+
+/** Hooks that show a folder's decoding on `stream`: a redrawn count (or a line now and then) and its notes. */
+export function folderProgress(stream: NodeJS.WriteStream, intervalMs = 10000): ImageFolderHooks {
+  let lastPrinted = 0;
+  return {
+    onProgress: (done, total) => {
+      const line = `decoding images: ${done}/${total}`;
+      if (stream.isTTY) stream.write(`\r${line}\x1b[K${done === total ? "\n" : ""}`);
+      else if (Date.now() - lastPrinted >= intervalMs || done === total) {
+        stream.write(`${line}\n`);
+        lastPrinted = Date.now();
+      }
+    },
+    onNote: (line) => stream.write(stream.isTTY ? `\r\x1b[K${line}\n` : `${line}\n`),
+  };
 }
 
 export function formatProgress(s: ProgressState, columns: number): string {

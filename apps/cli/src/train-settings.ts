@@ -10,8 +10,8 @@ import { type FlagSpec, type FlagSpecs, type ParsedFlags, UsageError } from "./a
 import { FileError } from "./files";
 import type { RunSettings } from "./run-dir";
 
-/** What any resumed run may change: its length, speed and bookkeeping (its objective's resumable settings besides). */
-const RESUMABLE = ["steps", "backend", "threads", "checkpoint-every", "log-every"];
+/** What any resumed run may change: its length, speed and bookkeeping, and where a folder's images are cached (its objective's resumable settings besides). */
+const RESUMABLE = ["steps", "backend", "threads", "checkpoint-every", "log-every", "cache"];
 /** Flags that are not settings: where the run is, and how this command starts it. */
 const NOT_SETTINGS = ["out", "resume", "preset"];
 
@@ -112,7 +112,9 @@ function checkpointSettings(c: Checkpoint): RunSettings {
   const data = checkpointDataset(c);
   return {
     dataset: data.name,
-    ...(data.dataFile ? { "data-file": data.dataFile } : {}),
+    ...(data.imageFolder && data.dataFile
+      ? { "data-dir": data.imageFolder.dir, channels: data.imageFolder.channels, crop: data.imageFolder.crop, cache: data.dataFile }
+      : data.dataFile ? { "data-file": data.dataFile } : {}),
     objective: o.kind,
     ...objectiveSettingValues(o),
     arch: architectureOf(c.config.model), batch: c.config.batch, lr: c.config.optimiser.lr, latents: c.config.model.latents, likelihood: c.config.model.likelihood, seed: c.config.seed,

@@ -290,6 +290,56 @@ describe.skipIf(!CHROMIUM)("the web demo in chromium", () => {
     expect(await page.locator("option[value=dropped-images]").textContent()).toBe("your images (6 from faces.zip)");
   });
 
+  it("turns a photo upright by its EXIF orientation and lays transparency on white, as bvae train --data-dir does", async () => {
+    // 120 × 80 quadrants (red, blue / white, black) between green bands, as the browser encodes them
+    const jpeg = Buffer.from(await page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(120, 80);
+      const context = canvas.getContext("2d")!;
+      for (const [colour, x, y, w, h] of [["#0f0", 0, 0, 120, 80], ["#f00", 20, 0, 40, 40], ["#00f", 60, 0, 40, 40], ["#fff", 20, 40, 40, 40], ["#000", 60, 40, 40, 40]] as const) {
+        context.fillStyle = colour;
+        context.fillRect(x, y, w, h);
+      }
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: 1 })).arrayBuffer());
+      return btoa(String.fromCharCode(...bytes));
+    }), "base64");
+    // an EXIF segment after the JPEG's start saying "shown rotated 90° clockwise" (orientation 6): upright it is
+    // 80 × 120, its quadrants white, red / black, blue
+    const exif = Buffer.from([
+      0xff, 0xe1, 0, 34, ...Buffer.from("Exif\0\0", "latin1"),
+      ...Buffer.from("MM\0*", "latin1"), 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0,
+    ]);
+    const turned = Buffer.concat([jpeg.subarray(0, 2), exif, jpeg.subarray(2)]);
+    // 64 × 64: the left half transparent (black with alpha 0), the right half opaque blue
+    const clear: RasterImage = { width: 64, height: 64, channels: 4, data: new Uint8Array(64 * 64 * 4) };
+    for (let p = 0; p < 64 * 64; p++) if (p % 64 >= 32) clear.data.set([0, 0, 255, 255], 4 * p);
+    await page.selectOption("#image-options select[name=channels]", "3");
+    await page.selectOption("#image-options select[name=crop]", "square");
+    await dropFile("pair.zip", zipSync({ "turned.jpg": turned, "clear.png": encodePng(clear) }));
+    await expect.poll(imageStatus).toBe("2 images from pair.zip, 64×64 RGB, largest centred square");
+    const before = await canvasPixels("#reconstructions");
+    await page.click("#start");
+    await expect.poll(() => modelLine().textContent()).toMatch(/^new model: 2 images from pair\.zip/);
+    await expect.poll(() => canvasPixels("#reconstructions")).not.toBe(before);
+    await page.click("#pause");
+    // the inputs of the reconstructions (grid rows 1 and 3, 8 tiles each, zoom 2, gap 2): each tile is one of the two
+    // images; its top-left, top-right and bottom-left pixels tell which, and whether it was turned and laid on white
+    const tiles = await page.locator("#reconstructions").evaluate((c: HTMLCanvasElement) => {
+      const context = c.getContext("2d")!;
+      const at = (tile: number, x: number, y: number) => {
+        const [r, g, b] = context.getImageData(2 + (tile % 8) * 130 + 2 * x + 1, 2 + 2 * Math.floor(tile / 8) * 130 + 2 * y + 1, 1, 1).data;
+        return [r, g, b];
+      };
+      return Array.from({ length: 16 }, (_, tile) => [at(tile, 10, 10), at(tile, 53, 10), at(tile, 10, 53)]);
+    });
+    const named: Record<string, number[][]> = {
+      "upright photo": [[255, 255, 255], [255, 0, 0], [0, 0, 0]],
+      "transparency on white": [[255, 255, 255], [0, 0, 255], [255, 255, 255]],
+    };
+    const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) <= 40);
+    const seen = tiles.map((t) => Object.keys(named).find((name) => named[name].every((rgb, i) => near(t[i], rgb))) ?? JSON.stringify(t));
+    expect(new Set(seen)).toEqual(new Set(Object.keys(named)));
+  });
+
   it("logged no console errors", () => {
     expect(problems).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { DEFAULT_LOG_EVERY, decodeCheckpoint, hasOptimizerState, serializeCheckpoint } from "@betavae/core";
-import { DROPPED_IMAGES, checkpointDataset } from "@betavae/datasets";
+import { DROPPED_IMAGES, checkpointDataset, datasetApp } from "@betavae/datasets";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine, type TrainSettings } from "./engine";
@@ -128,6 +128,12 @@ describe("Engine", () => {
     const bad = decodeCheckpoint(await makeCheckpoint({ steps: 1 }));
     bad.app = { ...bad.app, history: [{ step: 1, recon: 1, kl: 1, C: null, klPerLatent: [1] }] };
     await expect(e.load(serializeCheckpoint(bad), "odd.safetensors")).rejects.toThrow(/^odd\.safetensors does not load: the checkpoint's training history is malformed/);
+    // a model `bvae train --data-dir` trained names its folder (and dataset "dsprites"): not shown on dSprites
+    const folder = decodeCheckpoint(await makeCheckpoint({ steps: 1 }));
+    folder.app = datasetApp({ name: "dsprites", dataFile: "/runs/faces/images-64x64x1.npy", imageFolder: { dir: "/photos/faces", crop: "celeba", channels: 1 } });
+    await expect(e.load(serializeCheckpoint(folder), "faces.safetensors")).rejects.toThrow(
+      "faces.safetensors was trained by bvae on the images in /photos/faces, which the page cannot open: drop that folder here and train on it instead",
+    );
     expect(e.model).toMatchObject({ origin: "cli.safetensors", step: 2 });
     expect(Array.from(await e.decode(z))).toEqual(Array.from(before));
   });

@@ -273,7 +273,7 @@ export class Engine {
   /**
    * The dataset a checkpoint was trained on: its generator (the page has the generators only,
    * so a `dataFile` run shows on its generator), or for one trained on dropped images, the
-   * images dropped here now.
+   * images dropped here now; one trained on a folder by the CLI is refused in one line.
    */
   private datasetFor(checkpoint: Checkpoint, origin: string): { dataset: ImageSource; images?: DroppedImages } {
     const dropped = droppedImagesOf(checkpoint.app);
@@ -283,11 +283,16 @@ export class Engine {
       }
       return this.source(DROPPED_IMAGES);
     }
+    let ref;
     try {
-      return { dataset: createDataset(checkpointDataset(checkpoint).name) };
+      ref = checkpointDataset(checkpoint);
     } catch (e) {
       throw new LoadError(`${origin} does not load: ${(e as Error).message}`);
     }
+    if (ref.imageFolder) {
+      throw new LoadError(`${origin} was trained by bvae on the images in ${ref.imageFolder.dir}, which the page cannot open: drop that folder here and train on it instead`);
+    }
+    return { dataset: createDataset(ref.name) };
   }
 
   private async swapIn(config: TrainingConfig, dataset: ImageSource, images: DroppedImages | undefined, origin: string, history: HistoryPoint[], restore?: (session: TrainingSession) => void): Promise<void> {

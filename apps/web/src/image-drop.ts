@@ -4,7 +4,7 @@
 // images, their order and the zip reading are the datasets package's; only the browser's
 // pieces (walking dropped folders, decoding, the canvas) are here.
 import { BURGESS_CONFIG } from "@betavae/core";
-import { type ImageChoice, type ZipEntry, centreCrop, chooseImages, packPixels, readZipEntry, zipImages } from "@betavae/datasets";
+import { type ImageChoice, TRANSPARENT_BACKGROUND, type ZipEntry, centreCrop, chooseImages, packPixels, readZipEntry, zipImages } from "@betavae/datasets";
 
 /** The side of the square images the page trains on (the model's input). */
 export const IMAGE_SIDE = BURGESS_CONFIG.height;
@@ -14,6 +14,8 @@ export const MAX_IMAGES = 20_000;
 const NAMED_UNREADABLE = 10;
 /** Images decoding at once (createImageBitmap decodes off the main thread). */
 const DECODING_AT_ONCE = 8;
+/** The canvas is filled with this before an image is drawn, so transparency lands on the CLI's background. */
+const BACKGROUND_STYLE = `rgb(${TRANSPARENT_BACKGROUND}, ${TRANSPARENT_BACKGROUND}, ${TRANSPARENT_BACKGROUND})`;
 
 export interface ImageOptions {
   channels: 1 | 3;
@@ -142,7 +144,8 @@ async function walk(dir: FileSystemDirectoryEntry): Promise<FoundFile[]> {
 
 /**
  * Decodes `files` into one buffer, in their order, skipping (and naming) any that do not
- * decode. Transparency is composited over black before the pixels are read.
+ * decode. createImageBitmap turns a photo upright by its EXIF orientation ("from-image", as
+ * sharp's autoOrient in the CLI) and transparency is laid on TRANSPARENT_BACKGROUND.
  */
 export async function decodeImages(files: FoundFile[], options: ImageOptions, onProgress: (done: number, total: number) => void): Promise<DecodedImages> {
   const imageSize = IMAGE_SIDE * IMAGE_SIDE * options.channels;
@@ -151,7 +154,7 @@ export async function decodeImages(files: FoundFile[], options: ImageOptions, on
   const context = canvas.getContext("2d", { willReadFrequently: true })!;
   const unreadable: string[] = [];
   let count = 0;
-  const open = (file: FoundFile) => file.blob().then((blob) => createImageBitmap(blob)).catch(() => null);
+  const open = (file: FoundFile) => file.blob().then((blob) => createImageBitmap(blob, { imageOrientation: "from-image" })).catch(() => null);
   const pending = files.slice(0, DECODING_AT_ONCE).map(open);
   for (let i = 0; i < files.length; i++) {
     const bitmap = await pending[i];
@@ -161,7 +164,7 @@ export async function decodeImages(files: FoundFile[], options: ImageOptions, on
       unreadable.push(files[i].path);
     } else {
       const { sx, sy, sw, sh, side } = cutPlan(bitmap.width, bitmap.height, IMAGE_SIDE, options.cropSide);
-      context.fillStyle = "#000";
+      context.fillStyle = BACKGROUND_STYLE;
       context.fillRect(0, 0, side, side);
       context.imageSmoothingEnabled = true;
       context.imageSmoothingQuality = "high";

@@ -6,7 +6,7 @@ import {
   ACTIVE_KL, type HistoryPoint, type ObjectiveSetting, type StepMetrics, describeObjective, isChoiceSetting, objectiveFromSettings, objectiveKinds,
   objectiveSettingValues,
 } from "@betavae/core";
-import { CELEBA_CROP_SIDE, DROPPED_IMAGES, type DatasetName, createDataset, imageCount } from "@betavae/datasets";
+import { DROPPED_IMAGES, type DatasetName, createDataset, cropSide, imageCount } from "@betavae/datasets";
 import shippedModelUrl from "../../../models/dsprites-capacity.safetensors?url";
 import { TrainingCharts } from "./charts";
 import { EngineClient } from "./client";
@@ -419,7 +419,8 @@ const imageOptions = element<HTMLFormElement>("image-options");
 
 function readImageOptions(): ImageOptions {
   const value = (name: string) => (imageOptions.elements.namedItem(name) as HTMLSelectElement).value;
-  return { channels: value("channels") === "1" ? 1 : 3, ...(value("crop") === "celeba" ? { cropSide: CELEBA_CROP_SIDE } : {}) };
+  const side = cropSide(value("crop"));
+  return { channels: value("channels") === "1" ? 1 : 3, ...(side ? { cropSide: side } : {}) };
 }
 
 let decodingImages = false;

@@ -1,6 +1,6 @@
 import type { Checkpoint } from "@betavae/core";
 import { describe, expect, it } from "vitest";
-import { DROPPED_IMAGES, checkpointDataset, droppedImagesOf } from "./checkpoint-dataset.ts";
+import { DROPPED_IMAGES, checkpointDataset, datasetApp, droppedImagesOf } from "./checkpoint-dataset.ts";
 
 const of = (app: Record<string, unknown>, channels = 1) => ({ app, config: { model: { channels } } }) as unknown as Pick<Checkpoint, "app" | "config">;
 
@@ -28,5 +28,18 @@ describe("a checkpoint trained on images dropped on the web page", () => {
     expect(() => checkpointDataset(of(app, 3))).toThrow(
       "the checkpoint was trained on 120 images dropped on the web page (faces.zip), which it does not hold: there are no images here to draw its figures from",
     );
+  });
+});
+
+describe("datasetApp", () => {
+  it("records an image folder with its cache and crop, and checkpointDataset reads it back with the model's channels", () => {
+    const ref = { name: "dsprites" as const, dataFile: "/r/images-64x64x3.npy", imageFolder: { dir: "/photos", crop: "celeba", channels: 3 as const } };
+    const app = datasetApp(ref);
+    expect(app).toEqual({ dataset: "dsprites", dataFile: "/r/images-64x64x3.npy", dataDir: "/photos", crop: "celeba" });
+    expect(checkpointDataset(of(app, 3))).toEqual(ref);
+    expect(checkpointDataset(of(datasetApp({ name: "blobs" })))).toEqual({ name: "blobs" });
+  });
+  it("refuses a folder's crop it cannot read", () => {
+    expect(() => checkpointDataset(of({ dataset: "dsprites", dataFile: "/c.npy", dataDir: "/p", crop: "wide" }, 3))).toThrow("a crop is 'square'");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CELEBA_CROP_SIDE, centreCrop } from "./image-crop.ts";
+import { CELEBA_CROP_SIDE, centreCrop, cropSide } from "./image-crop.ts";
 
 describe("centreCrop", () => {
   it("takes the largest centred square", () => {
@@ -17,5 +17,18 @@ describe("centreCrop", () => {
     expect(() => centreCrop(0, 10)).toThrow("image width must be a positive integer, got 0");
     expect(() => centreCrop(10, 2.5)).toThrow("image height must be a positive integer, got 2.5");
     expect(() => centreCrop(10, 10, -1)).toThrow("crop side must be a positive integer, got -1");
+  });
+});
+
+describe("cropSide", () => {
+  it("reads the largest square, CelebA's crop and a side in pixels", () => {
+    expect(cropSide("square")).toBeUndefined();
+    expect(cropSide("celeba")).toBe(148);
+    expect(cropSide("400")).toBe(400);
+  });
+  it("refuses anything else in one sentence", () => {
+    for (const bad of ["0", "-3", "1.5", "wide", "", "64px"]) {
+      expect(() => cropSide(bad)).toThrow(`a crop is 'square' (the largest centred square), 'celeba' (148 pixels) or a side in pixels, got '${bad}'`);
+    }
   });
 });

@@ -29,3 +29,18 @@ export function centreCrop(width: number, height: number, side?: number): CropRe
   const s = Math.min(side ?? Infinity, width, height);
   return { left: Math.floor((width - s) / 2), top: Math.floor((height - s) / 2), width: s, height: s };
 }
+
+/** How a crop is named on a command line or in a picker: the largest square, CelebA's, or a side in pixels. */
+export type CropSpec = "square" | "celeba" | `${number}`;
+
+/**
+ * The side a crop named `spec` cuts (undefined: the largest centred square), or a RangeError
+ * saying what a crop may be.
+ */
+export function cropSide(spec: string): number | undefined {
+  if (spec === "square") return undefined;
+  if (spec === "celeba") return CELEBA_CROP_SIDE;
+  const side = /^[0-9]{1,6}$/.test(spec) ? Number(spec) : NaN;
+  if (!(side >= 1)) throw new RangeError(`a crop is 'square' (the largest centred square), 'celeba' (${CELEBA_CROP_SIDE} pixels) or a side in pixels, got '${spec}'`);
+  return side;
+}

@@ -1,6 +1,12 @@
-// How decoded pixels become the bytes an ImageSet holds: RGB kept, or grey by one weighting,
-// in every front end (sharp's raw output in Node, a canvas's ImageData in the browser), so a
-// folder gives the same grey wherever it is trained.
+// How decoded pixels become the bytes an ImageSet holds: transparency laid on one background,
+// RGB kept or grey by one weighting, in every front end (sharp's raw output in Node, a canvas's
+// ImageData in the browser), so a folder gives the same bytes wherever it is trained.
+
+/**
+ * What a transparent pixel is laid on before its alpha is dropped: white (each of R, G, B),
+ * as image viewers show transparency and as rendered objects such as the 3D Chairs sit.
+ */
+export const TRANSPARENT_BACKGROUND = 255;
 
 /**
  * Rec. 601 luma weights for R, G and B, applied to the stored (gamma-encoded) values: grey =
@@ -15,7 +21,7 @@ export function greyOf(r: number, g: number, b: number): number {
 
 /**
  * Writes the pixels of `source` (RGB or RGBA bytes, `sourceChannels` per pixel; an alpha byte
- * is skipped, so composite transparency onto the background first) to `out` from `offset`,
+ * is skipped, so lay transparency on TRANSPARENT_BACKGROUND first) to `out` from `offset`,
  * `channels` bytes per pixel: 3 copies R, G and B, 1 writes their grey.
  */
 export function packPixels(source: ArrayLike<number>, sourceChannels: 3 | 4, channels: 1 | 3, out: Uint8Array, offset = 0): void {

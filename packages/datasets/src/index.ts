@@ -6,17 +6,19 @@ export { DEFAULT_GEOMETRY, type DSpritesGeometry, type SpriteShape, ellipseOutli
 export { ColorDSprites } from "./color-dsprites.ts";
 export { GaussianBlobs, type BlobsOptions } from "./blobs.ts";
 export { DatasetFileError, NoFactorsError } from "./errors.ts";
-export { type CropRect, CELEBA_CROP_SIDE, centreCrop } from "./image-crop.ts";
+export { type CropRect, type CropSpec, CELEBA_CROP_SIDE, centreCrop, cropSide } from "./image-crop.ts";
 export { loadDspritesNpz, DspritesNpz, type NpzLoadOptions } from "./npz-dsprites.ts";
 export { loadNpyImages, imageArrayShape } from "./npy-images.ts";
 export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
 export { type RandomAccess, readZipDirectory, readZipEntry, streamZipEntry, type ZipEntry } from "./zip.ts";
 export { type NpyArray, encodeNpz } from "./npz-writer.ts";
 export { IMAGE_EXTENSIONS, type ImageChoice, chooseImages, isImagePath, zipImages } from "./image-files.ts";
-export { GREY_WEIGHTS, greyOf, packPixels } from "./image-pixels.ts";
+export { GREY_WEIGHTS, TRANSPARENT_BACKGROUND, greyOf, packPixels } from "./image-pixels.ts";
 export { encodePng, imageGrid, crc32, type GridOptions, type RasterImage } from "./png.ts";
 export { ImageSampler } from "./sampler.ts";
-export { type DatasetRef, DROPPED_IMAGES, type DroppedImages, checkpointDataset, droppedImagesOf } from "./checkpoint-dataset.ts";
+export {
+  type DatasetRef, DROPPED_IMAGES, type DroppedImages, type ImageFolderRef, checkpointDataset, datasetApp, droppedImagesOf,
+} from "./checkpoint-dataset.ts";
 
 import type { BlobsOptions } from "./blobs.ts";
 import { GaussianBlobs } from "./blobs.ts";

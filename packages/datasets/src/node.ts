@@ -7,15 +7,29 @@ export { StreamedFactorDataset } from "./streamed-factor-dataset.ts";
 export { SHAPES3D_FACTORS, openShapes3d } from "./shapes3d.ts";
 export { type Shapes3dWriteOptions, shapes3dTestImage, writeShapes3dH5 } from "./shapes3d-writer.ts";
 export { MPI3D_FACTOR_NAMES, MPI3D_GRIDS, type Mpi3dOptions, openMpi3d } from "./mpi3d.ts";
+export {
+  FOLDER_IMAGE_SIDE, type FolderFile, type FolderListing, type ImageCacheRecord, type ImageFolderHooks, type ImageFolderSettings,
+  RESIZE_KERNEL, buildImageCache, decodeImage, imageCacheName, imageCacheRecordPath, listImageFolder, openImageFolder, readRecord,
+} from "./image-folder.ts";
 import { renameSync, writeFileSync } from "node:fs";
 import type { DatasetRef } from "./checkpoint-dataset.ts";
 import { openDataFile } from "./data-files.ts";
+import { cropSide } from "./image-crop.ts";
+import { type ImageFolderHooks, openImageFolder } from "./image-folder.ts";
 import type { ImageSource } from "./image-source.ts";
 import { createDataset } from "./index.ts";
 import { type GridOptions, type RasterImage, encodePng, imageGrid } from "./png.ts";
 
-/** The dataset `ref` names: its data file (the format told by what the file holds) when it gives one, else the named generator. */
-export function openDataset(ref: DatasetRef): ImageSource {
+/**
+ * The dataset `ref` names: an image folder through its cache (rebuilt when the folder or its
+ * settings changed), a data file (the format told by what the file holds), else the named
+ * generator. `hooks` hear of a folder's decoding.
+ */
+export async function openDataset(ref: DatasetRef, hooks?: ImageFolderHooks): Promise<ImageSource> {
+  if (ref.imageFolder && ref.dataFile) {
+    const { dir, channels, crop } = ref.imageFolder;
+    return openImageFolder({ dir, channels, cropSide: cropSide(crop) }, ref.dataFile, hooks);
+  }
   return ref.dataFile ? openDataFile(ref.dataFile) : createDataset(ref.name);
 }
 

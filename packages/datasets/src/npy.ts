@@ -136,13 +136,21 @@ function parseDict(text: string, what: string): Map<string, Value> {
 /** Bytes per element of the dtypes this package reads or writes. */
 export const DTYPE_BYTES: Readonly<Record<string, number>> = { "|u1": 1, "|b1": 1, "<i4": 4, "<i8": 8, "<f4": 4, "<f8": 8 };
 
-/** The bytes of a version-1.0 .npy header for C-ordered data of this dtype and shape. */
-export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+/**
+ * The bytes of a version-1.0 .npy header for C-ordered data of this dtype and shape, padded to
+ * `length` bytes when given (a multiple of 64, at least what the header needs): a file written
+ * before its final count is known keeps its data where it is when the header is rewritten.
+ */
+export function npyHeader(descr: string, shape: readonly number[], length?: number): Uint8Array {
   if (DTYPE_BYTES[descr] === undefined) throw new RangeError(`npyHeader: unsupported dtype ${descr}`);
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
   // pad with spaces so magic + version + length + header + "\n" is a multiple of 64
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
+  const needed = Math.ceil((10 + header.length + 1) / 64) * 64;
+  if (length !== undefined && (length < needed || length % 64 !== 0 || length - 10 > 0xffff)) {
+    throw new RangeError(`npyHeader: ${length} bytes cannot hold the header of shape (${shape.join(", ")}) padded to a multiple of 64`);
+  }
+  const total = length ?? needed;
   header = header.padEnd(total - 10 - 1, " ") + "\n";
   const out = new Uint8Array(total);
   out.set(MAGIC, 0);

@@ -4,7 +4,7 @@ import { DSprites } from "./dsprites.ts";
 import { DatasetFileError } from "./errors.ts";
 import { loadDspritesNpz } from "./npz-dsprites.ts";
 import { int64Bytes, makeFakeNpz, makeZip64 } from "./npz-fixtures.ts";
-import { encodeNpy, parseNpyHeader } from "./npy.ts";
+import { encodeNpy, npyHeader, parseNpyHeader } from "./npy.ts";
 import { Rng } from "@betavae/core";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -41,6 +41,15 @@ describe(".npy headers", () => {
     expect(h2.shape).toEqual([737280, 64, 64]);
     expect(h2.dataOffset).toBe(12 + header.length);
     expect(parseNpyHeader(encodeNpy("<f8", [5], new Uint8Array(40))).shape).toEqual([5]);
+  });
+
+  it("pads a header to a given length, so a count rewritten in place keeps the data where it is", () => {
+    const long = npyHeader("|u1", [123456, 64, 64, 3]);
+    const short = npyHeader("|u1", [7, 64, 64, 3], long.length);
+    expect(short.length).toBe(long.length);
+    expect(parseNpyHeader(short)).toEqual({ descr: "|u1", fortranOrder: false, shape: [7, 64, 64, 3], dataOffset: long.length });
+    expect(() => npyHeader("|u1", [7, 64, 64, 3], 32)).toThrow("npyHeader: 32 bytes cannot hold the header of shape (7, 64, 64, 3) padded to a multiple of 64");
+    expect(() => npyHeader("|u1", [7], 130)).toThrow(/130 bytes cannot hold/);
   });
 
   it("explains what is wrong with a bad header", () => {

@@ -12,7 +12,7 @@ import {
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { BACKEND_FLAGS, openBackend } from "../backend";
 import { ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
-import { formatColumns, formatDuration } from "../progress";
+import { folderProgress, formatColumns, formatDuration } from "../progress";
 
 /** 100× disentanglement_lib's 10,000: more runs for days and holds gigabytes of codes. */
 const MAX_SAMPLES = 1_000_000;
@@ -62,14 +62,14 @@ export async function evalCommand(argv: string[], io: { out: (line: string) => v
   if (flags.checkpoint) {
     const path = flags.checkpoint as string;
     const checkpoint = decodeCheckpoint(readFileOrFail(path, "checkpoint"));
-    dataset = openDataset(checkpointDataset(checkpoint));
+    dataset = await openDataset(checkpointDataset(checkpoint), folderProgress(io.err));
     backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
     const model = BetaVAE.build(backend, checkpoint.config.model, ENCODE_BATCH);
     loadWeights(model, checkpoint, false);
     encoder = modelEncoder(model, `checkpoint ${path} (step ${checkpoint.state.step})`);
     Object.assign(source, { checkpoint: resolve(path), step: checkpoint.state.step, objective: checkpoint.config.objective });
   } else {
-    dataset = openDataset({ name: flags.dataset as DatasetName });
+    dataset = await openDataset({ name: flags.dataset as DatasetName });
     if (flags.encoder === "ground-truth") encoder = groundTruthEncoder(dataset);
     else {
       backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));

@@ -17,7 +17,7 @@ import { BACKEND_FLAGS, openBackend } from "../backend";
 import { FileError, ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
 import { checkLatents, readMetrics } from "../metrics-log";
 import { writeModelFigures } from "../model-figures";
-import { formatColumns } from "../progress";
+import { folderProgress, formatColumns } from "../progress";
 import { CHECKPOINT_FILE, METRICS_FILE } from "../run-dir";
 
 export const FIGURES_FLAGS: FlagSpecs = {
@@ -63,7 +63,7 @@ export async function figures(argv: string[], io: { out: (line: string) => void;
     if (curves.every((r) => r.C !== null)) write("kl-capacity.png", (await renderChart(klCurveSpec(curves, "capacity"))).png);
   }
 
-  const dataset = openDataset(checkpointDataset(checkpoint));
+  const dataset = await openDataset(checkpointDataset(checkpoint), folderProgress(io.err));
   const backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
   try {
     const model = BetaVAE.build(backend, checkpoint.config.model, 1);

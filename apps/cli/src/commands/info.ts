@@ -40,7 +40,8 @@ export async function info(argv: string[], io: { out: (line: string) => void }):
 /** The dataset the commands would use with this checkpoint, or why none. */
 function describeDataset(c: Parameters<typeof checkpointDataset>[0]): string {
   try {
-    const { name, dataFile } = checkpointDataset(c);
+    const { name, dataFile, imageFolder } = checkpointDataset(c);
+    if (imageFolder) return `the images in ${imageFolder.dir} (${imageFolder.channels === 3 ? "RGB" : "grey"}, crop ${imageFolder.crop}; cached in ${dataFile})`;
     return `${name}${dataFile ? ` (${dataFile})` : ""}${c.app.dataset === undefined ? " (not recorded; implied by its channels)" : ""}`;
   } catch (e) {
     return (e as Error).message;

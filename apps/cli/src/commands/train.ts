@@ -9,23 +9,27 @@ import {
   decodeCheckpoint, describeObjective, describeUninformative, isChoiceSetting, objectiveFromSettings, objectiveKind, objectiveSettingValues,
   validateModelConfig, validateObjective, validateOptimiser,
 } from "@betavae/core";
-import { DATASET_NAMES, type DatasetRef, type ImageSource, ImageSampler, imageCount } from "@betavae/datasets";
-import { openDataset } from "@betavae/datasets/node";
+import { DATASET_NAMES, type DatasetRef, type ImageSource, ImageSampler, cropSide, datasetApp, imageCount } from "@betavae/datasets";
+import { FOLDER_IMAGE_SIDE, imageCacheName, listImageFolder, openDataset } from "@betavae/datasets/node";
 import { type FlagSpecs, type ParsedFlags, UsageError, helpText, parseFlags } from "../args";
 import { BACKEND_FLAGS, describeBackend, openBackend, threadsOf } from "../backend";
 import { FileError, readFileOrFail, writeFileAtomic } from "../files";
 import { MetricsWriteError, appendMetricsRecord, keepMetricsUpTo } from "../metrics-log";
 import { writeModelFigures } from "../model-figures";
-import { Progress, formatDuration } from "../progress";
+import { Progress, folderProgress, formatDuration } from "../progress";
 import { CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, type RunSettings, lockRunDir, readRunSettings, runFilesIn } from "../run-dir";
 import { stopOnSignals } from "../stop-signals";
-import { PRESETS, presetFlags } from "../presets";
+import { FOLDER_PRESETS, PRESETS, presetFlags } from "../presets";
 import { askedSettings, objectiveFlagSpecs, refuseInapplicable, resumedObjective, resumedSettings, settingsOf, withObjectiveDefaults } from "../train-settings";
 
 export const TRAIN_FLAGS: FlagSpecs = {
   preset: { type: "choice", choices: Object.keys(PRESETS), help: "start from a preset (see README); other flags override it" },
   dataset: { type: "choice", choices: DATASET_NAMES, help: "training data", default: "dsprites" },
   "data-file": { type: "string", placeholder: "FILE", help: "train on a dataset file instead of the generator, streamed from disk: the original dsprites_ndarray_*.npz, Shapes3D's 3dshapes.h5, MPI3D's mpi3d_*.npz, or a uint8 .npy image array (N, H, W[, C])" },
+  "data-dir": { type: "string", placeholder: "DIR", help: `train on every JPEG, PNG and WebP under DIR (recursively, in sorted path order), cut to a centred square and resized to ${FOLDER_IMAGE_SIDE}×${FOLDER_IMAGE_SIDE} once into a uint8 .npy cache` },
+  channels: { type: "int", min: 1, max: 3, help: "with --data-dir: 3 for RGB (the default), 1 for grey (luma)" },
+  crop: { type: "string", placeholder: "square|celeba|N", help: "with --data-dir: the centred square cut from each image: the largest (square, the default), CelebA's 148 pixels (celeba), or N pixels" },
+  cache: { type: "string", placeholder: "FILE", help: `with --data-dir: the decoded images' .npy cache, reused while the folder and settings are unchanged (default <run>/${imageCacheName(3).replace("3.npy", "C.npy")})` },
   ...objectiveFlagSpecs(),
   steps: { type: "int", min: 1, help: "total training steps", default: 10000 },
   batch: { type: "int", min: 1, max: MAX_BATCH, help: "images per step", default: 64 },
@@ -50,31 +54,37 @@ export interface TrainIO {
 export async function train(argv: string[], io: TrainIO): Promise<number> {
   const { flags: parsed, help, given } = parseFlags(argv, TRAIN_FLAGS, "train");
   if (help) {
-    io.out(helpText("usage: bvae train [--preset NAME] [options]", "Train a β-VAE on a procedural dataset (CPU, WASM SIMD).", TRAIN_FLAGS));
+    io.out(helpText("usage: bvae train [--preset NAME] [options]", "Train a β-VAE on a procedural dataset, a data file or a folder of images (CPU, WASM SIMD).", TRAIN_FLAGS));
     return 0;
   }
   const preset = parsed.preset ? presetFlags(parsed.preset as string, (TRAIN_FLAGS.objective as { choices: readonly string[] }).choices) : {};
   let flags: ParsedFlags = { ...parsed };
   for (const [k, v] of Object.entries(preset)) if (!given.has(k)) flags[k] = v;
-  const out = resolve((flags.out as string | undefined) ?? join("runs", (parsed.preset as string | undefined) ?? `${flags.dataset}-${flags.objective}`));
+  const data = flags["data-dir"] ? "images" : flags.dataset;
+  const out = resolve((flags.out as string | undefined) ?? join("runs", (parsed.preset as string | undefined) ?? `${data}-${flags.objective}`));
   const checkpointPath = join(out, CHECKPOINT_FILE);
   const configPath = join(out, CONFIG_FILE);
   const resume = flags.resume === true;
   const note = (line: string) => io.err.write(`${line}\n`);
 
   // Everything the command line alone decides is checked before anything is created.
-  let fresh: { config: TrainingConfig; dataset: ImageSource } | null = null;
+  let fresh: { config: TrainingConfig; dataset: ImageSource | null } | null = null;
+  const hooks = folderProgress(io.err);
+  folderFlags(flags, given, parsed.preset as string | undefined, out);
   if (resume) {
     if (!existsSync(checkpointPath)) throw new FileError(`nothing to resume: ${checkpointPath} does not exist`);
   } else {
     refuseInapplicable(objectiveFromSettings(flags.objective as string, withObjectiveDefaults(flags)), given);
     if (flags["data-file"] && flags.dataset !== "dsprites") throw new UsageError("--data-file takes the place of the generator: give it without --dataset");
-    const dataset = openDataset(datasetRef(flags));
-    flags = withObjectiveDefaults(flags, imageCount(dataset));
+    // A folder is decoded once the run directory is ours (its cache lives there); here it is only listed.
+    const folder = flags["data-dir"] ? await listImageFolder(flags["data-dir"] as string) : null;
+    const dataset = folder ? null : await openDataset(datasetRef(flags));
+    const shape = dataset ?? { height: FOLDER_IMAGE_SIDE, width: FOLDER_IMAGE_SIDE, channels: flags.channels as number };
+    flags = withObjectiveDefaults(flags, folder ? folder.files.length : imageCount(dataset!));
     const objective = objectiveFromSettings(flags.objective as string, flags);
     const config: TrainingConfig = {
       model: validateModelConfig({
-        ...BURGESS_CONFIG, ...(flags.arch ? { architecture: flags.arch as ArchitectureName } : {}), height: dataset.height, width: dataset.width, channels: dataset.channels,
+        ...BURGESS_CONFIG, ...(flags.arch ? { architecture: flags.arch as ArchitectureName } : {}), height: shape.height, width: shape.width, channels: shape.channels,
         latents: flags.latents as number, likelihood: flags.likelihood as "bernoulli" | "gaussian",
       }),
       objective: validateObjective(objective),
@@ -92,13 +102,14 @@ export async function train(argv: string[], io: TrainIO): Promise<number> {
       const found = runFilesIn(out);
       if (found.includes(CHECKPOINT_FILE)) throw new FileError(`${out} already holds a run (${CHECKPOINT_FILE}); use --resume to continue it or choose another --out`);
       if (found.length) throw new FileError(`${out} holds files of a run that saved no checkpoint (${found.join(", ")}); remove them or choose another --out`);
-      return await trainInDir(out, fresh.config, fresh.dataset, null, settingsOf(flags, fresh.config.objective.kind), io);
+      const dataset = fresh.dataset ?? await openDataset(datasetRef(flags), hooks);
+      return await trainInDir(out, fresh.config, dataset, null, settingsOf(flags, fresh.config.objective.kind), io);
     }
     const checkpoint = decodeCheckpoint(readFileOrFail(checkpointPath, "checkpoint"));
     const config = checkpoint.config;
     refuseInapplicable(config.objective, given);
     const settings = resumedSettings(flags, readRunSettings(configPath), checkpoint, askedSettings(flags, [...given, ...Object.keys(preset)]), configPath);
-    const dataset = openDataset(datasetRef(settings));
+    const dataset = await openDataset(datasetRef(settings), hooks);
     config.model = { ...config.model, height: dataset.height, width: dataset.width, channels: dataset.channels };
     return await trainInDir(out, config, dataset, checkpoint, settings, io);
   } finally {
@@ -114,7 +125,7 @@ async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSou
   try {
     const trainer = new Trainer(backend, config, new ImageSampler(dataset, config.seed + 1));
     const data = datasetRef(settings);
-    const app = { dataset: data.name, ...(data.dataFile ? { dataFile: data.dataFile } : {}) };
+    const app = datasetApp(data);
     const progress = new Progress(io.err);
     // What a stop leaves behind: the step of the checkpoint on disk, said in every message.
     let savedStep = checkpoint?.state.step ?? null;
@@ -148,7 +159,8 @@ async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSou
 
     const kept = () => (savedStep === null ? `no checkpoint was saved yet (the first is due at step ${Math.min(settings["checkpoint-every"] as number, steps)})` : `the checkpoint in ${out} (step ${savedStep}) is intact`);
     const stop = stopOnSignals(); // Ctrl-C, SIGTERM, SIGHUP: save and stop (stop-signals.ts)
-    io.out(`training ${dataset.name}${data.dataFile ? ` (${data.dataFile})` : ""}, ${describeObjective(trainer.config.objective)}, `
+    const what = data.imageFolder ? `the images in ${data.imageFolder.dir} (cached in ${data.dataFile})` : `${dataset.name}${data.dataFile ? ` (${data.dataFile})` : ""}`;
+    io.out(`training ${what}, ${describeObjective(trainer.config.objective)}, `
       + `${trainer.model.parameterCount} parameters, batch ${config.batch}, on ${describeBackend(backend)}; run directory ${out}`);
     const started = performance.now();
     let end: RunEnd;
@@ -181,10 +193,46 @@ async function trainInDir(out: string, config: TrainingConfig, dataset: ImageSou
   }
 }
 
-/** The dataset that flags or a run's settings name: a generator, or a data file in its place. */
+/** The dataset that flags or a run's settings name: a generator, a data file in its place, or a folder of images with its cache. */
 function datasetRef(settings: ParsedFlags): DatasetRef {
+  const name = settings.dataset as DatasetRef["name"];
+  const dataDir = settings["data-dir"] as string | undefined;
+  if (dataDir) {
+    return { name, dataFile: settings.cache as string, imageFolder: { dir: dataDir, crop: settings.crop as string, channels: settings.channels as 1 | 3 } };
+  }
   const dataFile = settings["data-file"] as string | undefined;
-  return { name: settings.dataset as DatasetRef["name"], ...(dataFile ? { dataFile } : {}) };
+  return { name, ...(dataFile ? { dataFile } : {}) };
+}
+
+/**
+ * Checks the flags of a folder of images (one line for each contradiction) and completes
+ * them in place: absolute paths, the default crop, channels and cache. A preset's channels
+ * and crop apply only with a folder.
+ */
+function folderFlags(flags: ParsedFlags, given: Set<string>, preset: string | undefined, out: string): void {
+  const dataDir = flags["data-dir"] as string | undefined;
+  const resume = flags.resume === true;
+  if (!dataDir) {
+    if (preset && FOLDER_PRESETS[preset] && !resume) throw new UsageError(`--preset ${preset} trains on a folder of images: give --data-dir DIR, the folder of ${FOLDER_PRESETS[preset]}`);
+    const stray = ["channels", "crop", "cache"].filter((k) => given.has(k));
+    if (stray.length && !resume) throw new UsageError(`${stray.map((k) => `--${k}`).join(" and ")} ${stray.length > 1 ? "apply" : "applies"} to a folder of images: give --data-dir DIR`);
+    return;
+  }
+  if (flags["data-file"]) throw new UsageError("--data-dir and --data-file each name the training data: give one of them");
+  if (given.has("dataset")) throw new UsageError(`--data-dir takes the place of the generator: give it without --dataset`);
+  const channels = (flags.channels as number | undefined) ?? 3;
+  if (channels !== 1 && channels !== 3) throw new UsageError(`--channels must be 1 (grey) or 3 (RGB), got ${channels}`);
+  const crop = (flags.crop as string | undefined) ?? "square";
+  try {
+    cropSide(crop);
+  } catch (e) {
+    throw new UsageError(`--crop: ${(e as Error).message}`);
+  }
+  flags["data-dir"] = resolve(dataDir);
+  flags.channels = channels;
+  flags.crop = crop;
+  if (flags.cache !== undefined) flags.cache = resolve(flags.cache as string);
+  else if (!resume) flags.cache = join(out, imageCacheName(channels));
 }
 
 const capitalised = (s: string) => s[0].toUpperCase() + s.slice(1);

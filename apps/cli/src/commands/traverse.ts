@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { BetaVAE, decodeCheckpoint, loadWeights } from "@betavae/core";
 import { checkpointDataset } from "@betavae/datasets";
 import { openDataset } from "@betavae/datasets/node";
+import { folderProgress } from "../progress";
 import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { BACKEND_FLAGS, openBackend } from "../backend";
 import { ensureWritableDir, readFileOrFail } from "../files";
@@ -26,7 +27,7 @@ export async function traverse(argv: string[], io: { out: (line: string) => void
   const checkpoint = decodeCheckpoint(readFileOrFail(flags.checkpoint as string, "checkpoint"));
   const out = resolve(flags.out as string);
   ensureWritableDir(out);
-  const dataset = openDataset(checkpointDataset(checkpoint));
+  const dataset = await openDataset(checkpointDataset(checkpoint), folderProgress(io.err));
   const backend = await openBackend(flags, (line) => io.err.write(`${line}\n`));
   try {
     const model = BetaVAE.build(backend, checkpoint.config.model, 1);

@@ -97,6 +97,8 @@ describe("a study file", () => {
   it("finds a relative data file beside the study", () => {
     const [run] = parseStudy("name: d\nbase: { data-file: data/images.npy }\nseeds: [1]", "/studies/s.yaml").runs;
     expect(run.settings["data-file"]).toBe("/studies/data/images.npy");
+    const [folder] = parseStudy("name: d\nbase: { data-dir: photos, cache: cache/faces.npy, channels: 1, crop: celeba }\nseeds: [1]", "/studies/s.yaml").runs;
+    expect(folder.settings).toMatchObject({ "data-dir": "/studies/photos", cache: "/studies/cache/faces.npy", channels: 1, crop: "celeba" });
   });
 
   it.each([
@@ -188,5 +190,9 @@ describe("a run from outside (a queue job)", () => {
     const [withData] = parseStudy("name: d\nbase: { data-file: /data/images.npy }\nseeds: [1]", "/s.yaml").runs;
     expect(validateRun(withData, ["/data"]).id).toBe(withData.id);
     expect(refused(withData, ["/work"])).toMatch(/data file \/data\/images\.npy is outside the allowed roots \(\/work\)$/);
+    const [withFolder] = parseStudy("name: d\nbase: { data-dir: /data/photos, cache: /tmp/c.npy }\nseeds: [1]", "/s.yaml").runs;
+    expect(refused(withFolder, ["/data"])).toMatch(/image cache \/tmp\/c\.npy is outside the allowed roots \(\/data\)$/);
+    expect(refused(withFolder, ["/tmp"])).toMatch(/image folder \/data\/photos is outside the allowed roots \(\/tmp\)$/);
+    expect(validateRun(withFolder, ["/data", "/tmp"]).id).toBe(withFolder.id);
   });
 });

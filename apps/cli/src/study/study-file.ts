@@ -183,9 +183,11 @@ export function validateRun(run: unknown, roots?: readonly string[]): StudyRun {
     throw new StudyError(`${here}: settings are not complete (a run carries every train setting, defaults included)`);
   }
   if (resolved.id !== id) throw new StudyError(`${here}: the id does not match its settings (expected ${resolved.id})`);
-  const dataFile = resolved.settings["data-file"];
-  if (roots && typeof dataFile === "string" && !roots.some((root) => isInside(dataFile, root))) {
-    throw new StudyError(`${here}: data file ${dataFile} is outside the allowed roots (${roots.join(", ")})`);
+  for (const [key, what] of Object.entries(PATH_SETTINGS)) {
+    const path = resolved.settings[key];
+    if (roots && typeof path === "string" && !roots.some((root) => isInside(path, root))) {
+      throw new StudyError(`${here}: ${what} ${path} is outside the allowed roots (${roots.join(", ")})`);
+    }
   }
   return resolved;
 }
@@ -196,15 +198,19 @@ export function isInside(path: string, root: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
+/** Settings that name a path, and what it is for messages. */
+const PATH_SETTINGS: Record<string, string> = { "data-file": "data file", "data-dir": "image folder", cache: "image cache" };
+
 /**
  * One setting checked by its `bvae train` flag spec; `at` says where it stands in messages.
- * A relative data file is found beside `studyFile`; a run from outside (null) names it absolutely.
+ * A relative path (data file, image folder, cache) is found beside `studyFile`; a run from
+ * outside (null) names it absolutely.
  */
 function trainValue(key: string, value: unknown, at: string, studyFile: string | null): SettingValue {
   const v = flagValue(STUDY_TRAIN_FLAGS, key, value, at, "train");
-  if (key === "data-file" && typeof v === "string") {
+  if (PATH_SETTINGS[key] && typeof v === "string") {
     if (studyFile !== null) return resolve(dirname(studyFile), v);
-    if (!isAbsolute(v)) throw new StudyError(`${at}: a run's data file must be an absolute path, got ${v}`);
+    if (!isAbsolute(v)) throw new StudyError(`${at}: a run's ${PATH_SETTINGS[key]} must be an absolute path, got ${v}`);
   }
   return v;
 }
