@@ -118,7 +118,7 @@ describe("a study file", () => {
     ["base: { gamma: 2 }", /^study\.yaml: run \(seed 1\): --gamma applies to the capacity, β-TCVAE and FactorVAE objectives; this run trains the β-VAE objective \(β = 4\)$/],
     ["base: { objective: dipvae-i, estimator: mss }", /^study\.yaml: run \(seed 1\): --estimator applies to the β-TCVAE objective; this run trains the DIP-VAE-I objective \(λ_od = 10\)$/],
     ["base: { objective: tcvae, estimator: exact }", /^study\.yaml: base\.estimator: --estimator must be one of mws, mss; got 'exact'$/],
-    ["eval: { metrics: [foo] }", /^study\.yaml: eval\.metrics: unknown metric 'foo' \(choose from betavae, factorvae, mig\)$/],
+    ["eval: { metrics: [foo] }", /^study\.yaml: eval\.metrics: unknown metric 'foo' \(choose from betavae, factorvae, mig, dci, sap, modularity\)$/],
     ["eval: { samples: 1 }", /^study\.yaml: eval\.samples: --samples must be at least 2, got 1$/],
     ["eval: { checkpoint: x }", /^study\.yaml: eval\.checkpoint: unknown setting 'checkpoint': it is set by bvae sweep/],
   ])("refuses %s in one line", (body, message) => {
