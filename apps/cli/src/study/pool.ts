@@ -3,7 +3,7 @@
 // checkpoint; the same study again skips what finished and continues the rest.
 import { join } from "node:path";
 import { FileError, ensureWritableDir, writeFileAtomic } from "../files";
-import { lockRunDir } from "../run-dir";
+import { isLockHeld, lockRunDir } from "../run-dir";
 import { type RunOutcome, executeRun, readJson } from "./execute";
 import { RUNS_DIR, type RunStatus, STUDY_FILE, type StudyRecord, remainingSteps, runStatus } from "./status";
 import type { Study, StudyRun } from "./study-file";
@@ -51,7 +51,13 @@ export async function runLocalStudy(study: Study, out: string, options: PoolOpti
 
 async function runPool(runs: StudyRun[], out: string, options: PoolOptions): Promise<Map<string, RunOutcome>> {
   const dirOf = (run: StudyRun) => join(out, RUNS_DIR, run.id);
-  const states = new Map(runs.map((run) => [run.id, runStatus(run, dirOf(run), true)]));
+  // Nothing of this pool runs yet: a run trained to its end whose evaluation was stopped waits
+  // for a worker like any unfinished one (runStatus calls it running while a sweep evaluates it).
+  const initial = (run: StudyRun): RunStatus => {
+    const status = runStatus(run, dirOf(run), true);
+    return status.state === "running" && !isLockHeld(dirOf(run)) ? { ...status, state: "queued" } : status;
+  };
+  const states = new Map(runs.map((run) => [run.id, initial(run)]));
   const startSteps = new Map([...states].map(([id, s]) => [id, s.step ?? 0]));
   const queue = runs.filter((run) => states.get(run.id)!.state === "queued");
   const outcomes = new Map<string, RunOutcome>();

@@ -3,7 +3,7 @@
 // the same command continues it to the same numbers; a finished study is left alone; what
 // cannot work is refused in one line before anything is created.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectError, captureConsole, captured } from "../test-console";
@@ -110,6 +110,17 @@ describe("bvae sweep", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     for (const [id] of stopped) expect(readFileSync(join(out, "runs", id, "study.log"), "utf8")).toMatch(/^\$ bvae train --resume /m);
     for (const run of runs) expect(finalNumbers(result(out, run.id))).toEqual(finalNumbers(result(uninterrupted, run.id)));
+  }, 240_000);
+
+  it("finishes a run that was trained to its end but stopped in its evaluation", async () => {
+    const out = join(tmp(), "study");
+    cpSync(uninterrupted, out, { recursive: true });
+    const [stopped] = runs;
+    for (const f of [RESULT_FILE, "eval.json"]) rmSync(join(out, "runs", stopped.id, f));
+    const again = await bvae(["sweep", writeStudy(), "--out", out, "--workers", "2"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^study tiny: 4 runs \(3 done, 0 running, 1 queued, 0 failed\); /);
+    expect(finalNumbers(result(out, stopped.id))).toEqual(finalNumbers(result(uninterrupted, stopped.id)));
   }, 240_000);
 
   it("refuses in one line, creating nothing: a bad study, a missing study file, an output directory it cannot write, a study running there", async () => {
