@@ -10,7 +10,7 @@ export { type CropRect, type CropSpec, CELEBA_CROP_SIDE, centreCrop, cropSide } 
 export { loadDspritesNpz, DspritesNpz, type NpzLoadOptions } from "./npz-dsprites.ts";
 export { loadNpyImages, imageArrayShape } from "./npy-images.ts";
 export { encodeNpy, npyHeader, parseNpyHeader, type NpyHeader } from "./npy.ts";
-export { type RandomAccess, readZipDirectory, readZipEntry, streamZipEntry, type ZipEntry } from "./zip.ts";
+export { type RandomAccess, npzArrayEntry, readZipDirectory, readZipEntry, streamZipEntry, type ZipEntry } from "./zip.ts";
 export { type NpyArray, encodeNpz } from "./npz-writer.ts";
 export { IMAGE_EXTENSIONS, type ImageChoice, chooseImages, isImagePath, zipImages } from "./image-files.ts";
 export { GREY_WEIGHTS, TRANSPARENT_BACKGROUND, greyOf, packPixels } from "./image-pixels.ts";

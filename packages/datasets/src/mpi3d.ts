@@ -16,7 +16,7 @@ import { imageArrayShape } from "./npy-images.ts";
 import { RowReader } from "./row-reader.ts";
 import { StreamedFactorDataset } from "./streamed-factor-dataset.ts";
 import { StreamedImages } from "./streamed-images.ts";
-import { type RandomAccess, type ZipEntry, readZipDirectory } from "./zip.ts";
+import { type RandomAccess, type ZipEntry, npzArrayEntry, readZipDirectory } from "./zip.ts";
 
 export const MPI3D_FACTOR_NAMES = [
   "object colour", "object shape", "object size", "camera height", "background colour", "horizontal axis", "vertical axis",
@@ -55,7 +55,7 @@ export function openMpi3d(path: string, options: Mpi3dOptions = {}): StreamedFac
 
 /** MPI3D's images entry among an archive's entries (dSprites' .npz holds imgs.npy instead). */
 export function mpi3dImagesEntry(entries: readonly ZipEntry[]): ZipEntry | undefined {
-  return entries.find((e) => e.name === "images.npy" || e.name === "images");
+  return npzArrayEntry(entries, "images");
 }
 
 /** Where the stored images entry's pixels start in the archive, and how many images it holds. */

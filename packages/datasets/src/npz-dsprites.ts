@@ -14,7 +14,7 @@ import { DSprites } from "./dsprites.ts";
 import { DatasetFileError } from "./errors.ts";
 import { type NpyHeader, npyHeaderSize, parseNpyHeader } from "./npy.ts";
 import type { Rng } from "@betavae/core";
-import { type ZipEntry, readZipDirectory, streamZipEntry } from "./zip.ts";
+import { type ZipEntry, npzArrayEntry, readZipDirectory, streamZipEntry } from "./zip.ts";
 
 const CANONICAL_COUNT = 737280;
 const SIDE = 64;
@@ -105,7 +105,7 @@ export function loadDspritesNpz(bytes: Uint8Array, options: NpzLoadOptions = {})
   const what = options.name ?? "the .npz file";
   const entries = readZipDirectory(bytes, what);
   const find = (name: string): ZipEntry => {
-    const e = entries.find((x) => x.name === name || x.name === name.replace(/\.npy$/, ""));
+    const e = npzArrayEntry(entries, name.replace(/\.npy$/, ""));
     if (!e) {
       const names = entries.map((x) => x.name).slice(0, 8).join(", ") || "none";
       throw new DatasetFileError(`${what} is not the dSprites .npz: it has no ${name} (entries: ${names})`);

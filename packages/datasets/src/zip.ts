@@ -184,3 +184,8 @@ export function readZipEntry(zip: Uint8Array, entry: ZipEntry, what: string): Ui
   });
   return out;
 }
+
+/** The entry of array `array` in an .npz's entries: `array.npy`, or `array` as some writers name it. */
+export function npzArrayEntry(entries: readonly ZipEntry[], array: string): ZipEntry | undefined {
+  return entries.find((e) => e.name === `${array}.npy` || e.name === array);
+}

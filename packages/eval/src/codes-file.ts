@@ -2,7 +2,7 @@
 // or float64) and `factors` (N × K, non-negative integers, any integer or float dtype). Rows are
 // split in order, the first ⌊2N/3⌋ to fit, the rest to test (splitRows). Every way the file can
 // be wrong is a DatasetFileError of one line naming the file.
-import { DatasetFileError, type ZipEntry, parseNpyHeader, readZipDirectory, readZipEntry } from "@betavae/datasets";
+import { DatasetFileError, type ZipEntry, npzArrayEntry, parseNpyHeader, readZipDirectory, readZipEntry } from "@betavae/datasets";
 import { type CodeFactorSplit, splitRows } from "./code-factor-metric";
 
 /** The typed array each little-endian dtype reads into. */
@@ -53,7 +53,7 @@ export function readCodesNpz(bytes: Uint8Array, what: string): CodeFactorSplit {
 
 /** Array `name` (name.npy in the zip) as a 2-D matrix of numbers. */
 function readMatrix(bytes: Uint8Array, entries: ZipEntry[], name: string, what: string): Matrix {
-  const entry = entries.find((e) => e.name === `${name}.npy` || e.name === name);
+  const entry = npzArrayEntry(entries, name);
   if (!entry) throw new DatasetFileError(`${what} has no ${name} array (it has: ${entries.map((e) => e.name.replace(/\.npy$/, "")).join(", ") || "nothing"})`);
   const data = readZipEntry(bytes, entry, what);
   const header = parseNpyHeader(data, `${what}: ${name}`);
