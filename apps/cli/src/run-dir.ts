@@ -13,6 +13,8 @@ export const LOCK_FILE = ".run.lock";
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
 export const METRICS_FILE = "metrics.jsonl";
 export const CONFIG_FILE = "config.json";
+/** what `bvae eval --out DIR` writes: the scores and the checkpoint step they are of */
+export const EVAL_FILE = "eval.json";
 
 /** Files a run leaves in its directory; a fresh run refuses a directory holding any of them. */
 export const RUN_FILES = [

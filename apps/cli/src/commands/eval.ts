@@ -13,6 +13,7 @@ import { type FlagSpecs, UsageError, helpText, parseFlags } from "../args";
 import { BACKEND_FLAGS, openBackend } from "../backend";
 import { ensureWritableDir, readFileOrFail, writeFileAtomic } from "../files";
 import { folderProgress, formatColumns, formatDuration } from "../progress";
+import { EVAL_FILE } from "../run-dir";
 
 /** 100× disentanglement_lib's 10,000: more runs for days and holds gigabytes of codes. */
 const MAX_SAMPLES = 1_000_000;
@@ -89,7 +90,7 @@ export async function evalCommand(argv: string[], io: { out: (line: string) => v
   } finally {
     backend?.dispose(); // stops its threads
   }
-  const path = join(out, "eval.json");
+  const path = join(out, EVAL_FILE);
   writeFileAtomic(path, JSON.stringify({ ...source, ...result }, null, 2) + "\n");
   for (const line of table(result)) io.out(line);
   io.out(`wrote ${path}`);
@@ -102,7 +103,7 @@ function evalCodes(path: string, metrics: MetricName[], out: string, io: { out: 
   ensureWritableDir(out);
   io.out(`evaluating ${split.train.count + split.test.count} codes of ${split.latents} latents from ${path} (${split.factorNames.length} factors): ${metrics.join(", ")}`);
   const result = evaluateCodes(split, { dataset: basename(path), encoder: `codes ${path}` }, metrics);
-  const file = join(out, "eval.json");
+  const file = join(out, EVAL_FILE);
   writeFileAtomic(file, JSON.stringify({ codes: resolve(path), ...result }, null, 2) + "\n");
   for (const line of table(result)) io.out(line);
   io.out(`wrote ${file}`);

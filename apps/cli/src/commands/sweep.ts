@@ -136,21 +136,31 @@ function endLine(run: StudyRun, outcome: RunOutcome): string {
   }
 }
 
-/** The whole study on one line: redrawn on a terminal, printed every 10 s elsewhere. */
+/**
+ * The whole study on one line: redrawn on a terminal; elsewhere (a log file) printed when a run
+ * changes state or command, and every 10 s as steps advance.
+ */
 class StudyView {
   private lastPrinted = 0;
+  private lastStates = "";
   private line = "";
   constructor(private readonly stream: NodeJS.WriteStream, private readonly name: string, private readonly intervalMs = 10000) {}
 
   update(v: PoolView): void {
     const finished = v.runs.filter((r) => r.state === "done" || r.state === "failed").length;
-    const running = v.runs.filter((r) => r.state === "running").map((r) => `${r.id.split("_").slice(0, -1).join(" ")} ${r.step ?? 0}/${r.steps}`);
+    const active = v.runs.filter((r) => r.state === "running");
+    const running = active.map((r) => `${r.id.split("_").slice(0, -1).join(" ")} ${r.step ?? 0}/${r.steps}${r.phase && r.phase !== "train" ? ` ${r.phase}` : ""}`);
     this.line = `study ${this.name} ${finished}/${v.runs.length} | ${countStates(v.runs)} | ETA ${v.eta === null ? "?" : formatDuration(v.eta)}`
       + (running.length ? ` | ${running.join(", ")}` : "");
-    if (this.stream.isTTY) this.stream.write(`\r${this.line.slice(0, (this.stream.columns ?? 100) - 1)}\x1b[K`);
-    else if (Date.now() - this.lastPrinted >= this.intervalMs) {
+    if (this.stream.isTTY) {
+      this.stream.write(`\r${this.line.slice(0, (this.stream.columns ?? 100) - 1)}\x1b[K`);
+      return;
+    }
+    const states = countStates(v.runs) + active.map((r) => `${r.id} ${r.phase ?? "train"}`).join();
+    if (states !== this.lastStates || Date.now() - this.lastPrinted >= this.intervalMs) {
       this.stream.write(`${this.line}\n`);
       this.lastPrinted = Date.now();
+      this.lastStates = states;
     }
   }
 

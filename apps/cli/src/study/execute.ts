@@ -18,7 +18,7 @@ import { ACTIVE_KL, decodeCheckpoint } from "@betavae/core";
 import { metricColumns } from "@betavae/eval";
 import { FileError, ensureWritableDir, writeFileAtomic } from "../files";
 import { readMetrics } from "../metrics-log";
-import { CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILES, createExclusive, isLockHeld } from "../run-dir";
+import { CHECKPOINT_FILE, EVAL_FILE, LOCK_FILE, METRICS_FILE, RUN_FILES, createExclusive, isLockHeld } from "../run-dir";
 import type { StudyRun } from "./study-file";
 
 export const STUDY_RUN_FILE = "study-run.json";
@@ -28,6 +28,9 @@ export const LOG_FILE = "study.log";
 
 /** The bvae binary, beside the sources (src/study/) and the bundle (dist/bin/) alike. */
 export const BVAE_BIN = fileURLToPath(new URL("../../bin/bvae.mjs", import.meta.url));
+
+/** The run's commands, in order: train, then evaluate the checkpoint, then draw its figures. */
+export type RunPhase = "train" | "eval" | "figures";
 
 /** What a finished run scored: result.json. */
 export interface RunResult {
@@ -43,7 +46,7 @@ export interface RunResult {
   metrics: Record<string, number>;
   /** wall time of the call that finished the run, and of its phases */
   seconds: number;
-  phases: { train: number; eval: number; figures: number };
+  phases: Record<RunPhase, number>;
   worker?: string;
 }
 
@@ -60,6 +63,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** the last logged training step, now and then */
   onProgress?(p: { step: number; steps: number }): void;
+  /** at the start of each of the run's commands */
+  onPhase?(phase: RunPhase): void;
   /** who runs it (a queue worker's name), kept in result.json */
   worker?: string;
 }
@@ -83,8 +88,9 @@ export async function executeRun(run: StudyRun, dir: string, options: ExecuteOpt
   const threads = `--threads=${options.threads}`;
   const checkpoint = join(dir, CHECKPOINT_FILE);
   const started = performance.now();
-  const phases = { train: 0, eval: 0, figures: 0 };
-  const phase = async (name: keyof typeof phases, args: string[]): Promise<RunOutcome | null> => {
+  const phases: Record<RunPhase, number> = { train: 0, eval: 0, figures: 0 };
+  const phase = async (name: RunPhase, args: string[]): Promise<RunOutcome | null> => {
+    options.onPhase?.(name);
     const t = performance.now();
     const end = await command(args, dir, options, name === "train" ? steps : null);
     phases[name] = (performance.now() - t) / 1000;
@@ -106,7 +112,7 @@ export async function executeRun(run: StudyRun, dir: string, options: ExecuteOpt
   const trained = checkpointStep(checkpoint);
   if (trained === null || trained < steps) return { state: "stopped", step: trained }; // its command was stopped by someone else
 
-  const evaluated = readJson<{ step?: number }>(join(dir, "eval.json"));
+  const evaluated = readJson<{ step?: number }>(join(dir, EVAL_FILE));
   if (evaluated?.step !== trained) {
     const evaluation = await phase("eval", ["eval", `--checkpoint=${checkpoint}`, `--out=${dir}`, ...settingsArgs(run.eval), threads]);
     if (evaluation) return evaluation;
@@ -123,8 +129,8 @@ export async function executeRun(run: StudyRun, dir: string, options: ExecuteOpt
 function resultOf(run: StudyRun, dir: string, timing: Pick<RunResult, "seconds" | "phases" | "worker">): RunResult {
   const records = readMetrics(join(dir, METRICS_FILE));
   const last = records[records.length - 1];
-  const evaluation = readJson<{ results: { metric: string; score: number }[] }>(join(dir, "eval.json"));
-  if (!evaluation) throw new FileError(`${join(dir, "eval.json")} is missing after bvae eval succeeded`);
+  const evaluation = readJson<{ results: { metric: string; score: number }[] }>(join(dir, EVAL_FILE));
+  if (!evaluation) throw new FileError(`${join(dir, EVAL_FILE)} is missing after bvae eval succeeded`);
   return {
     id: run.id, steps: last.step, recon: last.recon, kl: last.kl, klPerLatent: last.klPerLatent,
     activeLatents: last.klPerLatent.filter((kl) => kl > ACTIVE_KL).length,

@@ -80,13 +80,16 @@ async function runPool(runs: StudyRun[], out: string, options: PoolOptions): Pro
       let outcome: RunOutcome;
       try {
         outcome = await executeRun(run, dirOf(run), {
-          threads: options.threads, signal: options.signal, onProgress: ({ step }) => update(run!.id, { step }),
+          threads: options.threads, signal: options.signal,
+          onProgress: ({ step }) => update(run!.id, { step }),
+          onPhase: (phase) => update(run!.id, { phase }),
         });
       } catch (e) {
         if (!(e instanceof FileError)) throw e;
         outcome = { state: "failed", error: e.message }; // not kept in failed.json: the next sweep tries again
       }
       outcomes.set(run.id, outcome);
+      delete states.get(run.id)!.phase;
       if (outcome.state === "done") update(run.id, { state: "done", step: outcome.result.steps });
       else if (outcome.state === "failed") update(run.id, { state: "failed", error: outcome.error });
       else update(run.id, { state: "stopped", step: outcome.step });

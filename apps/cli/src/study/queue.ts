@@ -10,7 +10,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { LOCK_FILE, liveHolder } from "../run-dir";
-import { type RunResult, executeRun } from "./execute";
+import { type RunPhase, type RunResult, executeRun } from "./execute";
 import type { PoolView } from "./pool";
 import { RUNS_DIR, type RunState, type RunStatus, studyEta } from "./status";
 import { type Study, type StudyRun, isInside, validateRun } from "./study-file";
@@ -41,9 +41,10 @@ const UNREACHABLE_DELAY_MS = 30_000;
 
 /** What a worker writes as a job's progress: the run's step and the worker's estimate. */
 interface JobProgress {
-  step: number;
+  step: number | null;
   steps: number;
   stepsPerSec: number | null;
+  phase: RunPhase;
   worker: string;
 }
 
@@ -159,6 +160,7 @@ function runStatusOf(job: Job<QueueJobData>, state: string): RunStatus {
     step: finished ?? progress?.step ?? null,
     steps,
     stepsPerSec: runState === "running" ? (progress?.stepsPerSec ?? null) : null,
+    ...(runState === "running" && progress?.phase ? { phase: progress.phase } : {}),
     ...(worker ? { worker } : {}),
     ...(runState === "failed" ? { error: (job.failedReason ?? "").split("\n")[0] } : {}),
   };
@@ -274,18 +276,22 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     options.log(`${run.id}: started in ${runDir}`);
     let firstStep: { step: number; at: number } | null = null;
     let lastReport = 0;
+    const steps = run.settings.steps as number;
+    const report = (progress: JobProgress) => void job.updateProgress(progress).catch(() => {});
     const outcome = await executeRun(run, runDir, {
       threads: options.threads,
       worker: name,
       signal: jobSignal,
-      onProgress: ({ step, steps }) => {
+      onProgress: ({ step }) => {
         const now = Date.now();
         if (now - lastReport < 2000 && step < steps) return;
         lastReport = now;
         firstStep ??= { step, at: now };
         const stepsPerSec = now > firstStep.at ? (step - firstStep.step) / ((now - firstStep.at) / 1000) : null;
-        void job.updateProgress({ step, steps, stepsPerSec, worker: name } satisfies JobProgress).catch(() => {});
+        report({ step, steps, stepsPerSec, phase: "train", worker: name });
       },
+      // training reports its steps as it goes; a trained run is at its last step
+      onPhase: (phase) => report({ step: phase === "train" ? null : steps, steps, stepsPerSec: null, phase, worker: name }),
     });
     if (outcome.state === "failed") {
       options.log(`${run.id}: failed: ${outcome.error}`);

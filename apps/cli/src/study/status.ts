@@ -5,8 +5,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FileError } from "../files";
 import { formatColumns, formatDuration } from "../progress";
-import { METRICS_FILE, isLockHeld } from "../run-dir";
-import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedRecord, readJson } from "./execute";
+import { EVAL_FILE, METRICS_FILE, isLockHeld } from "../run-dir";
+import { FAILED_FILE, RESULT_FILE, type RunPhase, type RunResult, STUDY_RUN_FILE, lastLoggedRecord, readJson } from "./execute";
 import type { StudyRun } from "./study-file";
 
 /** DIR/study.json: the study a sweep last ran in DIR. */
@@ -35,6 +35,8 @@ export interface RunStatus {
   steps: number;
   /** training speed of a running run, from its last logged line */
   stepsPerSec: number | null;
+  /** the command a running run is in */
+  phase?: RunPhase;
   worker?: string;
   error?: string;
 }
@@ -50,8 +52,11 @@ export function runStatus(run: StudyRun, dir: string, sweeping: boolean): RunSta
   if (failed) return { id: run.id, state: "failed", step, steps, stepsPerSec: null, error: failed.error };
   const training = isLockHeld(dir);
   const stepsPerSec = training && last?.imagesPerSec ? last.imagesPerSec / (run.settings.batch as number) : null;
-  const state: RunState = training || (sweeping && step === steps) ? "running" : step !== null && !sweeping ? "stopped" : "queued";
-  return { id: run.id, state, step, steps, stepsPerSec };
+  const evaluating = !training && sweeping && step === steps;
+  const state: RunState = training || evaluating ? "running" : step !== null && !sweeping ? "stopped" : "queued";
+  // a trained run's eval.json is written once its evaluation ends; then it draws its figures
+  const phase: RunPhase | null = training ? "train" : evaluating ? (readJson<{ step?: number }>(join(dir, EVAL_FILE))?.step === steps ? "figures" : "eval") : null;
+  return { id: run.id, state, step, steps, stepsPerSec, ...(phase ? { phase } : {}) };
 }
 
 /** The study in `out` and every run's state. */
@@ -89,10 +94,15 @@ export function countStates(runs: { state: RunState }[]): string {
   return RUN_STATES.filter((s) => s !== "stopped" || count(s) > 0).map((s) => `${count(s)} ${s}`).join(", ");
 }
 
+/** "running (eval)" for a run past its training, else the state. */
+function stateLabel(r: RunStatus): string {
+  return r.state === "running" && r.phase && r.phase !== "train" ? `${r.state} (${r.phase})` : r.state;
+}
+
 /** The status table: one row per run, then the study's line. */
 export function statusLines(name: string, runs: RunStatus[], eta: number | null): string[] {
   const rows = runs.map((r) => [
-    r.id, r.state, r.step === null ? "—" : `${r.step}/${r.steps}`,
+    r.id, stateLabel(r), r.step === null ? "—" : `${r.step}/${r.steps}`,
     r.stepsPerSec ? formatDuration((r.steps - (r.step ?? 0)) / r.stepsPerSec) : "—",
     r.worker ?? "", r.error ?? "",
   ]);

@@ -66,6 +66,11 @@ describe("bvae sweep", () => {
     expect(first.stdout).toMatch(/^study tiny: 4 runs \(0 done, 0 running, 4 queued, 0 failed\); 2 workers × 1 thread; /);
     expect(first.stdout).toMatch(/^study tiny: 4 runs finished, 0 failed in /m);
     expect(first.stderr).toMatch(/^study tiny 0\/4 \| 0 done, 0 running, 4 queued, 0 failed \| ETA \?/m);
+    // a log gets a line as each run moves on to its evaluation and its figures
+    for (const run of runs) {
+      const label = run.id.split("_").slice(0, -1).join(" ");
+      for (const phase of ["eval", "figures"]) expect(first.stderr).toMatch(new RegExp(`^study tiny .*, [1-9]\\d* running.* \\| .*${label} 30/30 ${phase}`, "m"));
+    }
     expect(readdirSync(join(uninterrupted, "runs")).sort()).toEqual(runs.map((r) => r.id).sort());
     for (const run of runs) {
       const r = result(uninterrupted, run.id);
