@@ -21,10 +21,11 @@ export const SWEEP_FLAGS: FlagSpecs = {
   threads: { ...(THREADS_FLAG as Extract<FlagSpec, { type: "int" }>), help: "threads of each run", default: 1 },
   queue: { type: "string", placeholder: "URL", help: "enqueue the runs on Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS) for `bvae worker` on any machine that sees DIR, instead of running them here" },
   wait: { type: "bool", help: "with --queue: follow the study until every run has ended" },
+  "retry-failed": { type: "bool", help: "run the study's failed runs again (from their checkpoints), removing their failed.json; the error stays in each run's study.log" },
 };
 
-const USAGE = "usage: bvae sweep STUDY --out DIR [--workers N] [--threads T]\n       bvae sweep status DIR\n"
-  + "       bvae sweep STUDY --out DIR --queue URL [--wait]\n       bvae sweep status --queue URL";
+const USAGE = "usage: bvae sweep STUDY --out DIR [--workers N] [--threads T] [--retry-failed]\n       bvae sweep status DIR\n"
+  + "       bvae sweep STUDY --out DIR --queue URL [--wait] [--retry-failed]\n       bvae sweep status --queue URL";
 const SUMMARY = "Train, evaluate and draw every run of a study file (YAML or JSON: name, base, grid, seeds, eval) on a pool of local workers.\n"
   + "Ctrl-C stops the running runs with their checkpoints; the same command again continues the study.";
 
@@ -48,7 +49,8 @@ export async function sweep(argv: string[], io: IO): Promise<number> {
   if (flags.queue && local) throw new UsageError(`--${local} is for a local pool; with --queue, each bvae worker sets its own`);
   const study = readStudy(operands[0]);
   const out = resolve(flags.out as string);
-  return flags.queue ? runOnQueue(study, out, flags.queue as string, flags.wait === true, io) : runLocally(study, out, flags, io);
+  const retryFailed = flags["retry-failed"] === true;
+  return flags.queue ? runOnQueue(study, out, flags.queue as string, { wait: flags.wait === true, retryFailed }, io) : runLocally(study, out, flags, io);
 }
 
 export function readStudy(path: string): Study {
@@ -66,6 +68,8 @@ async function runLocally(study: Study, out: string, flags: ParsedFlags, io: IO)
     let announced = false;
     outcomes = await runLocalStudy(study, out, {
       workers, threads, signal: stop.signal,
+      retryFailed: flags["retry-failed"] === true,
+      onRetry: (run, error) => io.out(`retrying ${run.id}, which failed: ${error}`),
       onUpdate: (v) => {
         if (!announced) {
           announced = true;
@@ -92,11 +96,12 @@ async function runLocally(study: Study, out: string, flags: ParsedFlags, io: IO)
 }
 
 /** Enqueues the study (nothing when Redis cannot be reached); with `wait`, follows it to the end. */
-async function runOnQueue(study: Study, out: string, url: string, wait: boolean, io: IO): Promise<number> {
+async function runOnQueue(study: Study, out: string, url: string, { wait, retryFailed }: { wait: boolean; retryFailed: boolean }, io: IO): Promise<number> {
   const queue = await openQueue(url);
   try {
     openStudyDir(study, out); // every worker resolves DIR, so it exists before a run is queued
-    const { added, present } = await enqueueStudy(queue, study, out);
+    const { added, present, retried } = await enqueueStudy(queue, study, out, retryFailed);
+    for (const { id, error } of retried) io.out(`retrying ${id}, which failed: ${error}`);
     io.out(`study ${study.name}: ${added} runs queued on ${redisTarget(url).where}${present ? `, ${present} already there` : ""}; ${out}`);
     if (!wait) {
       io.out(`on each machine that sees ${out}: bvae worker --queue URL --allow-root DIR; bvae sweep status --queue URL follows them`);

@@ -147,6 +147,17 @@ function removeUnsavedRun(dir: string): void {
   for (const name of RUN_FILES) if (existsSync(join(dir, name))) unlinkSync(join(dir, name));
 }
 
+/**
+ * Forgets the run's recorded failure, so the next sweep runs it again (from its checkpoint, if
+ * it has one); its study.log keeps the error. Returns the error, or null if it had not failed.
+ */
+export function clearFailure(dir: string): string | null {
+  const failed = readJson<{ error?: string }>(join(dir, FAILED_FILE));
+  if (!failed) return null;
+  unlinkSync(join(dir, FAILED_FILE));
+  return String(failed.error ?? "(no error recorded)");
+}
+
 /** Runs one bvae command in `dir`'s log; resolves with its exit code and, on failure, its one error line. */
 function command(args: string[], dir: string, options: ExecuteOptions, steps: number | null): Promise<{ code: number | null; error: string }> {
   const log = join(dir, LOG_FILE);

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { FileError, ensureWritableDir, writeFileAtomic } from "../files";
 import { isLockHeld, lockRunDir } from "../run-dir";
-import { type RunOutcome, executeRun, readJson } from "./execute";
+import { type RunOutcome, clearFailure, executeRun, readJson } from "./execute";
 import { RUNS_DIR, type RunStatus, STUDY_FILE, type StudyRecord, remainingSteps, runStatus } from "./status";
 import type { Study, StudyRun } from "./study-file";
 
@@ -27,6 +27,9 @@ export interface PoolOptions {
   threads: number;
   /** aborting it stops every running run, checkpointed, and starts no other */
   signal?: AbortSignal;
+  /** run the failed runs again; `onRetry` hears of each, with the error it had failed with */
+  retryFailed?: boolean;
+  onRetry?(run: StudyRun, error: string): void;
   /** after every change of state and every progress report */
   onUpdate?(view: PoolView): void;
   onRunEnd?(run: StudyRun, outcome: RunOutcome): void;
@@ -43,6 +46,12 @@ export async function runLocalStudy(study: Study, out: string, options: PoolOpti
   const lock = lockRunDir(out, () => {});
   try {
     openStudyDir(study, out);
+    if (options.retryFailed) {
+      for (const run of study.runs) {
+        const error = clearFailure(join(out, RUNS_DIR, run.id));
+        if (error !== null) options.onRetry?.(run, error);
+      }
+    }
     return await runPool(study.runs, out, options);
   } finally {
     lock.release();

@@ -12,7 +12,7 @@ import { Queue } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../run-dir";
 import { captureConsole, expectError } from "../test-console";
-import { BVAE_BIN, RESULT_FILE, lastLoggedStep } from "./execute";
+import { BVAE_BIN, FAILED_FILE, RESULT_FILE, lastLoggedStep } from "./execute";
 import { QUEUE_NAME, QueueError, enqueueStudy, openQueue, redisTarget, runWorker } from "./queue";
 import { type StudyRun, parseStudy } from "./study-file";
 import { type TestRedis, startRedis } from "./test-redis";
@@ -108,11 +108,47 @@ describe("the study queue on a real redis-server", () => {
     const study = parseStudy(TINY_STUDY, "tiny.yaml");
     const queue = await openQueue(server.url);
     try {
-      expect(await enqueueStudy(queue, study, tmp())).toEqual({ added: 8, present: 0 });
-      expect(await enqueueStudy(queue, study, tmp())).toEqual({ added: 0, present: 8 });
+      expect(await enqueueStudy(queue, study, tmp())).toEqual({ added: 8, present: 0, retried: [] });
+      expect(await enqueueStudy(queue, study, tmp())).toEqual({ added: 0, present: 8, retried: [] });
       expect(await queue.count()).toBe(8);
       expect((await queue.getJobs(["waiting"])).map((j) => j.id).sort()).toEqual(study.runs.map((r) => r.id).sort());
     } finally {
+      await queue.close();
+    }
+  });
+
+  it("a failed run stays failed when the study is enqueued again, and goes back on the queue with --retry-failed", async () => {
+    const server = await redis();
+    const root = tmp();
+    const studyFile = join(root, "diverging.yaml");
+    writeFileSync(studyFile, tinyStudy("{ beta: [1e30] }"));
+    const [run] = parseStudy(tinyStudy("{ beta: [1e30] }"), studyFile).runs;
+    const dir = join(root, "study");
+    expect((await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url])).code).toBe(0);
+    const queue = new Queue(QUEUE_NAME, { connection: redisTarget(server.url).options });
+    const stop = new AbortController();
+    const working = runWorker({ url: server.url, threads: 1, concurrency: 1, roots: [root], lockSeconds: 5, stalledSeconds: 5, log: () => {}, signal: stop.signal });
+    try {
+      const failed = await until(async () => (await queue.getJob(run.id).then((j) => j?.getState())) === "failed", "the diverging run to fail");
+      expect(failed).toBe(true);
+      stop.abort();
+      await working;
+      const failedFile = join(dir, "runs", run.id, FAILED_FILE);
+      expect(existsSync(failedFile)).toBe(true);
+      const again = await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url]);
+      expect(again.stdout).toMatch(/^study tiny: 0 runs queued on .*, 1 already there; /);
+      expect(await (await queue.getJob(run.id))!.getState()).toBe("failed");
+
+      const retried = await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url, "--retry-failed"]);
+      expect(retried.code, retried.stderr).toBe(0);
+      expect(retried.stdout).toMatch(new RegExp(`^retrying ${run.id.replace("+", "\\+")}, which failed: train: bvae train: step 1: a gradient is not finite; .*\nstudy tiny: 0 runs queued on .*, 1 already there; `));
+      const job = (await queue.getJob(run.id))!;
+      expect(await job.getState()).toBe("waiting");
+      expect(job.attemptsMade).toBe(0);
+      expect(existsSync(failedFile)).toBe(false);
+    } finally {
+      stop.abort();
+      await working;
       await queue.close();
     }
   });

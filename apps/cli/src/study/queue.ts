@@ -10,7 +10,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { LOCK_FILE, liveHolder } from "../run-dir";
-import { type RunPhase, type RunResult, executeRun } from "./execute";
+import { type RunPhase, type RunResult, clearFailure, executeRun } from "./execute";
 import type { PoolView } from "./pool";
 import { RUNS_DIR, type RunState, type RunStatus, studyEta } from "./status";
 import { type Study, type StudyRun, isInside, validateRun } from "./study-file";
@@ -134,16 +134,29 @@ export async function openQueue(url: string) {
 
 export type StudyQueue = Awaited<ReturnType<typeof openQueue>>;
 
-/** Adds the study's runs that are not on the queue yet; a run already there, in any state, stays as it is. */
-export async function enqueueStudy(queue: StudyQueue, study: Study, dir: string): Promise<{ added: number; present: number }> {
+/**
+ * Adds the study's runs that are not on the queue yet; a run already there, in any state, stays
+ * as it is, except that `retryFailed` puts a failed one back in the queue with its attempts
+ * renewed and its failed.json removed.
+ */
+export async function enqueueStudy(queue: StudyQueue, study: Study, dir: string, retryFailed = false): Promise<{ added: number; present: number; retried: { id: string; error: string }[] }> {
   const absolute = resolve(dir);
   let added = 0;
+  const retried: { id: string; error: string }[] = [];
   for (const run of study.runs) {
-    if (await queue.getJob(run.id)) continue;
-    await queue.add(study.name, { run, dir: absolute }, { ...JOB_OPTIONS, jobId: run.id });
-    added++;
+    const job = await queue.getJob(run.id);
+    if (!job) {
+      await queue.add(study.name, { run, dir: absolute }, { ...JOB_OPTIONS, jobId: run.id });
+      added++;
+    } else if (retryFailed && (await job.getState()) === "failed") {
+      const error = (job.failedReason ?? "").split("\n")[0];
+      // where its worker will look: the directory the run was first queued with
+      clearFailure(join(typeof job.data?.dir === "string" ? job.data.dir : absolute, RUNS_DIR, run.id));
+      await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+      retried.push({ id: run.id, error });
+    }
   }
-  return { added, present: study.runs.length - added };
+  return { added, present: study.runs.length - added, retried };
 }
 
 /** A job's run as `bvae sweep status` shows it: the worker's progress report, or the run's result. */

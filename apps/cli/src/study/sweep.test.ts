@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectError, captureConsole, captured } from "../test-console";
 import { main } from "../bvae";
-import { BVAE_BIN, RESULT_FILE, type RunResult, lastLoggedStep } from "./execute";
+import { BVAE_BIN, FAILED_FILE, RESULT_FILE, type RunResult, lastLoggedStep } from "./execute";
 import { parseStudy } from "./study-file";
 import { tinyStudy, tmp, trainedAlone } from "./test-study";
 
@@ -128,6 +128,25 @@ describe("bvae sweep", () => {
     expect(finalNumbers(result(out, stopped.id))).toEqual(finalNumbers(result(uninterrupted, stopped.id)));
   }, 240_000);
 
+  it("leaves a failed run failed, and runs it again with --retry-failed", async () => {
+    const out = join(tmp(), "study");
+    cpSync(uninterrupted, out, { recursive: true });
+    const [failed] = runs;
+    const dir = join(out, "runs", failed.id);
+    for (const f of [RESULT_FILE, "eval.json"]) rmSync(join(dir, f));
+    writeFileSync(join(dir, FAILED_FILE), JSON.stringify({ id: failed.id, phase: "eval", exitCode: 1, error: "eval: bvae eval: the disk is full" }));
+    const kept = await bvae(["sweep", writeStudy(), "--out", out]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout.trim()).toBe(`study tiny: 4 runs (3 done, 0 running, 0 queued, 1 failed); nothing to run; ${out}`);
+    expect(existsSync(join(dir, FAILED_FILE))).toBe(true);
+
+    const retried = await bvae(["sweep", writeStudy(), "--out", out, "--retry-failed"]);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toMatch(new RegExp(`^retrying ${failed.id}, which failed: eval: bvae eval: the disk is full\nstudy tiny: 4 runs \\(3 done, 0 running, 1 queued, 0 failed\\); `));
+    expect(existsSync(join(dir, FAILED_FILE))).toBe(false);
+    expect(finalNumbers(result(out, failed.id))).toEqual(finalNumbers(result(uninterrupted, failed.id)));
+  }, 240_000);
+
   it("refuses in one line, creating nothing: a bad study, a missing study file, an output directory it cannot write, a study running there", async () => {
     const parent = tmp();
     const out = join(parent, "out");
@@ -138,7 +157,7 @@ describe("bvae sweep", () => {
     await expectError(["sweep", writeStudy(STUDY.replace("[1, 2]", "[one]")), "--out", out], /^bvae sweep: \S+: seeds\[0\] must be an integer, got "one"$/);
     await expectError(["sweep", join(parent, "nowhere.yaml"), "--out", out], `bvae sweep: study file ${join(parent, "nowhere.yaml")} does not exist`);
     await expectError(["sweep", writeStudy(), "--workers", "2"], "bvae sweep: --out DIR is required: the study's directory", 2);
-    await expectError(["sweep", "--out", out], "bvae sweep: give one study file: bvae sweep STUDY --out DIR [--workers N] [--threads T]", 2);
+    await expectError(["sweep", "--out", out], "bvae sweep: give one study file: bvae sweep STUDY --out DIR [--workers N] [--threads T] [--retry-failed]", 2);
     await expectError(["sweep", writeStudy(), "--out", out, "--workers", "0"], "bvae sweep: --workers must be at least 1, got 0", 2);
     expect(existsSync(out)).toBe(false);
 
@@ -165,6 +184,6 @@ describe("bvae sweep", () => {
     expect(await running.exited).toBe(0);
     expect(running.stdout).toMatch(/^stopped beta-1_seed-1_\w+ at step \d+, checkpointed$/m);
     expect(await main(["sweep", "--help"])).toBe(0);
-    expect(captured.out.join("\n")).toMatch(/^usage: bvae sweep STUDY --out DIR \[--workers N\] \[--threads T\]\n {7}bvae sweep status DIR\n/);
+    expect(captured.out.join("\n")).toMatch(/^usage: bvae sweep STUDY --out DIR \[--workers N\] \[--threads T\] \[--retry-failed\]\n {7}bvae sweep status DIR\n/);
   }, 120_000);
 });
