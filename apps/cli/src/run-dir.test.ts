@@ -3,14 +3,14 @@
 // run out of disk on a small tmpfs; then the settings a resumed run keeps, and the one-line
 // messages for what cannot work.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { availableParallelism, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeCheckpoint, serializeCheckpoint } from "@betavae/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { main } from "./bvae";
-import { LOCK_FILE } from "./run-dir";
+import { LOCK_EXPIRY_MS, LOCK_FILE, LOCK_RENEW_MS, liveHolder, lockRunDir } from "./run-dir";
 import { captureConsole, captured, expectError } from "./test-console";
 
 captureConsole();
@@ -140,6 +140,46 @@ describe("a run directory has one owner", () => {
     expect(loggedSteps(dir)).toEqual(range(1, step + 2));
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   }, 120_000);
+
+  it("takes over the lock of another host that was not renewed for 10 minutes (a machine gone), never a renewed one", async () => {
+    const dir = tmp();
+    const lock = join(dir, LOCK_FILE);
+    const elsewhere = { pid: 4242, host: "gone-machine.example", since: "2026-01-01T00:00:00.000Z" };
+    writeFileSync(lock, JSON.stringify(elsewhere));
+    const renewed = new Date(Date.now() - LOCK_EXPIRY_MS + 60_000);
+    utimesSync(lock, renewed, renewed);
+    expect(liveHolder(dir)).toEqual(elsewhere);
+    const refused = await run(["train", ...TINY, "--steps", "2", "--out", dir]);
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toBe(`bvae train: ${dir} is in use by process 4242 on gone-machine.example since 2026-01-01T00:00:00.000Z; `
+      + "wait for it to finish or stop it (a lock its machine stops renewing expires after 10 minutes)");
+
+    const expired = new Date(Date.now() - LOCK_EXPIRY_MS - 1000);
+    utimesSync(lock, expired, expired);
+    expect(liveHolder(dir)).toBeNull();
+    const took = await run(["train", ...TINY, "--steps", "2", "--out", dir]);
+    expect(took.code, took.stderr).toBe(0);
+    expect(took.stderr).toContain(`took over ${lock} from process 4242 on gone-machine.example, which has not renewed it for 10 minutes`);
+    expect(existsSync(lock)).toBe(false);
+    expect(checkpointStep(dir)).toBe(2);
+  }, 60_000);
+
+  it("renews its lock every 30 s while it holds it", () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    const dir = tmp();
+    try {
+      const held = lockRunDir(dir, () => {});
+      const lock = join(dir, LOCK_FILE);
+      const taken = statSync(lock).mtimeMs;
+      vi.advanceTimersByTime(LOCK_RENEW_MS * 3);
+      expect(statSync(lock).mtimeMs - taken).toBeGreaterThanOrEqual(LOCK_RENEW_MS * 3 - 1000);
+      held.release();
+      expect(existsSync(lock)).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it("never reuses the directory of a run killed before its first checkpoint", async () => {
     const dir = join(tmp(), "run");

@@ -1,14 +1,20 @@
 // A run directory has one owner. `bvae train` holds its lock file (pid, host, since when) while
 // it runs, so a second run or a `--resume` on the same directory refuses instead of
 // interleaving the log and overwriting the checkpoint. A lock left by a process that died on
-// this host is taken over; so are the temporary files such a process was writing. The
+// this host is taken over; so are the temporary files such a process was writing. A process
+// on another host cannot be asked whether it lives, so a holder renews its lock's time every
+// 30 s, and a lock of another host not renewed for 10 minutes (a machine gone) is taken over. The
 // directory also keeps the run's settings (in config.json), which a resumed run starts from.
-import { existsSync, linkSync, readFileSync, readdirSync, renameSync, unlinkSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { FileError, ensureWritableDir, writeFileAtomic } from "./files";
 
 export const LOCK_FILE = ".run.lock";
+/** How often a holder renews its lock (the file's modification time). */
+export const LOCK_RENEW_MS = 30_000;
+/** A lock of another host not renewed for this long is left by a machine that is gone: far above a renewal, NFS attribute caching and clock skew. */
+export const LOCK_EXPIRY_MS = 10 * 60_000;
 
 export const CHECKPOINT_FILE = "checkpoint.safetensors";
 export const METRICS_FILE = "metrics.jsonl";
@@ -58,17 +64,29 @@ export function lockRunDir(dir: string, note: (line: string) => void): RunLock {
     if (createExclusive(path, JSON.stringify(mine) + "\n")) break;
     const holder = readHolder(path);
     if (holder === "gone") continue; // released between our attempt and the read
-    if (holder !== "unreadable" && holder.host === mine.host && !isAlive(holder.pid) && attempt < 3) {
+    if (holder !== "unreadable" && !isHeld(path, holder) && attempt < 3) {
       takeOverStale(path, holder);
-      note(`took over ${path} from process ${holder.pid}, which died without releasing it`);
+      note(holder.host === mine.host
+        ? `took over ${path} from process ${holder.pid}, which died without releasing it`
+        : `took over ${path} from process ${holder.pid} on ${holder.host}, which has not renewed it for ${Math.round(LOCK_EXPIRY_MS / 60_000)} minutes`);
       continue;
     }
     throw new FileError(holder === "unreadable"
       ? `${dir} is locked by ${path}, which cannot be read; if no bvae train runs there, delete it`
       : `${dir} is in use by process ${holder.pid} on ${holder.host} since ${holder.since}; wait for it to finish or stop it`
-        + (holder.host === mine.host ? "" : ` (if it no longer runs, delete ${path})`));
+        + (holder.host === mine.host ? "" : ` (a lock its machine stops renewing expires after ${Math.round(LOCK_EXPIRY_MS / 60_000)} minutes)`));
   }
+  const renew = setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+    } catch {
+      // gone or unwritable for a moment: the next renewal tries again, and expiry is 20 renewals away
+    }
+  }, LOCK_RENEW_MS);
+  renew.unref();
   const release = () => {
+    clearInterval(renew);
     process.off("exit", release);
     const holder = readHolder(path);
     if (holder !== "gone" && holder !== "unreadable" && holder.pid === mine.pid && holder.since === mine.since) unlinkSync(path);
@@ -83,11 +101,22 @@ export function lockRunDir(dir: string, note: (line: string) => void): RunLock {
   return { release };
 }
 
-/** Who holds `dir`'s lock when a live process does (one on another host, or an unreadable lock, counts as live); null when none does. */
+/** Who holds `dir`'s lock when a live process does (an unreadable lock counts as live); null when none does. */
 export function liveHolder(dir: string): LockHolder | "unreadable" | null {
-  const holder = readHolder(join(dir, LOCK_FILE));
+  const path = join(dir, LOCK_FILE);
+  const holder = readHolder(path);
   if (holder === "gone") return null;
-  return holder === "unreadable" || holder.host !== hostname() || isAlive(holder.pid) ? holder : null;
+  return holder === "unreadable" || isHeld(path, holder) ? holder : null;
+}
+
+/** A holder on this host holds its lock while its process runs; one on another host while it renews the lock. */
+function isHeld(path: string, holder: LockHolder): boolean {
+  if (holder.host === hostname()) return isAlive(holder.pid);
+  try {
+    return Date.now() - statSync(path).mtimeMs < LOCK_EXPIRY_MS;
+  } catch {
+    return false; // released since it was read
+  }
 }
 
 /** Whether `dir`'s lock is held by a live process (see liveHolder). */

@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DelayedError, type Job, Queue, type RedisOptions, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { LOCK_FILE, liveHolder } from "../run-dir";
+import { LOCK_EXPIRY_MS, LOCK_FILE, liveHolder } from "../run-dir";
 import { type RunPhase, type RunResult, clearFailure, executeRun } from "./execute";
 import type { PoolView } from "./pool";
 import { RUNS_DIR, type RunState, type RunStatus, studyEta } from "./status";
@@ -249,7 +249,7 @@ function otherHolder(runDir: string): string | null {
   if (holder === null) return null;
   const path = join(runDir, LOCK_FILE);
   if (holder === "unreadable") return `${runDir} is locked by ${path}, which cannot be read`;
-  return `${runDir} is in use by process ${holder.pid} on ${holder.host}` + (holder.host === hostname() ? "" : ` (if that machine is gone, delete ${path})`);
+  return `${runDir} is in use by process ${holder.pid} on ${holder.host}` + (holder.host === hostname() ? "" : ` (its lock expires ${LOCK_EXPIRY_MS / 60_000} minutes after its machine last renewed it)`);
 }
 
 export interface WorkerOptions {
