@@ -13,6 +13,7 @@ import { train } from "./commands/train";
 import { traverse } from "./commands/traverse";
 import { worker } from "./commands/worker";
 import { FileError } from "./files";
+import { stopWhenParentDies } from "./stop-signals";
 import { QueueError } from "./study/queue";
 import { StudyError } from "./study/study-file";
 
@@ -55,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`bvae: unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(", ")}; see bvae --help)`);
     return 2;
   }
+  stopWhenParentDies();
   try {
     return await run(rest, io);
   } catch (e) {

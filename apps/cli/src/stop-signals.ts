@@ -13,6 +13,25 @@ export interface StopSignals {
   dispose(): void;
 }
 
+/** Set by a sweep or worker on the bvae commands it starts: its own pid. */
+export const PARENT_PID_ENV = "BVAE_PARENT_PID";
+
+/**
+ * A command a sweep or worker started stops as at SIGTERM (a run saves its checkpoint) once
+ * that process is gone (a SIGKILL, the OOM killer): an orphan would train on, unwatched, and
+ * hold its run's directory from the next worker.
+ */
+export function stopWhenParentDies(everyMs = 1000): void {
+  const parent = Number(process.env[PARENT_PID_ENV]);
+  if (!Number.isSafeInteger(parent) || parent <= 0) return;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch); // once: a second SIGTERM would exit without saving
+    process.kill(process.pid, "SIGTERM");
+  }, everyMs);
+  watch.unref();
+}
+
 export function stopOnSignals(): StopSignals {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {

@@ -11,7 +11,7 @@
 //   failed.json     the one line of a real failure (a bad setting, a non-finite loss)
 //   study.log       what the commands printed
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, unlinkSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ACTIVE_KL, decodeCheckpoint } from "@betavae/core";
@@ -19,6 +19,7 @@ import { metricColumns } from "@betavae/eval";
 import { FileError, ensureWritableDir, writeFileAtomic } from "../files";
 import { readMetrics } from "../metrics-log";
 import { CHECKPOINT_FILE, EVAL_FILE, LOCK_FILE, METRICS_FILE, RUN_FILES, createExclusive, isLockHeld } from "../run-dir";
+import { PARENT_PID_ENV } from "../stop-signals";
 import type { StudyRun } from "./study-file";
 
 export const STUDY_RUN_FILE = "study-run.json";
@@ -162,14 +163,19 @@ export function clearFailure(dir: string): string | null {
 function command(args: string[], dir: string, options: ExecuteOptions, steps: number | null): Promise<{ code: number | null; error: string }> {
   const log = join(dir, LOG_FILE);
   appendFileSync(log, `$ bvae ${args.join(" ")}\n`);
-  // its own process group: a Ctrl-C at the terminal reaches the caller, which stops the child once
-  const child: ChildProcess = spawn(process.execPath, [BVAE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => appendFileSync(log, d));
-  child.stderr!.on("data", (d: Buffer) => {
-    appendFileSync(log, d);
-    stderr = (stderr + d.toString()).slice(-8192);
-  });
+  const from = statSync(log).size;
+  // The child writes the log itself, so what it prints after its caller died (an orphan's
+  // "interrupted … checkpoint saved") is kept. Its own process group: a Ctrl-C at the terminal
+  // reaches the caller, which stops the child once.
+  const output = openSync(log, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [BVAE_BIN, ...args], {
+      stdio: ["ignore", output, output], detached: true, env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) },
+    });
+  } finally {
+    closeSync(output);
+  }
   const stop = () => child.kill("SIGTERM");
   options.signal?.addEventListener("abort", stop, { once: true });
   // the caller leaving (a second Ctrl-C, an error) stops the child too: it saves, or after a first stop, exits at once
@@ -187,13 +193,27 @@ function command(args: string[], dir: string, options: ExecuteOptions, steps: nu
       resolve({ code, error });
     };
     child.on("error", (e) => done(null, `cannot start ${BVAE_BIN}: ${e.message}`));
-    child.on("close", (code, signal) => done(code, code === 0 ? "" : errorLine(stderr) ?? `bvae ${args[0]} ended by ${signal ?? `exit code ${code}`}`));
+    child.on("close", (code, signal) => done(code, code === 0 ? "" : errorLine(logTail(log, from)) ?? `bvae ${args[0]} ended by ${signal ?? `exit code ${code}`}`));
   });
 }
 
+/** The last 8 KiB a command wrote to `log` from byte `from` on. */
+function logTail(log: string, from: number): string {
+  const fd = openSync(log, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(from, size - 8192);
+    const buffer = Buffer.alloc(Math.max(0, size - start));
+    readSync(fd, buffer, 0, buffer.length, start);
+    return buffer.toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The line a failed bvae command printed last ("bvae train: ..."), or its last line. */
-function errorLine(stderr: string): string | null {
-  const lines = stderr.split(/\r|\n/).map((l) => l.trim()).filter(Boolean);
+function errorLine(output: string): string | null {
+  const lines = output.split(/\r|\n/).map((l) => l.trim()).filter(Boolean);
   return [...lines].reverse().find((l) => l.startsWith("bvae ")) ?? lines[lines.length - 1] ?? null;
 }
 

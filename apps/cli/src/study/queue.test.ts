@@ -224,6 +224,21 @@ function startWorker(url: string, root: string): Worker {
   return worker;
 }
 
+/** The pids of a process's children (`ps --ppid`). */
+function childrenOf(pid: number): number[] {
+  const out = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).trim();
+  return out ? out.split(/\s+/).map(Number) : [];
+}
+
+/** Whether a process runs: not gone, and not a zombie (an orphan's exit is reaped by whoever adopted it, maybe never in a container). */
+function isRunning(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "")[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 /** Runs bvae to its end: its exit code and what it printed. */
 function bvae(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BVAE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
@@ -256,16 +271,21 @@ describe("a study across worker processes", () => {
         return null;
       }, "a run in the middle of its training");
 
-      // a worker killed: the `bvae train` it started trains on, orphaned, and holds its run
-      // until it ends; then a worker takes the run over for its eval and figures
+      // a worker killed: the `bvae train` it started sees its parent gone, saves its checkpoint
+      // and exits within seconds; a worker resumes the run once the job's lock expires
       const killed = await midRun(new Set());
+      const orphan = childrenOf(killed.worker.child.pid!);
+      expect(orphan).toHaveLength(1);
       killed.worker.child.kill("SIGKILL");
       expect(await killed.worker.exited).toEqual({ code: null, signal: "SIGKILL" });
+      await until(async () => !isRunning(orphan[0]), "the orphaned bvae train to stop", 20);
+      expect(readFileSync(join(dir, "runs", killed.id, "study.log"), "utf8")).toMatch(/^interrupted at step \d+: checkpoint saved to /m);
+      expect(existsSync(join(dir, "runs", killed.id, LOCK_FILE))).toBe(false);
 
       // a machine gone: the worker and the run it trains die at once; another worker resumes
       // the run from its last checkpoint
       const gone = await midRun(new Set([killed.worker]));
-      const trainer = execFileSync("ps", ["-o", "pid=", "--ppid", String(gone.worker.child.pid)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+      const trainer = childrenOf(gone.worker.child.pid!);
       gone.worker.child.kill("SIGKILL");
       for (const pid of trainer) process.kill(pid, "SIGKILL");
       expect(await gone.worker.exited).toEqual({ code: null, signal: "SIGKILL" });
