@@ -1,6 +1,6 @@
 // The study queue against a real redis-server (no mock): Redis URLs with a password, an
-// unreachable server in one line, a study enqueued twice, jobs put on the queue by hand that a
-// worker must refuse, and a study of eight tiny runs over three `bvae worker` processes, one
+// unreachable server in one line, a study enqueued twice, a failed run retried, a run's command
+// killed from outside, jobs put on the queue by hand that a worker must refuse, and a study of eight tiny runs over three `bvae worker` processes, one
 // killed with SIGKILL, one killed with the run it trains (a machine gone) and one stopped with
 // SIGTERM mid-run, whose runs each end once with the metrics of the same run trained alone.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -146,6 +146,43 @@ describe("the study queue on a real redis-server", () => {
       expect(await job.getState()).toBe("waiting");
       expect(job.attemptsMade).toBe(0);
       expect(existsSync(failedFile)).toBe(false);
+    } finally {
+      stop.abort();
+      await working;
+      await queue.close();
+    }
+  });
+
+  it("a run whose command is killed from outside (the OOM killer) spends an attempt and is tried again later from its checkpoint", async () => {
+    const server = await redis();
+    const root = tmp();
+    const studyFile = join(root, "long.yaml");
+    writeFileSync(studyFile, tinyStudy("{ beta: [4] }", "[1]", 100_000));
+    const [run] = parseStudy(tinyStudy("{ beta: [4] }", "[1]", 100_000), studyFile).runs;
+    const dir = join(root, "study");
+    expect((await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url])).code).toBe(0);
+    const runDir = join(dir, "runs", run.id);
+    const queue = new Queue(QUEUE_NAME, { connection: redisTarget(server.url).options });
+    const log: string[] = [];
+    const stop = new AbortController();
+    const working = runWorker({ url: server.url, threads: 1, concurrency: 1, roots: [root], lockSeconds: 5, stalledSeconds: 5, log: (l) => log.push(l), signal: stop.signal });
+    try {
+      await until(async () => (lastLoggedStep(join(runDir, "metrics.jsonl")) ?? 0) >= 12, "the run to train past its checkpoints");
+      const trainer = JSON.parse(readFileSync(join(runDir, LOCK_FILE), "utf8")).pid as number;
+      process.kill(trainer, "SIGKILL");
+      const job = await until(async () => {
+        const j = (await queue.getJob(run.id))!;
+        return (await j.getState()) === "delayed" ? j : null;
+      }, "the run to wait for its next attempt");
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toMatch(/^a bvae command of the run was stopped by a signal at its checkpoint of step \d+$/);
+      expect(existsSync(join(runDir, FAILED_FILE))).toBe(false); // not the run's own failure
+      expect(log).toContain(`${run.id}: started in ${runDir}`);
+      // its next attempt (brought forward from the one-minute backoff) resumes from the checkpoint, taking over the dead trainer's lock
+      await job.promote();
+      const studyLog = join(runDir, "study.log");
+      await until(async () => /^\$ bvae train --resume /m.test(readFileSync(studyLog, "utf8")), "the second attempt to resume the run");
+      await until(async () => readFileSync(studyLog, "utf8").includes(`took over ${join(runDir, LOCK_FILE)} from process ${trainer}, which died without releasing it`), "the takeover of the lock");
     } finally {
       stop.abort();
       await working;
