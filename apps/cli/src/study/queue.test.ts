@@ -40,6 +40,33 @@ async function until<T>(probe: () => Promise<T | null | undefined | false>, what
   }
 }
 
+/** A worker in this process taking runs under `root` off the server's queue, and a handle on that queue. */
+function inProcessWorker(server: TestRedis, root: string) {
+  const queue = new Queue(QUEUE_NAME, { connection: redisTarget(server.url).options });
+  const log: string[] = [];
+  const stop = new AbortController();
+  const working = runWorker({ url: server.url, threads: 1, concurrency: 1, roots: [root], lockSeconds: 5, stalledSeconds: 5, log: (l) => log.push(l), signal: stop.signal });
+  const stopWorker = async () => {
+    stop.abort();
+    await working;
+  };
+  const close = async () => {
+    await stopWorker();
+    await queue.close();
+  };
+  return { queue, log, stop: stopWorker, close };
+}
+
+/** A study of one tiny run, enqueued by `bvae sweep --queue` with its directory under `root`. */
+async function enqueueOneRun(server: TestRedis, root: string, beta: string, steps?: number) {
+  const studyFile = join(root, "one.yaml");
+  writeFileSync(studyFile, tinyStudy(`{ beta: [${beta}] }`, "[1]", steps));
+  const [run] = parseStudy(readFileSync(studyFile, "utf8"), studyFile).runs;
+  const dir = join(root, "study");
+  expect((await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url])).code).toBe(0);
+  return { studyFile, run, dir, runDir: join(dir, "runs", run.id) };
+}
+
 /** Eight tiny runs: 2 β × 4 seeds of 64×64 blobs, 8 images a step, two latents. */
 const TINY_STUDY = tinyStudy("{ beta: [1, 4] }", "[1, 2, 3, 4]", 150);
 
@@ -120,20 +147,13 @@ describe("the study queue on a real redis-server", () => {
   it("a failed run stays failed when the study is enqueued again, and goes back on the queue with --retry-failed", async () => {
     const server = await redis();
     const root = tmp();
-    const studyFile = join(root, "diverging.yaml");
-    writeFileSync(studyFile, tinyStudy("{ beta: [1e30] }"));
-    const [run] = parseStudy(tinyStudy("{ beta: [1e30] }"), studyFile).runs;
-    const dir = join(root, "study");
-    expect((await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url])).code).toBe(0);
-    const queue = new Queue(QUEUE_NAME, { connection: redisTarget(server.url).options });
-    const stop = new AbortController();
-    const working = runWorker({ url: server.url, threads: 1, concurrency: 1, roots: [root], lockSeconds: 5, stalledSeconds: 5, log: () => {}, signal: stop.signal });
+    const { studyFile, run, dir, runDir } = await enqueueOneRun(server, root, "1e30");
+    const { queue, stop, close } = inProcessWorker(server, root);
     try {
       const failed = await until(async () => (await queue.getJob(run.id).then((j) => j?.getState())) === "failed", "the diverging run to fail");
       expect(failed).toBe(true);
-      stop.abort();
-      await working;
-      const failedFile = join(dir, "runs", run.id, FAILED_FILE);
+      await stop();
+      const failedFile = join(runDir, FAILED_FILE);
       expect(existsSync(failedFile)).toBe(true);
       const again = await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url]);
       expect(again.stdout).toMatch(/^study tiny: 0 runs queued on .*, 1 already there; /);
@@ -147,25 +167,15 @@ describe("the study queue on a real redis-server", () => {
       expect(job.attemptsMade).toBe(0);
       expect(existsSync(failedFile)).toBe(false);
     } finally {
-      stop.abort();
-      await working;
-      await queue.close();
+      await close();
     }
   });
 
   it("a run whose command is killed from outside (the OOM killer) spends an attempt and is tried again later from its checkpoint", async () => {
     const server = await redis();
     const root = tmp();
-    const studyFile = join(root, "long.yaml");
-    writeFileSync(studyFile, tinyStudy("{ beta: [4] }", "[1]", 100_000));
-    const [run] = parseStudy(tinyStudy("{ beta: [4] }", "[1]", 100_000), studyFile).runs;
-    const dir = join(root, "study");
-    expect((await bvae(["sweep", studyFile, "--out", dir, "--queue", server.url])).code).toBe(0);
-    const runDir = join(dir, "runs", run.id);
-    const queue = new Queue(QUEUE_NAME, { connection: redisTarget(server.url).options });
-    const log: string[] = [];
-    const stop = new AbortController();
-    const working = runWorker({ url: server.url, threads: 1, concurrency: 1, roots: [root], lockSeconds: 5, stalledSeconds: 5, log: (l) => log.push(l), signal: stop.signal });
+    const { run, runDir } = await enqueueOneRun(server, root, "4", 100_000);
+    const { queue, log, close } = inProcessWorker(server, root);
     try {
       await until(async () => (lastLoggedStep(join(runDir, "metrics.jsonl")) ?? 0) >= 12, "the run to train past its checkpoints");
       const trainer = JSON.parse(readFileSync(join(runDir, LOCK_FILE), "utf8")).pid as number;
@@ -184,9 +194,7 @@ describe("the study queue on a real redis-server", () => {
       await until(async () => /^\$ bvae train --resume /m.test(readFileSync(studyLog, "utf8")), "the second attempt to resume the run");
       await until(async () => readFileSync(studyLog, "utf8").includes(`took over ${join(runDir, LOCK_FILE)} from process ${trainer}, which died without releasing it`), "the takeover of the lock");
     } finally {
-      stop.abort();
-      await working;
-      await queue.close();
+      await close();
     }
   });
 
@@ -199,7 +207,7 @@ describe("the study queue on a real redis-server", () => {
     const held = join(root, "held");
     mkdirSync(join(held, "runs", run.id), { recursive: true });
     writeFileSync(join(held, "runs", run.id, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
-    const queue = new Queue(QUEUE_NAME, { connection: redisTarget(server.url).options });
+    const { queue, log, close } = inProcessWorker(server, root);
     const jobs: Record<string, unknown> = {
       "unknown-flag": { run: { ...run, settings: { ...run.settings, evil: "x" } }, dir: root },
       "shell-string": { run: { ...run, settings: { ...run.settings, dataset: "blobs; touch /tmp/owned" } }, dir: root },
@@ -209,11 +217,8 @@ describe("the study queue on a real redis-server", () => {
       "not-mounted": { run, dir: join(root, "not-mounted-here") },
       "held": { run, dir: held },
     };
-    for (const [id, data] of Object.entries(jobs)) await queue.add("by-hand", data, { jobId: id });
-    const log: string[] = [];
-    const stop = new AbortController();
-    const working = runWorker({ url: server.url, threads: 1, concurrency: 1, roots: [root], lockSeconds: 5, stalledSeconds: 5, log: (l) => log.push(l), signal: stop.signal });
     try {
+      for (const [id, data] of Object.entries(jobs)) await queue.add("by-hand", data, { jobId: id });
       const reason = await until(async () => {
         const settled: Record<string, string> = {};
         for (const id of Object.keys(jobs)) {
@@ -240,9 +245,7 @@ describe("the study queue on a real redis-server", () => {
       expect(readdirSync(root).sort()).toEqual(["escape", "held"]);
       expect(existsSync("/tmp/owned")).toBe(false);
     } finally {
-      stop.abort();
-      await working;
-      await queue.close();
+      await close();
     }
   });
 });
