@@ -7,21 +7,32 @@ import { CHART_CONFIG, type ChartSpec } from "@betavae/eval";
 import type { FinishedRun } from "./report-runs";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+/** No limit on a setting's label (Vega's 0): an objective bundle's ("objective=dipvae-ii lambda-od=10 lambda-d-factor=1") shows whole, where the default cuts it to "objective=dipvae-…". */
+const LABEL_LIMIT = 0;
 
-/** One metric's scores per setting: a box over the seeds (min to max) and a point per run. */
+/**
+ * One metric's scores per setting: a box over the seeds (min to max) and a point per run.
+ * Settings with long labels (objective bundles) lie along the vertical axis, to be read level.
+ */
 export function metricSpec(metric: string, runs: readonly FinishedRun[], settings: readonly string[]): ChartSpec {
   const values = runs.filter((r) => metric in r.metrics).map((r) => ({ setting: r.setting, seed: String(r.seed), id: r.id, score: r.metrics[metric] }));
-  const x = { field: "setting", type: "nominal" as const, title: "setting", sort: [...settings], axis: { labelAngle: settings.length > 4 ? -40 : 0 } };
-  const y = { field: "score", type: "quantitative" as const, title: metric, scale: { zero: true } };
+  const level = settings.some((s) => s.length > 24);
+  const setting = {
+    field: "setting", type: "nominal" as const, title: level ? null : "setting", sort: [...settings],
+    axis: { labelAngle: !level && settings.length > 4 ? -40 : 0, labelLimit: LABEL_LIMIT },
+  };
+  const score = { field: "score", type: "quantitative" as const, title: metric, scale: { zero: true } };
+  const position = level ? { y: setting, x: score } : { x: setting, y: score };
+  const seedOffset = { field: "seed", type: "nominal" as const, scale: { paddingOuter: 1.5 } };
   return {
     $schema: SCHEMA, title: `${metric} per setting`, config: CHART_CONFIG,
-    width: Math.max(240, 70 * settings.length), height: 260,
+    ...(level ? { width: 360, height: Math.max(160, 40 * settings.length) } : { width: Math.max(240, 70 * settings.length), height: 260 }),
     data: { values },
     layer: [
-      { mark: { type: "boxplot", extent: "min-max", opacity: 0.35, size: 28 }, encoding: { x, y, color: { field: "setting", type: "nominal", sort: [...settings], legend: null } } },
+      { mark: { type: "boxplot", extent: "min-max", opacity: 0.35, size: 28 }, encoding: { ...position, color: { field: "setting", type: "nominal", sort: [...settings], legend: null } } },
       {
         mark: { type: "point", filled: true, size: 50, opacity: 0.9 },
-        encoding: { x, y, xOffset: { field: "seed", type: "nominal", scale: { paddingOuter: 1.5 } }, color: { value: "black" }, tooltip: [{ field: "id" }, { field: "seed" }, { field: "score" }] },
+        encoding: { ...position, ...(level ? { yOffset: seedOffset } : { xOffset: seedOffset }), color: { value: "black" }, tooltip: [{ field: "id" }, { field: "seed" }, { field: "score" }] },
       },
     ],
   };
@@ -37,7 +48,7 @@ export function reconKlSpec(runs: readonly FinishedRun[], settings: readonly str
     encoding: {
       x: { field: "kl", type: "quantitative", title: "KL (nats per image)", scale: { zero: false } },
       y: { field: "recon", type: "quantitative", title: "reconstruction (nats per image)", scale: { zero: false } },
-      color: { field: "setting", type: "nominal", sort: [...settings], scale: { scheme: "tableau10" } },
+      color: { field: "setting", type: "nominal", sort: [...settings], scale: { scheme: "tableau10" }, legend: { labelLimit: LABEL_LIMIT } },
       tooltip: [{ field: "id" }, { field: "recon" }, { field: "kl" }],
     },
   };
@@ -59,7 +70,7 @@ export function klPerLatentSpec(runs: readonly FinishedRun[], settings: readonly
         encoding: {
           x: { field: "rank", type: "ordinal", title: "latent rank (1: highest KL)", axis: { labelAngle: 0 } },
           y: { field: "kl", type: "quantitative", title: "KL (nats)" },
-          color: { field: "setting", type: "nominal", sort: [...settings], scale: { scheme: "tableau10" } },
+          color: { field: "setting", type: "nominal", sort: [...settings], scale: { scheme: "tableau10" }, legend: { labelLimit: LABEL_LIMIT } },
           detail: { field: "id" },
         },
       },

@@ -8,8 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RESULT_FILE, STUDY_RUN_FILE } from "./execute";
+import { metricSpec } from "./report-charts";
 import { readStudyRuns } from "./report-runs";
 import { resultsTable } from "./report";
+import { STUDY_FILE } from "./status";
 import { parseStudy } from "./study-file";
 
 describe("a report of a study varying bundles of settings", () => {
@@ -41,6 +43,46 @@ seeds: [1]
 });
 
 const write = (path: string, value: unknown) => writeFileSync(path, JSON.stringify(value));
+
+describe("the order of a study's bundles", () => {
+  const study = parseStudy(`
+name: methods
+base: { dataset: blobs, steps: 4 }
+grid:
+  method:
+    - { objective: tcvae, beta: 10 }
+    - { objective: dipvae-ii, lambda-od: 10 }
+    - { objective: beta, beta: 4 }
+seeds: [1]
+`, "study.yaml");
+  const inFileOrder = ["objective=tcvae beta=10", "objective=dipvae-ii lambda-od=10", "objective=beta beta=4"];
+  function writeRuns(withStudyFile: boolean): string {
+    const dir = mkdtempSync(join(tmpdir(), "bvae-bundle-order-"));
+    for (const run of study.runs) {
+      const runDir = join(dir, "runs", run.id);
+      mkdirSync(runDir, { recursive: true });
+      write(join(runDir, STUDY_RUN_FILE), run);
+      write(join(runDir, RESULT_FILE), { id: run.id, steps: 4, recon: 1, kl: 1, klPerLatent: [1], metrics: { mig: 0.1 } });
+    }
+    if (withStudyFile) write(join(dir, STUDY_FILE), { name: study.name, source: "study.yaml", runs: study.runs });
+    return dir;
+  }
+
+  it("is the study file's, where the sweep's study.json lists it, and the labels' without one", () => {
+    expect(readStudyRuns(writeRuns(true)).settings).toEqual(inFileOrder);
+    expect(readStudyRuns(writeRuns(false)).settings).toEqual([...inFileOrder].sort());
+  });
+
+  it("gives long labels a chart whose settings lie along the vertical axis, uncut", () => {
+    const runs = readStudyRuns(writeRuns(true));
+    const spec = metricSpec("mig", runs.finished, runs.settings) as { layer: { encoding: Record<string, { field?: string; axis?: { labelLimit: number; labelAngle: number } }> }[] };
+    const { x, y } = spec.layer[1].encoding;
+    expect([y.field, x.field]).toEqual(["setting", "score"]);
+    expect(y.axis).toEqual({ labelAngle: 0, labelLimit: 0 });
+    const short = metricSpec("mig", runs.finished, ["a", "b", "c"]) as typeof spec;
+    expect(short.layer[1].encoding.x.field).toBe("setting");
+  });
+});
 
 describe("readStudyRuns", () => {
   it("orders metric columns as the registry lists them, extra columns after their metric, unknown ones last", () => {

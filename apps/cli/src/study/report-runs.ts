@@ -1,7 +1,8 @@
 // A study's runs as the report reads them, from the run directories alone (DIR/runs/<id>/):
 // study-run.json says which run it is (its grid values and seed), result.json what a finished
 // run scored, failed.json why a run failed; a run with neither is unfinished, and its
-// metrics.jsonl says how far it got.
+// metrics.jsonl says how far it got. DIR/study.json, where a sweep wrote it, gives the order of
+// grid values that are not numbers (objective bundles): the study file's.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ACTIVE_KL } from "@betavae/core";
@@ -9,7 +10,7 @@ import { METRIC_COLUMNS } from "@betavae/eval";
 import { FileError } from "../files";
 import { METRICS_FILE } from "../run-dir";
 import { FAILED_FILE, RESULT_FILE, type RunResult, STUDY_RUN_FILE, lastLoggedStep, readJson } from "./execute";
-import { RUNS_DIR } from "./status";
+import { RUNS_DIR, STUDY_FILE } from "./status";
 import { formatGridValue } from "./study-file";
 
 /** A finished run as the report shows it: what it scored (its result.json, with activeLatents recounted) and where it sits in the grid. */
@@ -30,7 +31,7 @@ export interface StudyRuns {
   gridKeys: string[];
   /** metric columns (dci, dci_completeness, …), METRIC_COLUMNS order first */
   metrics: string[];
-  /** settings in grid order (numbers ascending) */
+  /** settings in grid order (numbers ascending, other values as the study file lists them) */
   settings: string[];
   /** finished runs, by setting then seed */
   finished: FinishedRun[];
@@ -65,7 +66,8 @@ export function readStudyRuns(dir: string): StudyRuns {
     throw new FileError(`${runsDir} holds no runs: nothing to report (bvae sweep STUDY --out ${dir} writes them)`);
   }
   const settingOf = (grid: Record<string, unknown>) => settingLabel(runs.gridKeys, grid);
-  const byGrid = [...described].sort((a, b) => compareGrid(runs.gridKeys, a.grid, b.grid) || a.seed - b.seed || (a.id < b.id ? -1 : 1));
+  const order = valueOrder(dir);
+  const byGrid = [...described].sort((a, b) => compareGrid(runs.gridKeys, a.grid, b.grid, order) || a.seed - b.seed || (a.id < b.id ? -1 : 1));
   for (const r of byGrid) if (!runs.settings.includes(settingOf(r.grid))) runs.settings.push(settingOf(r.grid));
 
   for (const { id, grid, seed, settings, runDir } of byGrid) {
@@ -104,14 +106,33 @@ function settingLabel(keys: readonly string[], grid: Record<string, unknown>): s
 }
 
 /** Grid order: key by key, numbers ascending, then everything else as text. */
-function compareGrid(keys: readonly string[], a: Record<string, unknown>, b: Record<string, unknown>): number {
+/** Each grid key's values (as formatGridValue writes them) in the order DIR/study.json's runs first show them; empty without one. */
+function valueOrder(dir: string): Map<string, Map<string, number>> {
+  const order = new Map<string, Map<string, number>>();
+  const study = readJson<{ runs?: unknown }>(join(dir, STUDY_FILE));
+  if (!Array.isArray(study?.runs)) return order;
+  for (const run of study.runs as { grid?: Record<string, unknown> }[]) {
+    for (const [key, value] of Object.entries(run?.grid ?? {})) {
+      const seen = order.get(key) ?? order.set(key, new Map()).get(key)!;
+      if (!seen.has(formatGridValue(value))) seen.set(formatGridValue(value), seen.size);
+    }
+  }
+  return order;
+}
+
+/** Numbers ascending; other values in the study file's order, then as text. */
+function compareGrid(keys: readonly string[], a: Record<string, unknown>, b: Record<string, unknown>, order: Map<string, Map<string, number>>): number {
   for (const k of keys) {
     const x = a[k], y = b[k];
     if (typeof x === "number" && typeof y === "number") {
       if (x !== y) return x - y;
-    } else if (formatGridValue(x) !== formatGridValue(y)) {
-      return formatGridValue(x) < formatGridValue(y) ? -1 : 1;
+      continue;
     }
+    const fx = formatGridValue(x), fy = formatGridValue(y);
+    if (fx === fy) continue;
+    const ix = order.get(k)?.get(fx) ?? Infinity, iy = order.get(k)?.get(fy) ?? Infinity;
+    if (ix !== iy) return ix - iy;
+    return fx < fy ? -1 : 1;
   }
   return 0;
 }
