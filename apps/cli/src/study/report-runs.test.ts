@@ -14,9 +14,25 @@ import { resultsTable } from "./report";
 import { STUDY_FILE } from "./status";
 import { parseStudy } from "./study-file";
 
+const write = (path: string, value: unknown) => writeFileSync(path, JSON.stringify(value));
+
+/** The study's runs as a sweep leaves them finished (run i: recon 10 + i, MIG 0.1 i), with DIR/study.json if asked. */
+function writeFinishedStudy(text: string, withStudyFile = false): string {
+  const study = parseStudy(text, "study.yaml");
+  const dir = mkdtempSync(join(tmpdir(), "bvae-bundles-"));
+  study.runs.forEach((run, i) => {
+    const runDir = join(dir, "runs", run.id);
+    mkdirSync(runDir, { recursive: true });
+    write(join(runDir, STUDY_RUN_FILE), run);
+    write(join(runDir, RESULT_FILE), { id: run.id, steps: 4, recon: 10 + i, kl: 1, klPerLatent: [0.5, 0.5], activeLatents: 2, metrics: { mig: 0.1 * i }, seconds: 1 });
+  });
+  if (withStudyFile) write(join(dir, STUDY_FILE), { name: study.name, source: "study.yaml", runs: study.runs });
+  return dir;
+}
+
 describe("a report of a study varying bundles of settings", () => {
   it("has a column for the bundle key, labelled by each bundle's settings", () => {
-    const study = parseStudy(`
+    const runs = readStudyRuns(writeFinishedStudy(`
 name: methods
 base: { dataset: blobs, steps: 4 }
 grid:
@@ -25,15 +41,7 @@ grid:
     - { objective: capacity, gamma: 500 }
   latents: [2]
 seeds: [1]
-`, "study.yaml");
-    const dir = mkdtempSync(join(tmpdir(), "bvae-bundles-"));
-    study.runs.forEach((run, i) => {
-      const runDir = join(dir, "runs", run.id);
-      mkdirSync(runDir, { recursive: true });
-      writeFileSync(join(runDir, STUDY_RUN_FILE), JSON.stringify(run));
-      writeFileSync(join(runDir, RESULT_FILE), JSON.stringify({ id: run.id, steps: 4, recon: 10 + i, kl: 1, klPerLatent: [0.5, 0.5], activeLatents: 2, metrics: { mig: 0.1 * i }, seconds: 1 }));
-    });
-    const runs = readStudyRuns(dir);
+`));
     expect(runs.gridKeys).toEqual(["method", "latents"]);
     expect(runs.settings).toEqual(["objective=beta beta=4, latents=2", "objective=capacity gamma=500, latents=2"]);
     const table = resultsTable(runs);
@@ -42,10 +50,8 @@ seeds: [1]
   });
 });
 
-const write = (path: string, value: unknown) => writeFileSync(path, JSON.stringify(value));
-
 describe("the order of a study's bundles", () => {
-  const study = parseStudy(`
+  const STUDY = `
 name: methods
 base: { dataset: blobs, steps: 4 }
 grid:
@@ -54,27 +60,16 @@ grid:
     - { objective: dipvae-ii, lambda-od: 10 }
     - { objective: beta, beta: 4 }
 seeds: [1]
-`, "study.yaml");
+`;
   const inFileOrder = ["objective=tcvae beta=10", "objective=dipvae-ii lambda-od=10", "objective=beta beta=4"];
-  function writeRuns(withStudyFile: boolean): string {
-    const dir = mkdtempSync(join(tmpdir(), "bvae-bundle-order-"));
-    for (const run of study.runs) {
-      const runDir = join(dir, "runs", run.id);
-      mkdirSync(runDir, { recursive: true });
-      write(join(runDir, STUDY_RUN_FILE), run);
-      write(join(runDir, RESULT_FILE), { id: run.id, steps: 4, recon: 1, kl: 1, klPerLatent: [1], metrics: { mig: 0.1 } });
-    }
-    if (withStudyFile) write(join(dir, STUDY_FILE), { name: study.name, source: "study.yaml", runs: study.runs });
-    return dir;
-  }
 
   it("is the study file's, where the sweep's study.json lists it, and the labels' without one", () => {
-    expect(readStudyRuns(writeRuns(true)).settings).toEqual(inFileOrder);
-    expect(readStudyRuns(writeRuns(false)).settings).toEqual([...inFileOrder].sort());
+    expect(readStudyRuns(writeFinishedStudy(STUDY, true)).settings).toEqual(inFileOrder);
+    expect(readStudyRuns(writeFinishedStudy(STUDY)).settings).toEqual([...inFileOrder].sort());
   });
 
   it("gives long labels a chart whose settings lie along the vertical axis, uncut", () => {
-    const runs = readStudyRuns(writeRuns(true));
+    const runs = readStudyRuns(writeFinishedStudy(STUDY, true));
     const spec = metricSpec("mig", runs.finished, runs.settings) as { layer: { encoding: Record<string, { field?: string; axis?: { labelLimit: number; labelAngle: number } }> }[] };
     const { x, y } = spec.layer[1].encoding;
     expect([y.field, x.field]).toEqual(["setting", "score"]);
