@@ -21,7 +21,10 @@ import { tinyStudy, tmp, trainedAlone } from "./test-study";
 captureConsole();
 
 const servers: TestRedis[] = [];
+/** Processes a test started; a failed test leaves none of them running. */
+const started: ChildProcess[] = [];
 afterEach(async () => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   for (const server of servers.splice(0)) await server.stop();
 });
 async function redis(options: { password?: string; tls?: boolean } = {}): Promise<TestRedis> {
@@ -222,9 +225,9 @@ describe("the study queue on a real redis-server", () => {
       const reason = await until(async () => {
         const settled: Record<string, string> = {};
         for (const id of Object.keys(jobs)) {
-          const job = (await queue.getJob(id))!;
-          const state = await job.getState();
-          if (state === "failed" || state === "delayed") settled[id] = `${state}: ${job.failedReason ?? ""}`;
+          // the state first: a job read before it failed has no failedReason yet
+          const state = await queue.getJobState(id);
+          if (state === "failed" || state === "delayed") settled[id] = `${state}: ${(await queue.getJob(id))!.failedReason ?? ""}`;
         }
         return Object.keys(settled).length === 7 ? settled : null;
       }, "the hand-made jobs to be refused");
@@ -259,6 +262,7 @@ interface Worker {
 function startWorker(url: string, root: string): Worker {
   const child = spawn(process.execPath, [BVAE_BIN, "worker", "--queue", url, "--allow-root", root, "--threads", "1", "--lock-seconds", "2", "--stalled-seconds", "1"],
     { stdio: ["ignore", "ignore", "pipe"] });
+  started.push(child);
   const worker: Worker = { child, log: "", exited: new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal }))) };
   child.stderr!.on("data", (d) => void (worker.log += d));
   return worker;
@@ -282,6 +286,7 @@ function isRunning(pid: number): boolean {
 /** Runs bvae to its end: its exit code and what it printed. */
 function bvae(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BVAE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  started.push(child);
   let stdout = "", stderr = "";
   child.stdout!.on("data", (d) => void (stdout += d));
   child.stderr!.on("data", (d) => void (stderr += d));

@@ -144,11 +144,13 @@ export async function enqueueStudy(queue: StudyQueue, study: Study, dir: string,
   let added = 0;
   const retried: { id: string; error: string }[] = [];
   for (const run of study.runs) {
-    const job = await queue.getJob(run.id);
-    if (!job) {
+    const state = await queue.getJobState(run.id);
+    if (state === "unknown") {
       await queue.add(study.name, { run, dir: absolute }, { ...JOB_OPTIONS, jobId: run.id });
       added++;
-    } else if (retryFailed && (await job.getState()) === "failed") {
+    } else if (retryFailed && state === "failed") {
+      // read after its state, so that it holds why it failed
+      const job = (await queue.getJob(run.id))!;
       const error = (job.failedReason ?? "").split("\n")[0];
       // where its worker will look: the directory the run was first queued with
       clearFailure(join(typeof job.data?.dir === "string" ? job.data.dir : absolute, RUNS_DIR, run.id));
