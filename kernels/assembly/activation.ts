@@ -33,40 +33,33 @@ export function relu_backward(dx: usize, dy: usize, y: usize, count: i32): void 
 }
 
 // Leaky ReLU (a discriminator's activation): y = x for x > 0, slope·x otherwise. With
-// slope ≥ 0, y > 0 exactly where x > 0, so the backward reads the output like ReLU's.
+// slope ≥ 0, y > 0 exactly where x > 0, so the backward reads the output like ReLU's. Both
+// directions are one select: out = a where gate > 0, else slope·a.
 
-/** y = x where x > 0, else slope·x. */
-export function leaky_relu_forward(y: usize, x: usize, count: i32, slope: f32): void {
+@inline function leaky_select(out: usize, a: usize, gate: usize, count: i32, slope: f32): void {
   const zero = f32x4.splat(0), vslope = f32x4.splat(slope);
   const vecEnd = count & ~3;
   let i = 0;
   for (; i < vecEnd; i += 4) {
     const o = <usize>i << 2;
-    const v = v128.load(x + o);
-    v128.store(y + o, v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v, zero)));
+    const v = v128.load(a + o);
+    v128.store(out + o, v128.bitselect(v, f32x4.mul(v, vslope), f32x4.gt(v128.load(gate + o), zero)));
   }
   for (; i < count; i++) {
     const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    store<f32>(y + o, v > 0 ? v : v * slope);
+    const v = load<f32>(a + o);
+    store<f32>(out + o, load<f32>(gate + o) > 0 ? v : v * slope);
   }
+}
+
+/** y = x where x > 0, else slope·x. */
+export function leaky_relu_forward(y: usize, x: usize, count: i32, slope: f32): void {
+  leaky_select(y, x, x, count, slope);
 }
 
 /** dx = dy where the forward output y > 0, else slope·dy. */
 export function leaky_relu_backward(dx: usize, dy: usize, y: usize, count: i32, slope: f32): void {
-  const zero = f32x4.splat(0), vslope = f32x4.splat(slope);
-  const vecEnd = count & ~3;
-  let i = 0;
-  for (; i < vecEnd; i += 4) {
-    const o = <usize>i << 2;
-    const g = v128.load(dy + o);
-    v128.store(dx + o, v128.bitselect(g, f32x4.mul(g, vslope), f32x4.gt(v128.load(y + o), zero)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const g = load<f32>(dy + o);
-    store<f32>(dx + o, load<f32>(y + o) > 0 ? g : g * slope);
-  }
+  leaky_select(dx, dy, y, count, slope);
 }
 
 // Clamp to [lo, hi] (the log-variance guard). The gradient passes where lo < x < hi.
