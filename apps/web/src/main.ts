@@ -425,10 +425,10 @@ function readImageOptions(): ImageOptions {
 
 let decodingImages = false;
 
-/** Decodes what was dropped or picked, hands the images to the engine and offers them as the dataset. */
 /** How many images the last drop gave (what β-TCVAE's dataset size defaults to on them). */
 let droppedImageCount: number | null = null;
 
+/** Decodes what was dropped or picked, hands the images to the engine and offers them as the dataset. */
 async function takeImages(finding: Promise<FoundImages>): Promise<void> {
   if (decodingImages) throw new Error("still decoding the images dropped before; wait for them to finish");
   decodingImages = true;
